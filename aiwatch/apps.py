@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AIWatchConfig(AppConfig):
+    name = "aiwatch"
+    verbose_name = "AI Watch"
+
+    def ready(self) -> None:
+        from aiwatch import checks  # noqa: F401  (registers the system checks)

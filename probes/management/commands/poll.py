@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from probes.models import Source
+from probes.polling import poll_source
+
+
+class Command(BaseCommand):
+    help = "Poll sources now, without a broker; one line per source. Exit status 1 on any error."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--provider", action="append", default=[], metavar="SLUG",
+            help="Only this provider's sources (repeatable). Default: every enabled source.",
+        )
+        parser.add_argument("--source", action="append", type=int, default=[], metavar="ID")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sources = Source.objects.filter(enabled=True, provider__enabled=True).select_related(
+            "provider"
+        )
+        if options["provider"]:
+            sources = sources.filter(provider__slug__in=options["provider"])
+            known = set(sources.values_list("provider__slug", flat=True))
+            unknown = sorted(set(options["provider"]) - known)
+            if unknown:
+                raise CommandError(f"no enabled sources for: {', '.join(unknown)}")
+        if options["source"]:
+            sources = sources.filter(pk__in=options["source"])
+        failed = 0
+        for source in sources.order_by("provider__slug", "pk"):
+            result = poll_source(source)
+            failed += result.state == "error"
+            self.stdout.write(f"{source.provider.slug:<16} {source.url}  {result}")
+        if failed:
+            raise CommandError(f"{failed} source(s) failed", returncode=1)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from probes.catalog import CatalogError, load_catalog_file, sync_catalog
+
+
+class Command(BaseCommand):
+    help = "Load the provider catalog (TOML) into the database: create or update by slug."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", nargs="?", help="Catalog file (default: aiwatch/catalog.toml)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"]) if options["path"] else settings.AIWATCH_CATALOG_PATH
+        try:
+            report = sync_catalog(load_catalog_file(path))
+        except CatalogError as error:
+            raise CommandError(f"{path}: {error}") from None
+        self.stdout.write(
+            f"{path}: {len(report.created)} providers created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged; {report.sources_created} sources created, "
+            f"{report.sources_updated} updated"
+        )

@@ -1,0 +1,356 @@
+"""What AI Watch knows: providers, the sources it polls, components, incidents and transitions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
+
+
+class StatusField(models.CharField):  # type: ignore[type-arg]
+    """A status from the one vocabulary in probes.parsers.types.Status."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 24)
+        kwargs.setdefault("choices", [(status.value, LABELS[status]) for status in Status])
+        kwargs.setdefault("default", Status.UNKNOWN.value)
+        super().__init__(*args, **kwargs)
+
+
+class ProviderQuerySet(models.QuerySet["Provider"]):
+    def for_dashboard(self) -> ProviderQuerySet:
+        """Providers with everything the overview shows, in a fixed number of queries."""
+        return (
+            self.filter(enabled=True)
+            .prefetch_related(
+                Prefetch(
+                    "components",
+                    queryset=Component.objects.filter(is_active=True).order_by("position", "name"),
+                ),
+                Prefetch(
+                    "incidents",
+                    queryset=Incident.objects.open()
+                    .order_by("-started_at")
+                    .prefetch_related(
+                        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-at"))
+                    ),
+                    to_attr="open_incidents",
+                ),
+                Prefetch(
+                    "sources",
+                    queryset=Source.objects.filter(enabled=True).order_by("pk"),
+                    to_attr="enabled_sources",
+                ),
+            )
+            .order_by("name")
+        )
+
+
+class Provider(models.Model):
+    """An AI service (or a cloud it runs on) whose health we follow."""
+
+    class Category(models.TextChoices):
+        CHAT_APP = "chat_app", "Chat app"
+        MODEL_API = "model_api", "Model API"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        SPEECH = "speech", "Speech"
+        CODE_ASSISTANT = "code_assistant", "Code assistant"
+        INFRASTRUCTURE = "infrastructure", "Infrastructure"
+        LOCAL = "local", "Local model server"
+
+    slug = models.SlugField(unique=True, help_text="Short stable name used in URLs, e.g. openai.")
+    name = models.CharField(max_length=200, help_text="Shown on the dashboard, e.g. OpenAI.")
+    url = models.URLField(
+        "status page", blank=True, help_text="The page people read, e.g. https://status.openai.com"
+    )
+    category = models.CharField(
+        max_length=20, choices=Category.choices, default=Category.MODEL_API
+    )
+    capabilities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What it can stand in for, e.g. ["chat", "code"]. Used to suggest alternatives.',
+    )
+    upstreams = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="downstreams",
+        help_text="Clouds and networks it runs on, e.g. OpenAI → Microsoft Azure.",
+    )
+    notes = models.TextField(
+        blank=True, help_text="Where the facts about this provider come from, and how sure we are."
+    )
+    enabled = models.BooleanField(default=True)
+
+    # Written by the pipeline: the worst of components, open incidents and source health.
+    status = StatusField(editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+
+class SourceQuerySet(models.QuerySet["Source"]):
+    def due(self, now: datetime) -> SourceQuerySet:
+        return self.filter(enabled=True, provider__enabled=True, next_poll_at__lte=now)
+
+
+class Source(models.Model):
+    """One thing we poll for a provider: a status API or a feed."""
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", "Detect the format"
+        STATUSPAGE = "statuspage", "Atlassian Statuspage API"
+        INCIDENTIO = "incidentio", "incident.io (Statuspage-compatible API)"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(
+        max_length=32,
+        choices=Kind.choices,
+        default=Kind.AUTO,
+        help_text="The wire format. 'auto' detects it on the first poll and remembers it.",
+    )
+    url = models.URLField(
+        max_length=1000, help_text="E.g. https://status.claude.com/api/v2/summary.json"
+    )
+    interval_seconds = models.PositiveIntegerField(
+        "poll interval (seconds)",
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(86400)],
+        help_text="How often to poll, e.g. 120. At least 30 seconds: be polite to status pages.",
+    )
+    filters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Narrow a shared page to this provider, e.g. {"components": ["k8w3r06qmzrp"]}.',
+    )
+    enabled = models.BooleanField(default=True)
+
+    # Written by the pipeline.
+    next_poll_at = models.DateTimeField(default=timezone.now, editable=False)
+    detected_format = models.CharField(max_length=32, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    error_since = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # The page's own headline from the last good poll, part of the provider's status.
+    indicator = models.CharField(max_length=24, blank=True, editable=False)
+    # Conditional-request state: validators when the server sends them, else a body digest.
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # probes.scheduling.claim_due_sources: enabled sources whose time has come.
+            models.Index(fields=["enabled", "next_poll_at"], name="source_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
+
+    @property
+    def format(self) -> str:
+        """The wire format to parse with: the chosen kind, or what auto-detection found."""
+        return self.detected_format if self.kind == self.Kind.AUTO else self.kind
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.last_error)
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.interval_seconds)
+
+
+class Component(models.Model):
+    """A part of a provider's service as its status page lists it (ChatGPT, API, Sora...)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="components")
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="components"
+    )
+    # The page's own id: components are matched by it, never by name (names change).
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=500)
+    group = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    is_group = models.BooleanField(default=False)
+    position = models.IntegerField(default=0)
+    description = models.TextField(blank=True)
+    status = StatusField()
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # False once the page stops listing it; kept for history.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="component_unique_external_id"
+            )
+        ]
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+
+class StatusChange(models.Model):
+    """One transition of a component (or, with no component, of a provider as a whole).
+
+    The audit trail, and the input uptime is computed from.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="status_changes")
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+    old_status = StatusField()
+    new_status = StatusField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Uptime and timelines read one provider's (or component's) changes in time order.
+            models.Index(fields=["provider", "component", "at"], name="statuschange_timeline"),
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        subject = self.component or self.provider
+        return f"{subject}: {self.old_status} → {self.new_status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def open(self) -> IncidentQuerySet:
+        return self.filter(resolved_at__isnull=True).exclude(
+            status__in=[status.value for status in CLOSED_INCIDENT_STATUSES]
+        )
+
+    def overlapping(self, start: datetime, end: datetime) -> IncidentQuerySet:
+        return self.filter(started_at__lt=end).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gt=start)
+        )
+
+
+class Incident(models.Model):
+    """An incident or maintenance as the provider reported it (or as our archive records it)."""
+
+    class Provenance(models.TextChoices):
+        LIVE = "live", "Live poll"
+        BACKFILL = "backfill", "Backfill"
+        ARCHIVE = "archive", "Archive"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="incidents")
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
+    external_id = models.CharField(max_length=200, help_text="The provider's own incident id.")
+    # Other ids the provider uses for the same incident, e.g. a Statuspage id kept by incident.io.
+    aliases = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=1000)
+    impact = models.CharField(
+        max_length=16, choices=[(i.value, i.value.title()) for i in Impact], default=Impact.NONE
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.value.replace("_", " ").title()) for s in IncidentStatus],
+    )
+    started_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    is_maintenance = models.BooleanField(default=False)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="incidents")
+    provenance = models.CharField(
+        max_length=16, choices=Provenance.choices, default=Provenance.LIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="incident_unique_external_id"
+            )
+        ]
+        indexes = [
+            # Provider pages and the history timeline read incidents by start time.
+            models.Index(fields=["provider", "-started_at"], name="incident_provider_started"),
+            models.Index(fields=["started_at"], name="incident_started"),
+            # The overview asks for open incidents.
+            models.Index(fields=["resolved_at"], name="incident_resolved"),
+        ]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.status not in CLOSED_INCIDENT_STATUSES
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.resolved_at is None:
+            return None
+        return self.resolved_at - self.started_at
+
+    @property
+    def impact_status(self) -> Status:
+        return Impact(self.impact).as_status()
+
+
+class IncidentUpdate(models.Model):
+    """One post on an incident's timeline."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    # Stable across polls: the source's update id, or a digest of its time, status and text.
+    key = models.CharField(max_length=200)
+    status = models.CharField(max_length=16)
+    body = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "key"], name="update_unique_key")
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.status} at {self.at:%Y-%m-%d %H:%M}"

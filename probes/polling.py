@@ -1,0 +1,108 @@
+"""Poll one source: fetch, parse, record. Network work happens before any transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from probes import http, recording
+from probes.models import Source
+from probes.parsers import PARSERS, ParseError, detect_format
+from probes.parsers.types import ParsedPage
+from probes.recording import PollOutcome, Validators
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """How a poll ended: "ok" (recorded), "unchanged" or "error", with a one-line message."""
+
+    state: str
+    message: str
+    outcome: PollOutcome
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.message}" if self.message else self.state
+
+
+def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
+    """Fetch, parse and record one source. Never raises for a bad page: it records the error."""
+    at = now or timezone.now()
+    try:
+        fetched = http.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+    except http.FetchError as error:
+        if error.retry_after:
+            _postpone(source, at, error.retry_after)
+        return _fail(source, f"fetch failed ({error.kind}): {error}", at)
+
+    if fetched.not_modified:
+        outcome = recording.record_unchanged(
+            source, at=at, validators=Validators(fetched.etag, fetched.last_modified)
+        )
+        return PollResult("unchanged", "304 not modified", outcome)
+    if fetched.status_code >= 400:
+        retry_after = http.parse_retry_after(fetched.headers.get("retry-after", ""))
+        if fetched.status_code == 429 and retry_after:
+            _postpone(source, at, retry_after)
+        return _fail(source, f"HTTP {fetched.status_code} from {fetched.url}", at)
+    if not 200 <= fetched.status_code < 300:
+        return _fail(source, f"unexpected HTTP {fetched.status_code} from {fetched.url}", at)
+
+    body_hash = hashlib.sha256(fetched.content).hexdigest()
+    validators = Validators(fetched.etag, fetched.last_modified, body_hash)
+    if body_hash == source.body_hash and source.format and not source.is_failing:
+        outcome = recording.record_unchanged(source, at=at, validators=validators)
+        return PollResult("unchanged", "same body as last time", outcome)
+
+    try:
+        detected, page = parse_payload(source, fetched.content)
+    except ParseError as error:
+        return _fail(source, str(error), at)
+    outcome = recording.record_poll(
+        source, page, at=at, validators=validators, detected_format=detected
+    )
+    summary = f"{page.platform}: {len(page.components)} components, {len(page.incidents)} incidents"
+    return PollResult("ok", summary, outcome)
+
+
+def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
+    """Parse with the source's format, detecting it first when it is not known yet.
+
+    Returns the detected format ("" when the kind was fixed) and the page. Raises ParseError
+    with a reason that says whether the source's format changed.
+    """
+    filters = source.filters if isinstance(source.filters, dict) else {}
+    if not source.format:
+        try:
+            return detect_format(content, filters)
+        except ParseError as error:
+            raise ParseError(f"unreadable: {error}") from None
+    parser = PARSERS.get(source.format)
+    if parser is None:
+        raise ParseError(f"unreadable: no parser for format {source.format!r}")
+    try:
+        return "", parser(content, filters)
+    except ParseError as error:
+        if source.kind != Source.Kind.AUTO:
+            raise ParseError(f"unreadable: {error}") from None
+        try:
+            now_looks_like, _ = detect_format(content, filters)
+            hint = f"; it now looks like {now_looks_like}"
+        except ParseError:
+            hint = ""
+        raise ParseError(
+            f"unreadable: format changed: no longer {source.format} ({error}){hint}"
+        ) from None
+
+
+def _fail(source: Source, reason: str, at: datetime) -> PollResult:
+    outcome = recording.record_failure(source, reason, at=at)
+    return PollResult("error", reason, outcome)
+
+
+def _postpone(source: Source, at: datetime, seconds: float) -> None:
+    # The server asked us to wait (429 Retry-After): the next claim comes no earlier than that.
+    later = at + timedelta(seconds=seconds)
+    Source.objects.filter(pk=source.pk, next_poll_at__lt=later).update(next_poll_at=later)

@@ -1,0 +1,26 @@
+"""Celery tasks: thin wrappers that take ids and call plain functions."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from probes import polling, scheduling
+from probes.models import Source
+
+
+@shared_task(name="probes.poll_source", ignore_result=True)
+def poll_source_task(source_id: int) -> None:
+    source = Source.objects.select_related("provider").filter(pk=source_id).first()
+    if source is None or not source.enabled:
+        return  # deleted or disabled since it was enqueued
+    polling.poll_source(source)
+
+
+@shared_task(name="probes.dispatch_due_polls", ignore_result=True)
+def dispatch_due_polls() -> None:
+    """Claim the due sources and enqueue one poll each."""
+    for source_id in scheduling.claim_due_sources(timezone.now()):
+        # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
+        poll_source_task.apply_async((source_id,), expires=settings.AIWATCH_DISPATCH_SECONDS * 4)

@@ -1,0 +1,94 @@
+"""Shared test fixtures: fixture files, a real local HTTP server, a real Redis."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from aiwatch.embedded_redis import redis_server_command
+from tests.fakeserver import FakeServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def status_server() -> Iterator[FakeServer]:
+    with FakeServer() as server:
+        yield server
+
+
+class RedisServer:
+    """A redis-server we started (embedded default) or the one REDIS_URL names (CI)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.tmpdir: str | None = None
+        external = os.environ.get("REDIS_URL")
+        if external:
+            self.celery_url = external
+            self.client_url = external
+        else:
+            self.start()
+
+    def start(self) -> None:
+        if self.tmpdir is None:
+            # Short path: Unix socket paths are limited to about 100 bytes.
+            self.tmpdir = tempfile.mkdtemp(prefix="aiw-redis-")
+        socket_path = Path(self.tmpdir) / "redis.sock"
+        self.celery_url = f"redis+socket://{socket_path}"
+        self.client_url = f"unix://{socket_path}"
+        self.process = subprocess.Popen(
+            redis_server_command(socket_path, Path(self.tmpdir), persist=True),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.wait_until_ready()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.tmpdir is not None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.client_url)
+
+    def wait_until_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.client().ping():
+                    return
+            except redis.RedisError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.stop()
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.close()

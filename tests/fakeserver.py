@@ -1,0 +1,138 @@
+"""A real HTTP server on 127.0.0.1 for tests: serves canned answers per path, switchable mid-test.
+
+    with FakeServer() as server:
+        server.set("/api/v2/summary.json", body=load_fixture("statuspage/summary_operational.json"))
+        poll(server.url("/api/v2/summary.json"))
+
+An answer can also delay (`delay`), drip its body slowly (`drip`), redirect, or hang.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before answering.
+    delay: float = 0.0
+    # Send the body in chunks of this many bytes, with `drip_interval` seconds between them.
+    drip: int = 0
+    drip_interval: float = 0.0
+    # Honour If-None-Match against this ETag with a 304.
+    etag: str = ""
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.answers: dict[str, Answer | list[Answer]] = {}
+        self.requests: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = self.path.split("?", 1)[0]
+                with server._lock:
+                    server.requests.append(
+                        SeenRequest(self.command, self.path, dict(self.headers.items()), body)
+                    )
+                    answer = server._next_answer(path)
+                if answer is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "9")
+                    self.end_headers()
+                    self.wfile.write(b"not found")
+                    return
+                if answer.delay:
+                    time.sleep(answer.delay)
+                if answer.etag and self.headers.get("If-None-Match") == answer.etag:
+                    self.send_response(304)
+                    self.send_header("ETag", answer.etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(answer.status)
+                headers = {"Content-Type": "application/json", **answer.headers}
+                if answer.etag:
+                    headers["ETag"] = answer.etag
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
+                try:
+                    if answer.drip:
+                        for start in range(0, len(answer.body), answer.drip):
+                            self.wfile.write(answer.body[start : start + answer.drip])
+                            self.wfile.flush()
+                            time.sleep(answer.drip_interval)
+                    else:
+                        self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = _answer
+            do_POST = _answer
+            do_HEAD = _answer
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _next_answer(self, path: str) -> Answer | None:
+        answer = self.answers.get(path)
+        if isinstance(answer, list):
+            # A sequence: each request takes the next; the last one repeats.
+            return answer.pop(0) if len(answer) > 1 else answer[0]
+        return answer
+
+    def set(self, path: str, body: bytes = b"", status: int = 200, **kwargs: Any) -> None:
+        with self._lock:
+            self.answers[path] = Answer(status=status, body=body, **kwargs)
+
+    def set_sequence(self, path: str, answers: list[Answer]) -> None:
+        with self._lock:
+            self.answers[path] = list(answers)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> FakeServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
