@@ -19,6 +19,13 @@ from tests.fakeserver import FakeServer
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # The SQLite test database lives under var/, shared with worker processes the tests start.
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+
+
 def load_fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
