@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from probes import signals
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
 from probes.parsers.types import (
     CLOSED_INCIDENT_STATUSES,
@@ -35,6 +36,9 @@ class PollOutcome:
     incidents_updated: list[Incident] = field(default_factory=list)
     incidents_resolved: list[Incident] = field(default_factory=list)
     new_updates: int = 0
+    # The source went from readable to failing (or back) with this poll.
+    source_became_unreadable: bool = False
+    source_recovered: bool = False
 
     @property
     def changed(self) -> bool:
@@ -70,7 +74,7 @@ def record_poll(
     # both inserting the same incident.
     locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
     provider = locked.provider
-    outcome = PollOutcome()
+    outcome = PollOutcome(source_recovered=locked.is_failing)
 
     if page.has_component_states:
         outcome.component_changes = _record_components(provider, locked, page.components, at)
@@ -103,6 +107,7 @@ def record_poll(
         setattr(source, name, value)
 
     outcome.provider_change = refresh_provider_status(provider, at=at)
+    signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
 
@@ -123,9 +128,10 @@ def record_unchanged(source: Source, *, at: datetime, validators: Validators) ->
     Source.objects.filter(pk=source.pk).update(**fields)
     for name, value in fields.items():
         setattr(source, name, value)
-    outcome = PollOutcome()
+    outcome = PollOutcome(source_recovered=was_failing)
     if was_failing:
         outcome.provider_change = refresh_provider_status(source.provider, at=at)
+    signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
 
@@ -143,8 +149,9 @@ def record_failure(source: Source, reason: str, *, at: datetime) -> PollOutcome:
     Source.objects.filter(pk=source.pk).update(**fields)
     for name, value in fields.items():
         setattr(source, name, value)
-    outcome = PollOutcome()
+    outcome = PollOutcome(source_became_unreadable=not locked.is_failing)
     outcome.provider_change = refresh_provider_status(source.provider, at=at)
+    signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
 

@@ -1,0 +1,13 @@
+"""Signals the pipeline sends inside the transaction of the change that caused them.
+
+Receivers that write (the alert outbox, for one) therefore commit or roll back together with the
+change: an event is never lost, and never sent for a change that did not happen.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent after a poll of `source` was recorded (also after an unchanged or failed poll), with
+#: `outcome` (probes.recording.PollOutcome) and `at`. sender is the Source class.
+poll_recorded = Signal()
