@@ -17,6 +17,7 @@ def _build_schedule() -> dict[str, dict[str, object]]:
     from django.conf import settings
 
     tick = settings.AIWATCH_DISPATCH_SECONDS
+    alert_tick = settings.AIWATCH_ALERT_TICK_SECONDS
     return {
         # Every tick: claim due sources and enqueue one poll each. Expires before the next tick
         # so a stalled worker does not replay a backlog of dispatches.
@@ -24,6 +25,19 @@ def _build_schedule() -> dict[str, dict[str, object]]:
             "task": "probes.dispatch_due_polls",
             "schedule": float(tick),
             "options": {"expires": tick * 0.9},
+        },
+        # The outbox safety net: deliveries whose wake-up call was lost (broker restart) or
+        # whose retry is due. Claims make overlapping runs harmless.
+        "deliver-pending-alerts": {
+            "task": "alerts.deliver_pending",
+            "schedule": float(alert_tick),
+            "options": {"expires": alert_tick * 0.9},
+        },
+        # Repeat reminders for providers that stay down (only channels that ask for them).
+        "schedule-alert-reminders": {
+            "task": "alerts.schedule_reminders",
+            "schedule": 60.0,
+            "options": {"expires": 55},
         },
     }
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "aiwatch.apps.AIWatchConfig",
     "probes",
     "dashboard",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,23 @@ AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
+# Alerts
+# Where links in alerts point: this site's public address, e.g. https://aiwatch.example.com.
+AIWATCH_BASE_URL = os.getenv("AIWATCH_BASE_URL", "http://localhost:8000")
+# How often beat wakes the delivery task (seconds); a delivery also wakes it on commit.
+AIWATCH_ALERT_TICK_SECONDS = envint("AIWATCH_ALERT_TICK_SECONDS", 5)
+# A worker's claim on a delivery lasts this long; a worker that died mid-send loses it then.
+# Longer than the slowest send (the HTTP total timeout, Apprise's own timeouts).
+AIWATCH_ALERT_CLAIM_SECONDS = envint("AIWATCH_ALERT_CLAIM_SECONDS", 120)
+# Retries: base * 2^(n-1) seconds between attempts, capped; then the delivery is marked failed.
+AIWATCH_ALERT_RETRY_BASE_SECONDS = envint("AIWATCH_ALERT_RETRY_BASE_SECONDS", 30)
+AIWATCH_ALERT_RETRY_MAX_SECONDS = envint("AIWATCH_ALERT_RETRY_MAX_SECONDS", 3600)
+AIWATCH_ALERT_MAX_ATTEMPTS = envint("AIWATCH_ALERT_MAX_ATTEMPTS", 8)
+# Alert "source unreadable" after this many failed polls in a row (one blip says nothing).
+AIWATCH_ALERT_UNREADABLE_AFTER = envint("AIWATCH_ALERT_UNREADABLE_AFTER", 3)
+# Wake a worker as soon as an event commits (best effort; beat's tick is the safety net).
+AIWATCH_ALERT_ENQUEUE_ON_COMMIT = envbool("AIWATCH_ALERT_ENQUEUE_ON_COMMIT", True)
+
 AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
 
 LOGGING = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from probes import signals
 from probes.models import Provider, Source
 
 
@@ -42,9 +43,27 @@ class ProviderEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelEntry:
+    """An alert channel. The alerts app checks its vocabulary and syncs it (catalog_synced)."""
+
+    name: str
+    # Kept with its ${VAR} placeholders: resolved from the environment only when sending.
+    url: str
+    kind: str = ""
+    secret_env: str = ""
+    providers: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    min_severity: str = ""
+    events: tuple[str, ...] = ()
+    repeat_minutes: int = 0
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     providers: tuple[ProviderEntry, ...]
     raw: dict[str, Any] = field(default_factory=dict)
+    channels: tuple[ChannelEntry, ...] = ()
 
 
 @dataclass
@@ -54,6 +73,8 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     sources_created: int = 0
     sources_updated: int = 0
+    # One line each from whoever else synced part of the catalog (alert channels).
+    notes: list[str] = field(default_factory=list)
 
 
 CATEGORIES = {choice.value for choice in Provider.Category}
@@ -104,7 +125,43 @@ def read_catalog(text: str) -> Catalog:
         missing = set(entry.upstreams) - slugs
         if missing:
             raise CatalogError(f"provider {entry.slug!r}: unknown upstreams {sorted(missing)}")
-    return Catalog(providers=tuple(providers), raw=data)
+    channels = tuple(
+        _read_channel(raw, f"channel #{index + 1}")
+        for index, raw in enumerate(data.get("channel", []))
+    )
+    names = [channel.name for channel in channels]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise CatalogError(f"channel {twice[0]!r} appears twice")
+    return Catalog(providers=tuple(providers), raw=data, channels=channels)
+
+
+def _read_channel(raw: Any, where: str) -> ChannelEntry:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} is not a table")
+    name = _text(raw, "name", where)
+    where = f"channel {name!r}"
+    repeat = raw.get("repeat_minutes", 0)
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat <= 10080:
+        raise CatalogError(f"{where}: repeat_minutes must be a whole number from 0 to 10080")
+    for key in ("kind", "secret_env", "min_severity"):
+        if not isinstance(raw.get(key, ""), str):
+            raise CatalogError(f"{where}: {key} must be text")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise CatalogError(f"{where}: enabled must be true or false")
+    return ChannelEntry(
+        name=name,
+        url=_text(raw, "url", where),
+        kind=str(raw.get("kind", "")).strip(),
+        secret_env=str(raw.get("secret_env", "")).strip(),
+        providers=tuple(_text_list(raw, "providers", where)),
+        components=tuple(_text_list(raw, "components", where)),
+        min_severity=str(raw.get("min_severity", "")).strip(),
+        events=tuple(_text_list(raw, "events", where)),
+        repeat_minutes=repeat,
+        enabled=enabled,
+    )
 
 
 def _read_source(raw: Any, where: str) -> SourceEntry:
@@ -155,7 +212,11 @@ def load_catalog_file(path: Path) -> Catalog:
 
 @transaction.atomic
 def sync_catalog(catalog: Catalog) -> SyncReport:
-    """Create or update providers by slug and their sources by URL. Never deletes anything."""
+    """Create or update providers by slug and their sources by URL. Never deletes anything.
+
+    Then sends catalog_synced in the same transaction (alert channels sync there); a receiver
+    raising CatalogError rolls the whole sync back.
+    """
     report = SyncReport()
     by_slug: dict[str, Provider] = {}
     for entry in catalog.providers:
@@ -189,6 +250,7 @@ def sync_catalog(catalog: Catalog) -> SyncReport:
         missing = [upstream for upstream in wanted if upstream.pk not in current]
         if missing:
             provider.upstreams.add(*missing)
+    signals.catalog_synced.send(sender=Catalog, catalog=catalog, report=report)
     return report
 
 

@@ -88,8 +88,11 @@ def fetch(
     last_modified: str = "",
     headers: dict[str, str] | None = None,
     limits: Limits | None = None,
+    content: bytes | None = None,
 ) -> FetchResult:
     """Request `url` and return the answer, whatever its status code.
+
+    `content` is the request body (alert webhooks POST JSON through here).
 
     Sends If-None-Match / If-Modified-Since when validators are given (a 304 comes back as a
     result with `not_modified`). Raises FetchError for every transport failure and for bodies
@@ -116,7 +119,9 @@ def fetch(
         for _hop in range(limits.max_redirects + 1):
             check_url(current)
             try:
-                with client.stream(method, current, headers=request_headers) as response:
+                with client.stream(
+                    method, current, headers=request_headers, content=content
+                ) as response:
                     if response.is_redirect and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         continue

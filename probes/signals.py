@@ -11,3 +11,8 @@ from django.dispatch import Signal
 #: Sent after a poll of `source` was recorded (also after an unchanged or failed poll), with
 #: `outcome` (probes.recording.PollOutcome) and `at`. sender is the Source class.
 poll_recorded = Signal()
+
+#: Sent by probes.catalog.sync_catalog inside its transaction, with `catalog` (Catalog) and
+#: `report` (SyncReport, whose `notes` a receiver may append to). A receiver raising
+#: CatalogError rolls the sync back. sender is the Catalog class.
+catalog_synced = Signal()

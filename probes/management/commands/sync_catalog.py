@@ -26,3 +26,5 @@ class Command(BaseCommand):
             f"{len(report.unchanged)} unchanged; {report.sources_created} sources created, "
             f"{report.sources_updated} updated"
         )
+        for note in report.notes:
+            self.stdout.write(f"{path}: {note}")

@@ -1,0 +1,180 @@
+"""Admin: channels (with a test message), plan B per provider, and the notification log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from alerts import delivery
+from alerts.models import Channel, Delivery, Event, Playbook
+from alerts.outbox import create_test_event, wake_delivery_worker
+from alerts.playbooks import render_markdown
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "enabled",
+        "min_severity",
+        "provider_scope",
+        "repeat_minutes",
+        "from_catalog",
+    ]
+    list_filter = ["kind", "enabled", "from_catalog"]
+    search_fields = ["name", "url"]
+    filter_horizontal = ["providers"]
+    readonly_fields = ["from_catalog", "created_at", "updated_at"]
+    actions = ["send_test_message"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
+        return super().get_queryset(request).prefetch_related("providers")
+
+    @admin.display(description="Providers")
+    def provider_scope(self, channel: Channel) -> str:
+        names = [provider.name for provider in channel.providers.all()]
+        return ", ".join(names) if names else "All"
+
+    @admin.action(description="Send a test message now")
+    def send_test_message(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
+        created = create_test_event(list(queryset), at=timezone.now())
+        for item in created:
+            state = delivery.deliver_one(item.pk)
+            item.refresh_from_db()
+            if state == Delivery.State.SENT:
+                self.message_user(request, f"{item.channel}: test message sent.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request,
+                    f"{item.channel}: not sent ({item.last_error or state}); it will be retried.",
+                    messages.ERROR,
+                )
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(admin.ModelAdmin):
+    list_display = ["provider", "updated_at"]
+    search_fields = ["provider__name", "body"]
+    readonly_fields = ["preview", "updated_at"]
+
+    @admin.display(description="Preview (as shown on the provider page)")
+    def preview(self, playbook: Playbook) -> str:
+        return render_markdown(playbook.body) if playbook.body else "—"
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ("channel", "state", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["at", "title", "type", "provider", "severity", "is_followup"]
+    list_filter = ["type", "severity", "provider"]
+    list_select_related = ["provider"]
+    date_hierarchy = "at"
+    inlines = [DeliveryInline]
+    readonly_fields = [field.name for field in Event._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Title")
+    def title(self, event: Event) -> str:
+        return str(event.payload.get("title", ""))
+
+    @admin.display(description="Update", boolean=True)
+    def is_followup(self, event: Event) -> bool:
+        return event.is_followup
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The notification log: what was sent where, when, with what result, after how many tries."""
+
+    list_display = [
+        "created_at",
+        "event_title",
+        "channel",
+        "state_badge",
+        "attempts",
+        "sent_at",
+        "last_attempt_at",
+        "short_error",
+    ]
+    list_filter = ["state", "channel", "event__type"]
+    list_select_related = ["event", "channel"]
+    search_fields = ["last_error", "channel__name"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Delivery._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Event")
+    def event_title(self, item: Delivery) -> str:
+        return str(item.event.payload.get("title", item.event.type))
+
+    @admin.display(description="Result", ordering="state")
+    def state_badge(self, item: Delivery) -> str:
+        icons = {"sent": "✔", "failed": "✖", "pending": "…", "sending": "↻"}
+        return format_html("{} {}", icons.get(item.state, ""), item.get_state_display())
+
+    @admin.display(description="Error")
+    def short_error(self, item: Delivery) -> str:
+        return item.last_error[:120]
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = queryset.exclude(state__in=[Delivery.State.SENT, Delivery.State.SENDING]).update(
+            state=Delivery.State.PENDING, next_attempt_at=timezone.now()
+        )
+        if count:
+            wake_delivery_worker()
+        self.message_user(request, f"{count} delivery(ies) queued again.", messages.SUCCESS)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            response.context_data["delivery_counters"] = delivery_counters()
+        return response
+
+
+def delivery_counters() -> list[dict[str, Any]]:
+    """Sent / failed / waiting deliveries, in the last 24 hours and in all."""
+    since = timezone.now() - timedelta(hours=24)
+    rows = []
+    for label, queryset in (
+        ("Last 24 hours", Delivery.objects.filter(created_at__gte=since)),
+        ("All time", Delivery.objects.all()),
+    ):
+        counts = queryset.aggregate(
+            sent=Count("pk", filter=Q(state=Delivery.State.SENT)),
+            failed=Count("pk", filter=Q(state=Delivery.State.FAILED)),
+            waiting=Count(
+                "pk", filter=Q(state__in=[Delivery.State.PENDING, Delivery.State.SENDING])
+            ),
+            retried=Count("pk", filter=Q(attempts__gt=1)),
+        )
+        rows.append({"label": label, **counts})
+    return rows

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "alerts"
+    verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        # Receivers run inside the transaction of the change that caused them (see
+        # probes.signals): the outbox rows commit or roll back with the change.
+        from alerts import catalog, outbox
+        from probes import signals
+
+        signals.poll_recorded.connect(outbox.on_poll_recorded, dispatch_uid="alerts.poll_recorded")
+        signals.catalog_synced.connect(catalog.on_catalog_synced, dispatch_uid="alerts.catalog")
+        observed = getattr(signals, "observed_status_changed", None)
+        if observed is not None:
+            observed.connect(outbox.on_observed_status_changed, dispatch_uid="alerts.observed")

@@ -1,0 +1,237 @@
+"""Turning an event's snapshot into the words and the JSON a channel receives.
+
+Pure: the event's payload (written with it in the outbox) in, a Message out. The same event and
+channel always give byte-identical output, so a retried webhook carries the same signature.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alerts.events import EventType
+from alerts.playbooks import quote_for_message
+from alerts.transports import Message
+from probes.parsers.types import LABELS, Status
+
+MAX_COMPONENTS = 15
+
+
+def status_label(value: str | None) -> str:
+    try:
+        return LABELS[Status(value or "unknown")]
+    except ValueError:
+        return str(value)
+
+
+def absolute(base_url: str, path: str) -> str:
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def headline(event_type: str, payload: dict[str, Any]) -> str:
+    """One line saying what happened, without the "Update:" mark."""
+    name = payload.get("provider", {}).get("name", "AI Watch")
+    status = payload.get("status") or {}
+    new = status.get("new")
+    incidents = payload.get("incidents", [])
+    first_incident = incidents[0]["title"] if incidents else ""
+    if event_type == EventType.TEST:
+        return "AI Watch test message"
+    if event_type == EventType.REMINDER:
+        return f"{name} is still {status_label(new).lower()}"
+    if event_type in (EventType.OBSERVED_OUTAGE, EventType.OBSERVED_RECOVERED):
+        observed = payload.get("observed") or {}
+        if event_type == EventType.OBSERVED_OUTAGE:
+            return (
+                f"{name}: outage confirmed by our own checks ({status_label(observed.get('new'))})"
+            )
+        return f"{name}: our own checks see it working again"
+    if event_type == EventType.MAINTENANCE_STARTED:
+        return f"{name}: maintenance started{': ' + first_incident if first_incident else ''}"
+    if event_type == EventType.MAINTENANCE_ENDED:
+        return f"{name}: maintenance ended{': ' + first_incident if first_incident else ''}"
+    if event_type == EventType.STATUS_CHANGED:
+        if new == Status.OPERATIONAL:
+            return f"{name} is operational again"
+        return f"{name}: {status_label(new)}"
+    if event_type == EventType.INCIDENT_OPENED:
+        return f"{name}: incident opened: {first_incident}"
+    if event_type == EventType.INCIDENT_RESOLVED:
+        return f"{name}: incident resolved: {first_incident}"
+    if event_type == EventType.INCIDENT_UPDATED:
+        return f"{name}: incident update: {first_incident}"
+    if event_type == EventType.SOURCE_UNREADABLE:
+        return f"{name}: status source unreadable, status unknown"
+    if event_type == EventType.SOURCE_RECOVERED:
+        return f"{name}: status source readable again"
+    return f"{name}: {event_type}"
+
+
+def notify_type(event_type: str, payload: dict[str, Any]) -> str:
+    """Apprise's colour: failure for outages, success for recoveries, warning in between."""
+    new = (payload.get("status") or {}).get("new") or (payload.get("observed") or {}).get("new")
+    if event_type in (EventType.TEST, EventType.INCIDENT_UPDATED):
+        return "info"
+    if (
+        event_type
+        in (
+            EventType.OBSERVED_RECOVERED,
+            EventType.MAINTENANCE_ENDED,
+            EventType.INCIDENT_RESOLVED,
+            EventType.SOURCE_RECOVERED,
+        )
+        or new == Status.OPERATIONAL
+    ):
+        return "success"
+    if (
+        new in (Status.MAJOR_OUTAGE, Status.PARTIAL_OUTAGE)
+        or event_type == EventType.OBSERVED_OUTAGE
+    ):
+        return "failure"
+    return "warning"
+
+
+def render_body(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    base_url: str,
+    thread: str,
+    event_id: str,
+    is_update: bool,
+) -> str:
+    provider = payload.get("provider", {})
+    name = provider.get("name", "")
+    lines: list[str] = []
+    status = payload.get("status")
+    if status:
+        was = f" (was {status_label(status.get('old'))})" if status.get("old") else ""
+        lines.append(f"**{name}** is now **{status_label(status.get('new'))}**{was}.")
+    elif event_type == EventType.TEST:
+        lines.append("This channel is set up: AI Watch alerts will arrive here.")
+    observed = payload.get("observed")
+    if observed:
+        lines.append(
+            f"Our own checks: **{status_label(observed.get('new'))}** "
+            f"(was {status_label(observed.get('old'))})."
+            + (f" {observed['detail']}" if observed.get("detail") else "")
+        )
+    components = payload.get("components", [])
+    if components:
+        shown = [f"{c['name']} ({status_label(c['new'])})" for c in components[:MAX_COMPONENTS]]
+        more = len(components) - len(shown)
+        lines.append(
+            f"Components ({len(components)}): "
+            + ", ".join(shown)
+            + (f" and {more} more" if more > 0 else "")
+            + "."
+        )
+    change_words = {
+        "opened": "Incident opened",
+        "updated": "Incident updated",
+        "resolved": "Incident resolved",
+        "maintenance_started": "Maintenance started",
+        "maintenance_ended": "Maintenance ended",
+    }
+    for incident in payload.get("incidents", []):
+        title = incident["title"]
+        link = f"[{title}]({incident['url']})" if incident.get("url") else title
+        state = incident.get("status", "").replace("_", " ")
+        line = f"- {change_words.get(incident['change'], 'Incident')}: {link} ({state})"
+        if incident.get("latest_update"):
+            line += f": {incident['latest_update']}"
+        lines.append(line)
+    source = payload.get("source")
+    if source and source.get("error"):
+        lines.append(f"Status source: {source['error']}")
+    if payload.get("playbook"):
+        lines.append("**Plan B**")
+        lines.append(quote_for_message(payload["playbook"]))
+    alternatives = payload.get("alternatives") or []
+    if alternatives:
+        names = ", ".join(
+            f"[{alt['name']}]({absolute(base_url, alt['url'])}) ({', '.join(alt['shared'])})"
+            for alt in alternatives
+        )
+        lines.append(f"Up now with the same capabilities: {names}.")
+    links = []
+    if provider.get("status_page"):
+        links.append(f"[status page]({provider['status_page']})")
+    if provider.get("page"):
+        links.append(f"[AI Watch]({absolute(base_url, provider['page'])})")
+    if links:
+        lines.append(" · ".join(links))
+    if is_update:
+        lines.append(f"Update to alert {thread} (this is alert {event_id}).")
+    else:
+        lines.append(f"Alert {event_id}.")
+    return "\n\n".join(lines)
+
+
+def build_message(
+    *,
+    event_type: str,
+    types: list[str],
+    severity: str,
+    at: str,
+    payload: dict[str, Any],
+    event_id: str,
+    thread: str,
+    is_update: bool,
+    closes_thread: bool,
+    key: str,
+    base_url: str,
+) -> Message:
+    """The message for one delivery. Follow-ups start with "Update:" and name the first alert."""
+    title = headline(event_type, payload)
+    if is_update:
+        title = f"Update: {title}"
+    body = render_body(
+        event_type,
+        payload,
+        base_url=base_url,
+        thread=thread,
+        event_id=event_id,
+        is_update=is_update,
+    )
+    provider = dict(payload.get("provider", {}))
+    if provider.get("page"):
+        provider["page"] = absolute(base_url, provider["page"])
+    document = {
+        "version": 1,
+        "delivery": key,
+        "event": {
+            "id": event_id,
+            "type": event_type,
+            "types": types,
+            "severity": severity,
+            "at": at,
+            "thread": thread,
+            "in_reply_to": thread if is_update else None,
+            "is_update": is_update,
+            "closes_thread": closes_thread,
+        },
+        "title": title,
+        "text": body,
+        "provider": provider or None,
+        "status": payload.get("status"),
+        "observed": payload.get("observed"),
+        "components": payload.get("components", []),
+        "incidents": payload.get("incidents", []),
+        "source": payload.get("source"),
+        "playbook": payload.get("playbook"),
+        "alternatives": [
+            {**alt, "url": absolute(base_url, alt["url"])}
+            for alt in payload.get("alternatives", [])
+        ],
+    }
+    return Message(
+        title=title,
+        body=body,
+        notify_type=notify_type(event_type, payload),
+        document=json.dumps(document, sort_keys=True, separators=(",", ":")).encode(),
+        key=key,
+        event_type=event_type,
+    )

@@ -1,0 +1,236 @@
+"""Alerts: where messages go (Channel), what happened (Event), each send (Delivery), plan B."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+
+from alerts.events import MIN_SEVERITY_CHOICES, SUBSCRIBABLE, EventType, parse_severity
+from probes.models import Provider
+from probes.parsers.types import LABELS, Status
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Channel(models.Model):
+    """One place alerts go: an Apprise URL (Slack, Teams, email...) or a signed JSON webhook."""
+
+    class Kind(models.TextChoices):
+        APPRISE = "apprise", "Apprise URL (Slack, Teams, Discord, email, ntfy, json://...)"
+        WEBHOOK = "webhook", "JSON webhook signed with HMAC-SHA256"
+
+    name = models.CharField(
+        max_length=100, unique=True, help_text="Unique, e.g. team-slack. The catalog syncs by it."
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.APPRISE)
+    url = models.CharField(
+        "URL",
+        max_length=2000,
+        help_text=(
+            "Apprise URL, e.g. slack://${SLACK_TOKEN}/#ops or ntfy://ntfy.sh/aiwatch; for a "
+            "webhook, https://hooks.example.com/aiwatch. ${VAR} is read from the environment "
+            "when a message is sent, so secrets stay out of the database."
+        ),
+    )
+    secret_env = models.CharField(
+        "signing secret variable",
+        max_length=100,
+        blank=True,
+        help_text="Webhooks: the environment variable holding the HMAC key, e.g. AIWATCH_HOOK_KEY.",
+    )
+    providers = models.ManyToManyField(
+        Provider,
+        blank=True,
+        related_name="alert_channels",
+        help_text="Only these providers. None selected: every provider.",
+    )
+    components = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Only events touching these components (names or ids), e.g. ["API"]. Empty: all.',
+    )
+    min_severity = models.CharField(
+        max_length=24,
+        choices=MIN_SEVERITY_CHOICES,
+        default=Status.OPERATIONAL.value,
+        help_text="Skip events milder than this. Recoveries count as bad as what they end.",
+    )
+    events = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=f'Event types to send, e.g. ["status_changed", "incident_opened"]. '
+        f"Empty: all of {', '.join(SUBSCRIBABLE)}.",
+    )
+    repeat_minutes = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text="Remind every N minutes while a provider stays down, e.g. 60. 0: never.",
+    )
+    enabled = models.BooleanField(default=True)
+    from_catalog = models.BooleanField(
+        default=False, editable=False, help_text="Declared in the catalog file; sync updates it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not isinstance(self.components, list) or not all(
+            isinstance(item, str) for item in self.components
+        ):
+            errors["components"] = "A list of component names or ids."
+        if not isinstance(self.events, list) or not all(
+            item in SUBSCRIBABLE for item in self.events
+        ):
+            errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}."
+        if self.secret_env and not ENV_NAME.match(self.secret_env):
+            errors["secret_env"] = "An environment variable name, e.g. AIWATCH_HOOK_KEY."
+        from alerts import transports
+
+        problem = transports.check_url(self.kind, self.url)
+        if problem:
+            errors["url"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def min_status(self) -> Status:
+        return parse_severity(self.min_severity)
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def open_threads(self) -> EventQuerySet:
+        """First events of threads that have not ended: a provider still in trouble."""
+        return self.filter(root__isnull=True, thread_closed_at__isnull=True)
+
+
+class Event(models.Model):
+    """Something that happened to a provider, written in the transaction that recorded it.
+
+    The outbox: the payload is a snapshot taken then, so a retry sends the very same message.
+    Follow-ups point at the first event of their thread (`root`).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_events"
+    )
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    # Every type this event covers (a status change and the incident that came with it...).
+    types = models.JSONField(default=list)
+    severity = models.CharField(max_length=24, choices=[(s.value, LABELS[s]) for s in Status])
+    at = models.DateTimeField()
+    root = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="followups"
+    )
+    # On a thread's first event: when the provider was fine again. Null while the thread is open.
+    thread_closed_at = models.DateTimeField(null=True, blank=True)
+    closes_thread = models.BooleanField(default=False)
+    # Makes events that a timer creates (reminders) happen once.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # outbox.open_thread: a provider's latest unfinished thread.
+            models.Index(fields=["provider", "thread_closed_at"], name="event_provider_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.payload.get('title', '')}"
+
+    @property
+    def is_followup(self) -> bool:
+        return self.root_id is not None
+
+    @property
+    def thread_uuid(self) -> str:
+        return str(self.root.uuid if self.root_id and self.root else self.uuid)
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def claimable(self, now: Any) -> DeliveryQuerySet:
+        """Due pending deliveries, and claims whose worker died (its lease ran out)."""
+        return self.filter(
+            models.Q(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+            | models.Q(state=Delivery.State.SENDING, claimed_until__lt=now)
+        )
+
+
+class Delivery(models.Model):
+    """One event to one channel: the notification log, and the unit of retry.
+
+    Unique per (event, channel): that pair is the delivery key receivers can dedupe on.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A worker's claim: until then no other worker takes it. A claim that outlives its lease
+    # belongs to a worker that died, and is taken again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel"], name="delivery_unique_key"),
+        ]
+        indexes = [
+            # delivery.claim_due: pending rows by due time, and expired claims.
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.channel}"
+
+    @property
+    def key(self) -> str:
+        """The idempotency key sent with every attempt: the same on a retry."""
+        return f"{self.event.uuid}:{self.channel_id}"
+
+
+class Playbook(models.Model):
+    """A provider's plan B, in Markdown: what to switch to, which templates, whom to tell."""
+
+    provider = models.OneToOneField(Provider, on_delete=models.CASCADE, related_name="playbook")
+    body = models.TextField(
+        help_text="Markdown, e.g. '1. Switch the support bot to Claude (template: fallback.txt)'."
+        " Links and lists are kept; scripts and raw HTML are removed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Plan B for {self.provider}"

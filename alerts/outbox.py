@@ -1,0 +1,357 @@
+"""Writing events and their deliveries, in the transaction of the change that caused them.
+
+`on_poll_recorded` receives probes.signals.poll_recorded, which is sent inside the recording
+transaction: the event and its delivery rows commit or roll back with the poll. One poll of a
+provider gives at most one event, however many components and incidents it touched.
+
+Threads: the first event while a provider is in trouble opens a thread; later events are
+follow-ups of it (sent as "Update: ..."), and the event that finds the provider fine again
+closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from alerts import alternatives
+from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
+from alerts.messages import headline
+from alerts.models import Channel, Delivery, Event, Playbook
+from alerts.subscriptions import EventFacts, Subscription, matches
+from probes.models import Component, Incident, Provider, Source, StatusChange
+from probes.parsers.types import Impact, IncidentStatus, Status
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
+
+
+def on_poll_recorded(
+    sender: object, *, source: Source, outcome: Any, at: datetime, **kwargs: object
+) -> None:
+    record_poll_event(source, outcome, at=at)
+
+
+def on_observed_status_changed(
+    sender: object,
+    *,
+    provider: Provider,
+    old_status: str,
+    new_status: str,
+    at: datetime,
+    **kwargs: object,
+) -> None:
+    record_observed_change(
+        provider, old_status, new_status, at=at, detail=str(kwargs.get("detail", ""))
+    )
+
+
+def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | None:
+    """Write the one event (and its deliveries) for what this poll changed; None if nothing.
+
+    `outcome` is a probes.recording.PollOutcome. Must run inside the recording transaction.
+    """
+    provider = Provider.objects.get(pk=source.provider_id)
+    types: set[str] = set()
+    severities: list[Status] = []
+    payload: dict[str, Any] = {}
+
+    change = outcome.provider_change
+    if change is not None and change.new_status != Status.UNKNOWN:
+        old = change.old_status
+        if old == Status.UNKNOWN:
+            # Back from unreadable (or seen for the first time): compare with what we last knew,
+            # so a source that blinked does not report a change that did not happen.
+            old = last_known_status(provider, before=change)
+        if old != change.new_status and not (
+            old is None and change.new_status == Status.OPERATIONAL
+        ):
+            types.add(EventType.STATUS_CHANGED)
+            payload["status"] = {"old": old, "new": change.new_status}
+            severities += [Status(change.new_status), Status(old or Status.OPERATIONAL)]
+
+    components = _component_changes(outcome.component_changes)
+    if components:
+        types.add(EventType.STATUS_CHANGED)
+        payload["components"] = components
+        severities += [Status(c["new"]) for c in components] + [
+            Status(c["old"]) for c in components
+        ]
+
+    incidents: list[dict[str, Any]] = []
+    for incident in outcome.incidents_opened:
+        if incident.is_maintenance:
+            if incident.status in ACTIVE_MAINTENANCE:
+                incidents.append(_incident_entry(incident, "maintenance_started"))
+        else:
+            incidents.append(_incident_entry(incident, "opened"))
+    for incident in outcome.incidents_updated:
+        if incident.is_maintenance:
+            if incident.status in ACTIVE_MAINTENANCE and not _maintenance_announced(incident):
+                incidents.append(_incident_entry(incident, "maintenance_started"))
+        else:
+            incidents.append(_incident_entry(incident, "updated"))
+    for incident in outcome.incidents_resolved:
+        if incident.is_maintenance:
+            if _maintenance_announced(incident):
+                incidents.append(_incident_entry(incident, "maintenance_ended"))
+        else:
+            incidents.append(_incident_entry(incident, "resolved"))
+    incident_types = {
+        "opened": EventType.INCIDENT_OPENED,
+        "updated": EventType.INCIDENT_UPDATED,
+        "resolved": EventType.INCIDENT_RESOLVED,
+        "maintenance_started": EventType.MAINTENANCE_STARTED,
+        "maintenance_ended": EventType.MAINTENANCE_ENDED,
+    }
+    for entry in incidents:
+        types.add(incident_types[entry["change"]])
+        severities.append(
+            Status.UNDER_MAINTENANCE
+            if entry["change"].startswith("maintenance")
+            else Impact(entry["impact"]).as_status()
+        )
+    if incidents:
+        payload["incidents"] = incidents
+
+    root = open_thread(provider)
+    if source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER:
+        types.add(EventType.SOURCE_UNREADABLE)
+        severities.append(Status.UNKNOWN)
+        payload["source"] = {"url": source.url, "error": source.last_error[:500]}
+        payload.setdefault(
+            "status", {"old": last_known_status(provider), "new": Status.UNKNOWN.value}
+        )
+    elif outcome.source_recovered and root is not None and _unreadable_in_thread(root):
+        types.add(EventType.SOURCE_RECOVERED)
+        payload["source"] = {"url": source.url, "error": ""}
+
+    if not types:
+        return None
+    return _write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
+
+
+def record_observed_change(
+    provider: Provider, old_status: str, new_status: str, *, at: datetime, detail: str = ""
+) -> Event | None:
+    """An outage our own checks confirmed, or its end. Plugs into the probing pipeline's signal."""
+    if new_status in DOWN_STATUSES and old_status not in DOWN_STATUSES:
+        kind = EventType.OBSERVED_OUTAGE
+    elif new_status == Status.OPERATIONAL and old_status in DOWN_STATUSES:
+        kind = EventType.OBSERVED_RECOVERED
+    else:
+        return None
+    provider = Provider.objects.get(pk=provider.pk)
+    payload = {"observed": {"old": old_status, "new": new_status, "detail": detail[:500]}}
+    severity = worst_severity([Status(old_status), Status(new_status)])
+    return _write_event(provider, {kind}, severity, payload, at=at, root=open_thread(provider))
+
+
+def last_known_status(provider: Provider, *, before: StatusChange | None = None) -> str | None:
+    """The provider's last status other than unknown, or None if it never had one."""
+    changes = StatusChange.objects.filter(provider=provider, component__isnull=True).exclude(
+        new_status=Status.UNKNOWN
+    )
+    if before is not None:
+        changes = changes.exclude(pk=before.pk).filter(at__lte=before.at)
+    latest = changes.order_by("-at", "-pk").values_list("new_status", flat=True).first()
+    return str(latest) if latest else None
+
+
+def open_thread(provider: Provider) -> Event | None:
+    return Event.objects.open_threads().filter(provider=provider).order_by("-at", "-pk").first()
+
+
+def provider_in_trouble(provider: Provider) -> bool:
+    """Not operational, or an incident (or a maintenance under way) still open."""
+    if provider.status != Status.OPERATIONAL:
+        return True
+    if alternatives.observed_status(provider) in DOWN_STATUSES:
+        return True
+    for is_maintenance, status in (
+        Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
+    ):
+        if not is_maintenance or status in ACTIVE_MAINTENANCE:
+            return True
+    return False
+
+
+def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
+    """What every message about the provider carries: who, where, plan B and alternatives."""
+    data: dict[str, Any] = {
+        "provider": {
+            "slug": provider.slug,
+            "name": provider.name,
+            "status": provider.status,
+            "status_page": provider.url,
+            "page": alternatives.provider_page_url(provider.slug),
+        },
+        "playbook": None,
+        "alternatives": [],
+    }
+    if provider.status != Status.OPERATIONAL:
+        playbook = Playbook.objects.filter(provider=provider).first()
+        if playbook and playbook.body.strip():
+            data["playbook"] = playbook.body.strip()
+    if provider.status in DOWN_STATUSES:
+        data["alternatives"] = [
+            alt.as_dict() for alt in alternatives.alternatives_for(provider, now=at)
+        ]
+    return data
+
+
+def _write_event(
+    provider: Provider,
+    types: set[str],
+    severity: Status,
+    facts: dict[str, Any],
+    *,
+    at: datetime,
+    root: Event | None,
+) -> Event:
+    kind = primary_type(types)
+    payload = {**snapshot(provider, at=at), **facts}
+    payload["title"] = headline(kind, payload)
+    in_trouble = provider_in_trouble(provider)
+    event = Event.objects.create(
+        provider=provider,
+        type=kind,
+        types=sorted(types),
+        severity=severity.value,
+        at=at,
+        root=root,
+        closes_thread=root is not None and not in_trouble,
+        # An event about a provider that is fine is a thread of its own, closed at once.
+        thread_closed_at=at if root is None and not in_trouble else None,
+        payload=payload,
+    )
+    if event.closes_thread and root is not None:
+        Event.objects.filter(pk=root.pk).update(thread_closed_at=at)
+    fan_out(event)
+    return event
+
+
+def fan_out(event: Event) -> list[Delivery]:
+    """Create one delivery per channel that wants the event, and wake a worker after commit.
+
+    A follow-up that closes a thread also goes to every channel that got the thread's first
+    message, whatever its filters: whoever heard of the outage hears of its end.
+    """
+    payload = event.payload
+    touched: set[str] = set()
+    for component in payload.get("components", []):
+        touched.update({component["name"], component["external_id"]})
+    for incident in payload.get("incidents", []):
+        touched.update(incident.get("components", []))
+    facts = EventFacts(
+        provider=event.provider.slug if event.provider else "",
+        types=frozenset(event.types),
+        severity=Status(event.severity),
+        components=frozenset(touched),
+    )
+    told: set[int] = set()
+    if event.closes_thread and event.root_id:
+        told = set(
+            Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
+        )
+    deliveries = []
+    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers"):
+        subscription = Subscription.build(
+            providers=[p.slug for p in channel.providers.all()],
+            components=channel.components or [],
+            min_severity=channel.min_status,
+            events=channel.events or [],
+        )
+        if channel.pk in told or matches(subscription, facts):
+            deliveries.append(Delivery(event=event, channel=channel, next_attempt_at=event.at))
+    created = Delivery.objects.bulk_create(deliveries)
+    if created:
+        wake_delivery_worker()
+    return created
+
+
+def wake_delivery_worker() -> None:
+    """After commit, ask a worker to deliver now rather than at the next beat tick."""
+    if settings.AIWATCH_ALERT_ENQUEUE_ON_COMMIT:
+        from alerts.tasks import enqueue_delivery
+
+        transaction.on_commit(enqueue_delivery, robust=True)
+
+
+def _component_changes(changes: list[StatusChange]) -> list[dict[str, Any]]:
+    ids = [change.component_id for change in changes if change.component_id]
+    components = {c.pk: c for c in Component.objects.filter(pk__in=ids)}
+    entries = []
+    for change in changes:
+        component = components.get(change.component_id or 0)
+        if component is None or component.is_group:
+            continue
+        if change.old_status == Status.UNKNOWN and change.new_status == Status.OPERATIONAL:
+            continue  # first sighting of a healthy component: nothing happened
+        entries.append(
+            {
+                "name": component.name,
+                "external_id": component.external_id,
+                "old": change.old_status,
+                "new": change.new_status,
+            }
+        )
+    entries.sort(key=lambda entry: (-Status(entry["new"]).severity, entry["name"]))
+    return entries
+
+
+def _incident_entry(incident: Incident, change: str) -> dict[str, Any]:
+    latest = incident.updates.order_by("-at", "-pk").values_list("body", flat=True).first()
+    return {
+        "id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "impact": incident.impact,
+        "url": incident.url,
+        "change": change,
+        "latest_update": (latest or "")[:500],
+        "components": sorted(incident.components.values_list("name", flat=True)),
+    }
+
+
+def _maintenance_announced(incident: Incident) -> bool:
+    for payload in Event.objects.filter(
+        provider_id=incident.provider_id, at__gte=incident.started_at
+    ).values_list("payload", flat=True):
+        for entry in payload.get("incidents", []):
+            if entry.get("id") == incident.pk and entry.get("change") == "maintenance_started":
+                return True
+    return False
+
+
+def _unreadable_in_thread(root: Event) -> bool:
+    events = [root, *root.followups.order_by("-at", "-pk")]
+    # Newest first among follow-ups; the root last.
+    for event in [*events[1:], root]:
+        if EventType.SOURCE_RECOVERED in event.types:
+            return False
+        if EventType.SOURCE_UNREADABLE in event.types:
+            return True
+    return False
+
+
+def create_test_event(channels: list[Channel], *, at: datetime) -> list[Delivery]:
+    """A test message for each of `channels`, through the same outbox as real alerts."""
+    payload: dict[str, Any] = {"title": "AI Watch test message"}
+    event = Event.objects.create(
+        provider=None,
+        type=EventType.TEST,
+        types=[EventType.TEST.value],
+        severity=Status.OPERATIONAL.value,
+        at=at,
+        thread_closed_at=at,
+        payload=payload,
+    )
+    return Delivery.objects.bulk_create(
+        [Delivery(event=event, channel=channel, next_attempt_at=at) for channel in channels]
+    )
