@@ -11,6 +11,7 @@ here, at send time, and masked out of every error we record.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import logging
@@ -94,16 +95,28 @@ def check_url(kind: str, template: str) -> str:
     """A reason the channel URL cannot work, or "" when it looks right. No network."""
     if not template.strip():
         return "A URL is required."
-    # Placeholders stand for secrets not set here; check the shape with a harmless stand-in.
-    url = PLACEHOLDER.sub("placeholder", template)
     if kind == "webhook":
-        parts = urlsplit(url)
+        parts = urlsplit(PLACEHOLDER.sub("placeholder", template))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "A webhook URL starts with https:// (or http://) and names a host."
+        return ""
+    try:
+        url, _ = resolve(template)
+    except TransportError:
+        # Secrets not set in this process (they may be in the worker's environment): the full
+        # URL cannot be checked here, but the service must at least be one Apprise knows.
+        scheme = urlsplit(PLACEHOLDER.sub("x", template)).scheme.lower()
+        if scheme not in apprise_schemes():
+            return f"Apprise has no service called {scheme!r}://; see the Apprise wiki."
         return ""
     if apprise.Apprise.instantiate(url) is None:
         return "Apprise does not understand this URL; see the Apprise wiki for its services."
     return ""
+
+
+@functools.cache
+def apprise_schemes() -> frozenset[str]:
+    return frozenset(apprise.NotificationManager().schemas())
 
 
 def kind_for_url(template: str) -> str:

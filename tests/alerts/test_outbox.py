@@ -1,0 +1,160 @@
+"""Events are written with the poll that caused them: one per transition, grouped, threaded."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from alerts.events import EventType
+from alerts.models import Channel, Delivery, Event
+from probes.models import Provider, Source
+from probes.polling import poll_source
+from tests.alerts.pages import incident, summary
+
+pytestmark = pytest.mark.django_db
+
+TWELVE = [f"component-{n:02d}" for n in range(12)]
+
+
+def make_source(server, slug: str = "example", capabilities=("chat",)) -> Source:
+    provider = Provider.objects.create(
+        slug=slug, name=slug.title(), capabilities=list(capabilities),
+        url=f"https://status.{slug}.test",
+    )
+    return Source.objects.create(
+        provider=provider, url=server.url(f"/{slug}/summary.json"), kind="statuspage"
+    )
+
+
+def serve(server, source: Source, body: bytes) -> None:
+    server.set(source.url.split(str(server.port), 1)[1], body)
+
+
+def poll(server, source: Source, body: bytes):
+    serve(server, source, body)
+    source.refresh_from_db()
+    return poll_source(source)
+
+
+def test_the_first_healthy_sighting_of_a_provider_is_not_an_event(status_server):
+    source = make_source(status_server)
+    Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
+    assert Event.objects.count() == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_delivery(status_server):
+    source = make_source(status_server)
+    channel = Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
+
+    down = incident("inc1", "Everything is failing", components=tuple(TWELVE),
+                    updates=(("u1", "investigating", "We are looking into it."),))
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "major_outage"), incidents=(down,)))
+
+    event = Event.objects.get()
+    assert event.type == EventType.STATUS_CHANGED
+    assert set(event.types) == {EventType.STATUS_CHANGED, EventType.INCIDENT_OPENED}
+    assert event.severity == "major_outage"
+    assert event.payload["status"] == {"old": "operational", "new": "major_outage"}
+    assert sorted(c["name"] for c in event.payload["components"]) == TWELVE
+    assert [i["title"] for i in event.payload["incidents"]] == ["Everything is failing"]
+    assert event.root is None and event.thread_closed_at is None
+    assert list(Delivery.objects.values_list("event_id", "channel_id")) == [(event.pk, channel.pk)]
+
+
+def test_recovery_is_a_follow_up_that_closes_the_thread(status_server):
+    source = make_source(status_server)
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
+    down = incident("inc1", "Everything is failing", components=tuple(TWELVE))
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "major_outage"), incidents=(down,)))
+    poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
+
+    outage, recovery = Event.objects.order_by("at", "pk")
+    assert recovery.root == outage
+    assert recovery.closes_thread
+    assert set(recovery.types) == {EventType.STATUS_CHANGED, EventType.INCIDENT_RESOLVED}
+    assert recovery.payload["status"] == {"old": "major_outage", "new": "operational"}
+    # "Recovered from a major outage" is as severe as the outage, so it passes the same filters.
+    assert recovery.severity == "major_outage"
+    outage.refresh_from_db()
+    assert outage.thread_closed_at == recovery.at
+
+
+def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_server):
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    first = incident("inc1", "API down", components=("api",),
+                     updates=(("u1", "investigating", "Looking."),))
+    poll(status_server, source, summary({"api": "major_outage"}, incidents=(first,)))
+    second = incident("inc1", "API down", status="identified", components=("api",),
+                      updates=(("u1", "investigating", "Looking."),
+                               ("u2", "identified", "Found the cause.")))
+    poll(status_server, source, summary({"api": "major_outage"}, incidents=(second,)))
+
+    outage, update = Event.objects.order_by("at", "pk")
+    assert update.type == EventType.INCIDENT_UPDATED
+    assert update.root == outage and not update.closes_thread
+    assert update.payload["incidents"][0]["latest_update"] == "Found the cause."
+
+
+def test_a_source_that_blinks_unreadable_once_says_nothing(status_server, settings):
+    settings.AIWATCH_ALERT_UNREADABLE_AFTER = 3
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    status_server.set("/example/summary.json", b"<html>busy</html>", status=503)
+    source.refresh_from_db()
+    poll_source(source)
+    assert Provider.objects.get().status == "unknown"
+    poll(status_server, source, summary({"api": "operational"}))
+    assert Event.objects.count() == 0
+
+
+def test_a_source_unreadable_for_n_polls_alerts_once_and_its_recovery_follows_up(
+    status_server, settings
+):
+    settings.AIWATCH_ALERT_UNREADABLE_AFTER = 2
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    status_server.set("/example/summary.json", b"nope", status=500)
+    for _ in range(4):
+        source.refresh_from_db()
+        poll_source(source)
+    unreadable = Event.objects.get()
+    assert unreadable.type == EventType.SOURCE_UNREADABLE
+    assert "HTTP 500" in unreadable.payload["source"]["error"]
+
+    poll(status_server, source, summary({"api": "operational"}))
+    readable = Event.objects.exclude(pk=unreadable.pk).get()
+    assert readable.type == EventType.SOURCE_RECOVERED
+    assert readable.root == unreadable and readable.closes_thread
+
+
+def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server):
+    source = make_source(status_server)
+    Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+    poll(status_server, source, summary({"api": "operational"}))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        poll(status_server, source, summary({"api": "major_outage"}))
+        assert Event.objects.count() == 1
+        raise RuntimeError("the recording transaction fails after the signal")
+    assert Event.objects.count() == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_a_maintenance_starting_and_ending_makes_two_events(status_server):
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    window = incident("mnt1", "Database upgrade", status="in_progress", impact="maintenance",
+                      components=("api",))
+    window["scheduled_for"] = "2026-11-20T10:00:00.000Z"
+    window["scheduled_until"] = "2026-11-20T12:00:00.000Z"
+    poll(status_server, source,
+         summary({"api": "under_maintenance"}, maintenances=(window,)))
+    poll(status_server, source, summary({"api": "operational"}))
+
+    started, ended = Event.objects.order_by("at", "pk")
+    assert started.type == EventType.MAINTENANCE_STARTED
+    assert ended.type == EventType.MAINTENANCE_ENDED
+    assert ended.root == started and ended.closes_thread
