@@ -50,11 +50,14 @@ class ChannelAdmin(admin.ModelAdmin):
             state = delivery.deliver_one(item.pk)
             item.refresh_from_db()
             if state == Delivery.State.SENT:
-                self.message_user(request, f"{item.channel}: test message sent.", messages.SUCCESS)
+                self.message_user(
+                    request, f"Test message sent to {item.channel}.", messages.SUCCESS
+                )
             else:
                 self.message_user(
                     request,
-                    f"{item.channel}: not sent ({item.last_error or state}); it will be retried.",
+                    f"Test message to {item.channel} not sent ({item.last_error or state}); "
+                    "it will be retried.",
                     messages.ERROR,
                 )
 

@@ -79,8 +79,13 @@ def summary(
 ) -> bytes:
     """A summary.json whose components are {id: status}, named after their ids."""
     worst = "operational"
-    order = ["operational", "under_maintenance", "degraded_performance", "partial_outage",
-             "major_outage"]
+    order = [
+        "operational",
+        "under_maintenance",
+        "degraded_performance",
+        "partial_outage",
+        "major_outage",
+    ]
     for status in statuses.values():
         if order.index(status) > order.index(worst):
             worst = status

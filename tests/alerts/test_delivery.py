@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from io import StringIO
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
@@ -26,11 +26,16 @@ def make_delivery(url: str, *, kind: str = "webhook") -> Delivery:
     provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
     channel = Channel.objects.create(name="hook", kind=kind, url=url)
     event = Event.objects.create(
-        provider=provider, type=EventType.STATUS_CHANGED, types=[EventType.STATUS_CHANGED],
-        severity="major_outage", at=timezone.now(),
-        payload={"title": "Example AI: Major outage",
-                 "provider": {"slug": "example", "name": "Example AI"},
-                 "status": {"old": "operational", "new": "major_outage"}},
+        provider=provider,
+        type=EventType.STATUS_CHANGED,
+        types=[EventType.STATUS_CHANGED],
+        severity="major_outage",
+        at=timezone.now(),
+        payload={
+            "title": "Example AI: Major outage",
+            "provider": {"slug": "example", "name": "Example AI"},
+            "status": {"old": "operational", "new": "major_outage"},
+        },
     )
     (created,) = fan_out(event)
     assert created.channel == channel
@@ -41,7 +46,12 @@ def test_backoff_doubles_and_is_capped(settings):
     settings.AIWATCH_ALERT_RETRY_BASE_SECONDS = 30
     settings.AIWATCH_ALERT_RETRY_MAX_SECONDS = 600
     assert [delivery.backoff(n).total_seconds() for n in range(1, 7)] == [
-        30, 60, 120, 240, 480, 600,
+        30,
+        60,
+        120,
+        240,
+        480,
+        600,
     ]
 
 
@@ -52,7 +62,9 @@ def test_a_failed_send_is_retried_later_with_the_same_key_and_body(receiver, set
 
     assert delivery.deliver_pending().retrying == 1
     item.refresh_from_db()
-    assert item.state == "pending" and item.attempts == 1 and item.last_error == "HTTP 500"
+    assert item.state == "pending"
+    assert item.attempts == 1
+    assert item.last_error == "HTTP 500"
     assert item.next_attempt_at > timezone.now() + timedelta(seconds=25)
     # Not due yet: a beat tick now sends nothing.
     assert delivery.deliver_pending().sent == 0
@@ -60,7 +72,9 @@ def test_a_failed_send_is_retried_later_with_the_same_key_and_body(receiver, set
     with time_machine.travel(item.next_attempt_at + timedelta(seconds=1)):
         assert delivery.deliver_pending().sent == 1
     item.refresh_from_db()
-    assert item.state == "sent" and item.attempts == 2 and item.last_error == ""
+    assert item.state == "sent"
+    assert item.attempts == 2
+    assert item.last_error == ""
     first, second = receiver.requests
     assert first.body == second.body
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"] == item.key
@@ -74,7 +88,8 @@ def test_it_gives_up_after_the_last_attempt(receiver, settings):
     assert delivery.deliver_pending(include_waiting=True).retrying == 1
     assert delivery.deliver_pending(include_waiting=True).failed == 1
     item.refresh_from_db()
-    assert item.state == "failed" and item.attempts == 2
+    assert item.state == "failed"
+    assert item.attempts == 2
 
 
 def test_a_live_claim_is_not_taken_twice(receiver):
@@ -97,7 +112,8 @@ def test_a_claim_whose_worker_died_is_taken_again_after_its_lease(receiver, sett
     with time_machine.travel(now + timedelta(seconds=61)):
         assert delivery.deliver_pending().sent == 1
     item.refresh_from_db()
-    assert item.state == "sent" and item.attempts == 2
+    assert item.state == "sent"
+    assert item.attempts == 2
 
 
 def test_a_result_is_not_recorded_over_a_claim_that_another_worker_took(receiver):

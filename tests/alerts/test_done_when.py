@@ -109,8 +109,9 @@ def test_a_catalog_channel_gets_exactly_the_outage_and_the_recovery(
     assert "Requests to the API are failing" in outage["message"]
     assert "> Switch the support bot to **Backup AI**." in outage["message"]
     assert "> Tell #support-leads." in outage["message"]
-    assert f"[Backup AI](http://localhost:8000{provider_page_url('backup')}) (chat)" in (
-        outage["message"]
+    assert (
+        f"[Backup AI](http://localhost:8000{provider_page_url('backup')}) (chat)"
+        in (outage["message"])
     )
     assert "Painter" not in outage["message"]
 

@@ -18,7 +18,9 @@ TWELVE = [f"component-{n:02d}" for n in range(12)]
 
 def make_source(server, slug: str = "example", capabilities=("chat",)) -> Source:
     provider = Provider.objects.create(
-        slug=slug, name=slug.title(), capabilities=list(capabilities),
+        slug=slug,
+        name=slug.title(),
+        capabilities=list(capabilities),
         url=f"https://status.{slug}.test",
     )
     return Source.objects.create(
@@ -49,8 +51,12 @@ def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_deliver
     channel = Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
 
-    down = incident("inc1", "Everything is failing", components=tuple(TWELVE),
-                    updates=(("u1", "investigating", "We are looking into it."),))
+    down = incident(
+        "inc1",
+        "Everything is failing",
+        components=tuple(TWELVE),
+        updates=(("u1", "investigating", "We are looking into it."),),
+    )
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "major_outage"), incidents=(down,)))
 
     event = Event.objects.get()
@@ -60,7 +66,8 @@ def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_deliver
     assert event.payload["status"] == {"old": "operational", "new": "major_outage"}
     assert sorted(c["name"] for c in event.payload["components"]) == TWELVE
     assert [i["title"] for i in event.payload["incidents"]] == ["Everything is failing"]
-    assert event.root is None and event.thread_closed_at is None
+    assert event.root is None
+    assert event.thread_closed_at is None
     assert list(Delivery.objects.values_list("event_id", "channel_id")) == [(event.pk, channel.pk)]
 
 
@@ -85,17 +92,23 @@ def test_recovery_is_a_follow_up_that_closes_the_thread(status_server):
 def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_server):
     source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
-    first = incident("inc1", "API down", components=("api",),
-                     updates=(("u1", "investigating", "Looking."),))
+    first = incident(
+        "inc1", "API down", components=("api",), updates=(("u1", "investigating", "Looking."),)
+    )
     poll(status_server, source, summary({"api": "major_outage"}, incidents=(first,)))
-    second = incident("inc1", "API down", status="identified", components=("api",),
-                      updates=(("u1", "investigating", "Looking."),
-                               ("u2", "identified", "Found the cause.")))
+    second = incident(
+        "inc1",
+        "API down",
+        status="identified",
+        components=("api",),
+        updates=(("u1", "investigating", "Looking."), ("u2", "identified", "Found the cause.")),
+    )
     poll(status_server, source, summary({"api": "major_outage"}, incidents=(second,)))
 
     outage, update = Event.objects.order_by("at", "pk")
     assert update.type == EventType.INCIDENT_UPDATED
-    assert update.root == outage and not update.closes_thread
+    assert update.root == outage
+    assert not update.closes_thread
     assert update.payload["incidents"][0]["latest_update"] == "Found the cause."
 
 
@@ -128,17 +141,25 @@ def test_a_source_unreadable_for_n_polls_alerts_once_and_its_recovery_follows_up
     poll(status_server, source, summary({"api": "operational"}))
     readable = Event.objects.exclude(pk=unreadable.pk).get()
     assert readable.type == EventType.SOURCE_RECOVERED
-    assert readable.root == unreadable and readable.closes_thread
+    assert readable.root == unreadable
+    assert readable.closes_thread
 
 
 def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server):
     source = make_source(status_server)
     Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     poll(status_server, source, summary({"api": "operational"}))
-    with pytest.raises(RuntimeError), transaction.atomic():
-        poll(status_server, source, summary({"api": "major_outage"}))
-        assert Event.objects.count() == 1
-        raise RuntimeError("the recording transaction fails after the signal")
+    seen_inside = []
+
+    def poll_then_fail() -> None:
+        with transaction.atomic():
+            poll(status_server, source, summary({"api": "major_outage"}))
+            seen_inside.append(Event.objects.count())
+            raise RuntimeError("the recording transaction fails after the signal")
+
+    with pytest.raises(RuntimeError):
+        poll_then_fail()
+    assert seen_inside == [1]
     assert Event.objects.count() == 0
     assert Delivery.objects.count() == 0
 
@@ -146,15 +167,16 @@ def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server):
 def test_a_maintenance_starting_and_ending_makes_two_events(status_server):
     source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
-    window = incident("mnt1", "Database upgrade", status="in_progress", impact="maintenance",
-                      components=("api",))
+    window = incident(
+        "mnt1", "Database upgrade", status="in_progress", impact="maintenance", components=("api",)
+    )
     window["scheduled_for"] = "2026-11-20T10:00:00.000Z"
     window["scheduled_until"] = "2026-11-20T12:00:00.000Z"
-    poll(status_server, source,
-         summary({"api": "under_maintenance"}, maintenances=(window,)))
+    poll(status_server, source, summary({"api": "under_maintenance"}, maintenances=(window,)))
     poll(status_server, source, summary({"api": "operational"}))
 
     started, ended = Event.objects.order_by("at", "pk")
     assert started.type == EventType.MAINTENANCE_STARTED
     assert ended.type == EventType.MAINTENANCE_ENDED
-    assert ended.root == started and ended.closes_thread
+    assert ended.root == started
+    assert ended.closes_thread

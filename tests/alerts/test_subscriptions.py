@@ -41,7 +41,8 @@ def test_it_matches_an_outage_against_each_filter(subscription, expected):
 
 def test_a_mild_event_is_below_a_major_only_channel():
     degraded = EventFacts(
-        provider="openai", types=frozenset({EventType.STATUS_CHANGED}),
+        provider="openai",
+        types=frozenset({EventType.STATUS_CHANGED}),
         severity=Status.DEGRADED_PERFORMANCE,
     )
     assert not matches(Subscription.build(min_severity=Status.PARTIAL_OUTAGE), degraded)
@@ -74,8 +75,9 @@ def test_fan_out_creates_deliveries_only_for_matching_channels(django_capture_on
     Channel.objects.create(name="sora", url="json://127.0.0.1:9/d", components=["Sora"])
     Channel.objects.create(name="api", url="json://127.0.0.1:9/e", components=["api"])
     Channel.objects.create(name="major", url="json://127.0.0.1:9/f", min_severity="major_outage")
-    Channel.objects.create(name="maintenance", url="json://127.0.0.1:9/g",
-                           events=["maintenance_started"])
+    Channel.objects.create(
+        name="maintenance", url="json://127.0.0.1:9/g", events=["maintenance_started"]
+    )
     Channel.objects.create(name="off", url="json://127.0.0.1:9/h", enabled=False)
 
     event = Event.objects.create(
@@ -84,8 +86,11 @@ def test_fan_out_creates_deliveries_only_for_matching_channels(django_capture_on
         types=[EventType.STATUS_CHANGED],
         severity=Status.PARTIAL_OUTAGE,
         at="2026-11-20T10:00:00Z",
-        payload={"components": [{"name": "API", "external_id": "x", "old": "operational",
-                                 "new": "partial_outage"}]},
+        payload={
+            "components": [
+                {"name": "API", "external_id": "x", "old": "operational", "new": "partial_outage"}
+            ]
+        },
     )
     fan_out(event)
     got = set(Delivery.objects.values_list("channel__name", flat=True))

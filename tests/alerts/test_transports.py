@@ -11,14 +11,21 @@ from alerts.transports import Message, TransportError, sign, verify_signature
 
 
 def message(document: bytes = b'{"hello":"world"}') -> Message:
-    return Message(title="T", body="**B**", notify_type="failure", document=document,
-                   key="evt-1:7", event_type="status_changed")
+    return Message(
+        title="T",
+        body="**B**",
+        notify_type="failure",
+        document=document,
+        key="evt-1:7",
+        event_type="status_changed",
+    )
 
 
 def test_a_signature_verifies_only_over_the_exact_body_and_secret():
     body = b'{"a":1,"b":"two"}'
     header = sign("s3cret", body)
-    assert header.startswith("sha256=") and len(header) == 7 + 64
+    assert header.startswith("sha256=")
+    assert len(header) == 7 + 64
     assert verify_signature("s3cret", body, header)
     assert not verify_signature("s3cret", body + b" ", header)
     assert not verify_signature("other", body, header)
@@ -28,8 +35,9 @@ def test_a_signature_verifies_only_over_the_exact_body_and_secret():
 def test_the_webhook_posts_the_body_with_signature_and_idempotency_key(receiver, monkeypatch):
     monkeypatch.setenv("AIW_TEST_HOOK_KEY", "k3y-for-tests")
     document = json.dumps({"event": {"id": "x"}}).encode()
-    result = transports.send("webhook", receiver.url("/hook"), message(document),
-                             secret_env="AIW_TEST_HOOK_KEY")
+    result = transports.send(
+        "webhook", receiver.url("/hook"), message(document), secret_env="AIW_TEST_HOOK_KEY"
+    )
     assert result.status_code == 200
     (seen,) = receiver.requests
     assert seen.method == "POST"
@@ -73,7 +81,9 @@ def test_apprise_json_urls_carry_the_idempotency_key(receiver):
     transports.send("apprise", f"json://127.0.0.1:{receiver.port}/hook", message())
     (seen,) = receiver.requests
     body = json.loads(seen.body)
-    assert body["title"] == "T" and body["message"] == "**B**" and body["type"] == "failure"
+    assert body["title"] == "T"
+    assert body["message"] == "**B**"
+    assert body["type"] == "failure"
     assert seen.headers["Idempotency-Key"] == "evt-1:7"
 
 

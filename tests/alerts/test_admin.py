@@ -1,0 +1,92 @@
+"""Admin: the test-message action, plan B preview, and the notification log with counters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.events import EventType
+from alerts.models import Channel, Delivery, Event, Playbook
+from probes.models import Provider
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Pages are rendered without collectstatic's manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def test_send_test_message_posts_to_the_channel_and_logs_it(admin_client, receiver):
+    channel = Channel.objects.create(name="local", url=f"json://127.0.0.1:{receiver.port}/hook")
+    response = admin_client.post(
+        reverse("admin:alerts_channel_changelist"),
+        {"action": "send_test_message", "_selected_action": [channel.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Test message sent to local." in response.content.decode()
+    (seen,) = receiver.requests
+    assert json.loads(seen.body)["title"] == "AI Watch test message"
+    assert Delivery.objects.get().state == "sent"
+
+
+def test_a_failing_test_message_says_why(admin_client, receiver):
+    receiver.set("/hook", b"", status=500)
+    channel = Channel.objects.create(name="local", url=f"json://127.0.0.1:{receiver.port}/hook")
+    response = admin_client.post(
+        reverse("admin:alerts_channel_changelist"),
+        {"action": "send_test_message", "_selected_action": [channel.pk]},
+        follow=True,
+    )
+    assert "Test message to local not sent (" in response.content.decode()
+
+
+def test_the_notification_log_lists_deliveries_with_counters(admin_client):
+    provider = Provider.objects.create(slug="example", name="Example AI")
+    channel = Channel.objects.create(name="local", url="json://127.0.0.1:9/hook")
+    event = Event.objects.create(
+        provider=provider,
+        type=EventType.STATUS_CHANGED,
+        types=["status_changed"],
+        severity="major_outage",
+        at=timezone.now(),
+        payload={"title": "Example AI: Major outage"},
+    )
+    Delivery.objects.create(event=event, channel=channel, state="sent", attempts=2)
+    other = Channel.objects.create(name="other", url="json://127.0.0.1:9/x")
+    Delivery.objects.create(
+        event=event, channel=other, state="failed", attempts=8, last_error="HTTP 500"
+    )
+    response = admin_client.get(reverse("admin:alerts_delivery_changelist"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Example AI: Major outage" in page
+    assert "HTTP 500" in page
+    counters = response.context["delivery_counters"]
+    assert counters[1] == {"label": "All time", "sent": 1, "failed": 1, "waiting": 0, "retried": 2}
+
+
+def test_the_playbook_admin_previews_sanitised_markdown(admin_client):
+    provider = Provider.objects.create(slug="example", name="Example AI")
+    playbook = Playbook.objects.create(provider=provider, body="**Use Claude**<script>x</script>")
+    response = admin_client.get(reverse("admin:alerts_playbook_change", args=[playbook.pk]))
+    page = response.content.decode()
+    assert "<strong>Use Claude</strong>" in page
+    assert "<script>x</script>" not in page
+
+
+def test_a_channel_with_an_unknown_event_or_url_does_not_validate():
+    channel = Channel(name="x", url="nonsense://x", events=["everything"])
+    with pytest.raises(ValidationError) as caught:
+        channel.full_clean()
+    assert "url" in caught.value.message_dict
+    assert "events" in caught.value.message_dict

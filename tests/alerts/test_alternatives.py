@@ -1,0 +1,97 @@
+"""Alternatives: providers sharing a capability that are up now, most reliable first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.alternatives import (
+    Candidate,
+    alternatives_for,
+    incident_minutes,
+    is_up,
+    rank_alternatives,
+)
+from probes.models import Incident, Provider
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def candidate(slug, caps, status="operational", observed=None, minutes=0.0):
+    return Candidate(
+        slug=slug,
+        name=slug.title(),
+        capabilities=frozenset(caps),
+        official_status=status,
+        observed_status=observed,
+        incident_minutes=minutes,
+    )
+
+
+def test_it_keeps_providers_sharing_a_tag_that_are_up_and_ranks_by_reliability():
+    ranked = rank_alternatives(
+        {"chat", "code"},
+        [
+            candidate("flaky", {"chat"}, minutes=300),
+            candidate("steady", {"chat"}, minutes=5),
+            candidate("twin", {"chat", "code"}, minutes=5),
+            candidate("down", {"chat"}, status="major_outage"),
+            candidate("observed-down", {"chat"}, observed="major_outage"),
+            candidate("painter", {"image"}),
+            candidate("unknown", {"chat"}, status="unknown"),
+        ],
+    )
+    assert [(c.slug, shared) for c, shared in ranked] == [
+        ("twin", ("chat", "code")),
+        ("steady", ("chat",)),
+        ("flaky", ("chat",)),
+    ]
+
+
+def test_observed_status_counts_when_it_is_known():
+    assert is_up(candidate("a", {"chat"}, observed="operational"))
+    assert is_up(candidate("a", {"chat"}, observed=None))
+    assert not is_up(candidate("a", {"chat"}, observed="degraded_performance"))
+    degraded = candidate("a", {"chat"}, status="degraded_performance", observed="operational")
+    assert not is_up(degraded)
+
+
+def test_no_tags_means_no_alternatives():
+    assert rank_alternatives(set(), [candidate("a", {"chat"})]) == []
+
+
+def test_incident_minutes_are_clipped_to_the_window():
+    start = NOW - timedelta(days=30)
+    spans = [
+        (start - timedelta(hours=1), start + timedelta(minutes=30)),  # 30 inside
+        (NOW - timedelta(minutes=10), None),  # still open: 10
+        (start - timedelta(days=2), start - timedelta(days=1)),  # before: 0
+    ]
+    assert incident_minutes(spans, start=start, end=NOW) == pytest.approx(40)
+
+
+@pytest.mark.django_db
+def test_the_query_ranks_real_providers_by_their_last_30_days():
+    down = Provider.objects.create(
+        slug="down", name="Down", capabilities=["chat"], status="major_outage"
+    )
+    Provider.objects.create(slug="calm", name="Calm", capabilities=["chat"], status="operational")
+    bumpy = Provider.objects.create(
+        slug="bumpy", name="Bumpy", capabilities=["chat", "code"], status="operational"
+    )
+    Provider.objects.create(
+        slug="off", name="Off", capabilities=["chat"], status="operational", enabled=False
+    )
+    Incident.objects.create(
+        provider=bumpy,
+        external_id="i1",
+        title="x",
+        status="resolved",
+        impact="major",
+        started_at=NOW - timedelta(days=3),
+        resolved_at=NOW - timedelta(days=3) + timedelta(hours=2),
+    )
+    alternatives = alternatives_for(down, now=NOW)
+    assert [(a.slug, a.incident_minutes) for a in alternatives] == [("calm", 0), ("bumpy", 120)]
+    assert alternatives[0].url.endswith("/calm/")
