@@ -26,10 +26,18 @@ def schedule_reminders_task() -> None:
 
 
 def enqueue_delivery() -> None:
-    """Wake a worker now. Best effort: without a broker, beat's next tick or `notify` delivers."""
+    """Wake a worker now. Best effort: without a broker, beat's next tick or `notify` delivers.
+
+    Gives up after one quick connection attempt, so `manage.py poll` run without a broker is
+    not slowed down by Celery's usual connection retries.
+    """
+    from aiwatch.celery import app
+
     try:
-        deliver_pending_task.apply_async(
-            retry=False, expires=settings.AIWATCH_ALERT_TICK_SECONDS * 6
-        )
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            deliver_pending_task.apply_async(
+                connection=conn, retry=False, expires=settings.AIWATCH_ALERT_TICK_SECONDS * 6
+            )
     except (OperationalError, OSError) as error:
         logger.info("alerts: broker unreachable (%s); deliveries wait for the next tick", error)

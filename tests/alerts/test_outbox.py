@@ -180,3 +180,44 @@ def test_a_maintenance_starting_and_ending_makes_two_events(status_server):
     assert ended.type == EventType.MAINTENANCE_ENDED
     assert ended.root == started
     assert ended.closes_thread
+
+
+def test_an_observed_outage_and_its_recovery_are_events_of_their_own(status_server):
+    from alerts.outbox import record_observed_change
+
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    at = source.last_polled_at
+    confirmed = record_observed_change(
+        source.provider, "operational", "major_outage", at=at, detail="5 of 5 probes failed"
+    )
+    assert confirmed is not None
+    assert confirmed.type == EventType.OBSERVED_OUTAGE
+    assert confirmed.severity == "major_outage"
+    assert record_observed_change(source.provider, "major_outage", "major_outage", at=at) is None
+    recovered = record_observed_change(source.provider, "major_outage", "operational", at=at)
+    assert recovered is not None
+    assert recovered.type == EventType.OBSERVED_RECOVERED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_delivery_wakes_a_worker_through_the_broker(
+    status_server, redis_server, settings
+):
+    from aiwatch.celery import app
+
+    settings.AIWATCH_ALERT_ENQUEUE_ON_COMMIT = True
+    client = redis_server.client()
+    client.delete("celery")
+    previous = app.conf.broker_url
+    app.conf.broker_url = redis_server.celery_url
+    try:
+        source = make_source(status_server)
+        Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+        poll(status_server, source, summary({"api": "operational"}))
+        assert client.llen("celery") == 0
+        poll(status_server, source, summary({"api": "major_outage"}))
+        assert client.llen("celery") == 1
+    finally:
+        app.conf.broker_url = previous
+        client.delete("celery")
