@@ -36,7 +36,7 @@ def enqueue_delivery() -> None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-            deliver_pending_task.apply_async(
+            deliver_pending_task.apply_async(  # type: ignore[call-arg]
                 connection=conn, retry=False, expires=settings.AIWATCH_ALERT_TICK_SECONDS * 6
             )
     except (OperationalError, OSError) as error:

@@ -188,6 +188,7 @@ def test_an_observed_outage_and_its_recovery_are_events_of_their_own(status_serv
     source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     at = source.last_polled_at
+    assert at is not None
     confirmed = record_observed_change(
         source.provider, "operational", "major_outage", at=at, detail="5 of 5 probes failed"
     )
@@ -210,7 +211,7 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
     client = redis_server.client()
     client.delete("celery")
     previous = app.conf.broker_url
-    app.conf.broker_url = redis_server.celery_url
+    app.conf.broker_url = redis_server.celery_url  # type: ignore[misc]
     try:
         source = make_source(status_server)
         Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
@@ -219,5 +220,5 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
         poll(status_server, source, summary({"api": "major_outage"}))
         assert client.llen("celery") == 1
     finally:
-        app.conf.broker_url = previous
+        app.conf.broker_url = previous  # type: ignore[misc]
         client.delete("celery")
