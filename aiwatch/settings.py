@@ -6,6 +6,7 @@ Every variable is listed, with its default, in `.env.example`.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
+    "dashboard.timezones.TimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "aiwatch.urls"
@@ -147,7 +150,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if os.getenv("PYTEST_CURRENT_TEST") or envbool("AIWATCH_PLAIN_STATIC", False):
+# The hashed manifest only exists after `collectstatic`; development and tests serve files as they
+# are. (PYTEST_CURRENT_TEST is not yet set when pytest-django imports settings, hence "pytest".)
+if DEBUG or "pytest" in sys.modules or envbool("AIWATCH_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 LOGIN_URL = "admin:login"
