@@ -113,7 +113,7 @@ def test_poll_now_on_providers_enqueues_each_enabled_source(
     admin_client, provider, django_capture_on_commit_callbacks
 ):
     second = Source.objects.create(provider=provider, url="https://status.example.com/y.json")
-    first = Source.objects.filter(provider=provider, enabled=True).order_by("pk").first()
+    first = Source.objects.filter(provider=provider, enabled=True).order_by("pk")[0]
     with (
         mock.patch("probes.tasks.poll_source_task.delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
