@@ -201,6 +201,9 @@ AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
+# The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
+# user (e.g. a session from the admin login) and answers 401 otherwise.
+AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
 AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
 
 LOGGING = {

@@ -5,9 +5,12 @@ Times are ISO-8601 UTC with a `Z`. Every list is built in a fixed number of quer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import TypedDict
+from functools import wraps
+from typing import Any, TypedDict
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -125,7 +128,19 @@ def error_response(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@require_GET
+def api_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., Any]:
+    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if settings.AIWATCH_API_REQUIRE_LOGIN and not request.user.is_authenticated:
+            return error_response("sign in to use the API", status=401)
+        return view(request, *args, **kwargs)
+
+    return require_GET(wrapper)
+
+
+@api_endpoint
 def provider_list(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     providers = [
@@ -135,7 +150,7 @@ def provider_list(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"providers": providers})
 
 
-@require_GET
+@api_endpoint
 def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
     provider = Provider.objects.for_dashboard().filter(slug=slug).first()
     if provider is None:
@@ -143,7 +158,7 @@ def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(provider_dict(summaries.summarise_provider(provider, now=timezone.now())))
 
 
-@require_GET
+@api_endpoint
 def incident_list(request: HttpRequest) -> JsonResponse:
     """Incidents overlapping [since, until), newest first; filters provider, since, until, limit."""
     try:

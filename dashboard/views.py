@@ -42,9 +42,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "summary": summary,
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
-        "recent_incidents": list(
-            provider.incidents.order_by("-started_at", "-pk").prefetch_related("components")[:20]
-        ),
+        "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
 

@@ -251,3 +251,14 @@ def test_the_api_query_count_does_not_grow_with_providers(client, name):
         _add_provider_with_incident(number)
 
     assert _queries(client, reverse(name)) == one
+
+
+def test_the_api_can_be_closed_to_anonymous_callers(client, admin_user, settings, outage):
+    settings.AIWATCH_API_REQUIRE_LOGIN = True
+
+    response = client.get(reverse("dashboard:api-providers"))
+    assert response.status_code == 401
+    assert response.json() == {"error": "sign in to use the API"}
+
+    client.force_login(admin_user)
+    assert client.get(reverse("dashboard:api-providers")).status_code == 200

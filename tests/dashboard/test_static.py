@@ -18,8 +18,17 @@ def test_plotly_is_found_as_a_static_file():
 def test_the_chart_scripts_reference_plotly_through_static():
     html = Template('{% include "includes/chart_scripts.html" %}').render(Context())
 
-    assert 'src="/static/plotly/plotly.min.js"' in html
-    assert 'src="/static/js/charts.js"' in html
+    assert '<script src="/static/plotly/plotly.min.js" defer>' in html
+    assert "cdn" not in html.lower()
+
+
+def test_every_page_can_fetch_plotly_on_demand_from_static(client, db):
+    html = client.get("/").content.decode()
+
+    assert (
+        '<script src="/static/js/charts.js" data-plotly-src="/static/plotly/plotly.min.js" defer>'
+        in html
+    )
     assert "cdn" not in html.lower()
 
 
@@ -42,9 +51,12 @@ def test_charts_js_draws_every_chart_with_plotly():
 
     assert "Plotly.newPlot" in source
     assert "data-chart" in source
+    # Only a page with a chart fetches plotly.js.
+    assert 'querySelectorAll("[data-chart]")' in source
+    assert "data-plotly-src" in source
 
 
-def test_pages_without_charts_do_not_load_plotly(client, db):
+def test_pages_without_charts_do_not_load_plotly_up_front(client, db):
     html = client.get("/").content.decode()
 
-    assert "plotly" not in html
+    assert '<script src="/static/plotly/plotly.min.js"' not in html

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from probes.models import Provider
 from tests.dashboard.factories import (
     NOW,
     make_component,
@@ -280,3 +281,29 @@ def test_pages_carry_no_inline_script_or_style(client):
         assert "<style" not in html
         assert "https://cdn" not in html
         assert 'src="/static/js/timezone.js"' in html
+
+
+def _provider_page_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dashboard:provider-detail", args=["p0"]))
+        assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_provider_page_query_count_does_not_grow_with_its_data(client):
+    _add_busy_provider(0)
+    one = _provider_page_queries(client)
+    provider = Provider.objects.get(slug="p0")
+    for number in range(1, 10):
+        make_component(
+            provider, f"Part {number}", status="partial_outage", external_id=f"x{number}"
+        )
+        make_source(provider, url=f"https://status.example.com/{number}.json")
+        make_incident(
+            provider,
+            f"More trouble {number}",
+            external_id=f"more{number}",
+            updates=[("investigating", "Looking.", NOW)],
+        )
+
+    assert _provider_page_queries(client) == one
