@@ -204,13 +204,17 @@ AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
 # The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
 # user (e.g. a session from the admin login) and answers 401 otherwise.
 AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
-AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
+AIWATCH_CATALOG_PATH = Path(
+    os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO; polls report their own outcome.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 if not DEBUG:
