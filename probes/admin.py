@@ -32,6 +32,10 @@ SOURCE_PIPELINE_FIELDS = (
 )
 
 
+admin.site.site_header = "AI Watch administration"
+admin.site.site_title = "AI Watch"
+admin.site.index_title = "Providers, sources and incidents"
+
 # A URL typed without a scheme is taken as https (status pages are), not Django's old http.
 URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
@@ -115,11 +119,12 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = (
         "provider",
+        "url",
         "kind",
         "format_shown",
         "enabled",
         "last_success_at",
-        "consecutive_failures",
+        "failures",
         "error_shown",
     )
     list_filter = ("enabled", "kind", "detected_format", "provider")
@@ -135,6 +140,10 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="format", ordering="detected_format")
     def format_shown(self, source: Source) -> str:
         return source.format or "—"
+
+    @admin.display(description="failures", ordering="consecutive_failures")
+    def failures(self, source: Source) -> int:
+        return source.consecutive_failures
 
     @admin.display(description="error")
     def error_shown(self, source: Source) -> str:
