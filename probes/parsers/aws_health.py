@@ -228,9 +228,8 @@ def parse_aws_rss(content: bytes, filters: Filters) -> ParsedPage:
         prefix, _, rest = title.partition(":")
         level = RSS_LEVELS.get(prefix.strip().lower())
         if level is None:
-            notes.append(f"unknown post prefix {prefix[:40]!r}, read as trouble")
-            level = Status.UNKNOWN
-            rest = title
+            # AWS words every post with one of four prefixes; new wording is a format change.
+            raise ParseError(f"post title {title[:60]!r} has no known AWS state prefix")
         guid = str(entry.get("id") or "")
         key_match = _GUID_KEY.search(guid)
         if key_match:
