@@ -100,8 +100,9 @@ def rfc822_time(text: str) -> datetime | None:
 
 def entry_time(entry: FeedDict) -> datetime:
     """When the entry was last updated (or published). Raises ParseError when it has no time."""
+    # dict.get skips feedparser's deprecated updated→published fallback (and its warning).
     for name in ("updated_parsed", "published_parsed", "created_parsed"):
-        moment = struct_to_utc(entry.get(name))
+        moment = struct_to_utc(dict.get(entry, name))
         if moment is not None:
             return moment
     raise ParseError(f"feed entry {str(entry.get('title', ''))[:60]!r} has no readable date")
@@ -109,7 +110,7 @@ def entry_time(entry: FeedDict) -> datetime:
 
 def entry_published(entry: FeedDict) -> datetime | None:
     for name in ("published_parsed", "created_parsed", "updated_parsed"):
-        moment = struct_to_utc(entry.get(name))
+        moment = struct_to_utc(dict.get(entry, name))
         if moment is not None:
             return moment
     return None
