@@ -5,7 +5,8 @@ or null while an incident is open, `status_impact` says how bad it is, updates a
 and `affected_products` carry stable ids. Product titles get renamed ("Vertex Gemini API" ...),
 so filters name products by id: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; and
 {"base_url": ["https://www.google.com/appsstatus/dashboard/"]} makes Workspace's relative
-links right. The window covers every open incident, so one that leaves it has ended. No
+links right; {"product_titles": ["Gemini"]} matches product titles where ids are not
+known (Workspace's Gemini app). The window covers every open incident, so one that leaves it has ended. No
 component states are published.
 """
 
@@ -55,6 +56,8 @@ def parse_google_cloud(content: bytes, filters: Filters) -> ParsedPage:
     notes: list[str] = []
     incidents = []
     wanted = set(filters.get("products", ()))
+    # Product titles change, ids do not; titles are for dashboards that publish no ids list.
+    title_words = [word.lower() for word in filters.get("product_titles", ()) if word.strip()]
     # Relative `uri`s are joined to the dashboard's address; Workspace's differs from Cloud's.
     base = next(iter(filters.get("base_url", ())), DEFAULT_BASE).rstrip("/") + "/"
     skipped = 0
@@ -68,7 +71,12 @@ def parse_google_cloud(content: bytes, filters: Filters) -> ParsedPage:
             for product in require_list(item.get("affected_products"), "affected_products")
         ]
         product_ids = [str(product.get("id")) for product in products if product.get("id")]
-        if wanted and not wanted.intersection(product_ids):
+        titles = " ".join(
+            f"{product.get('title', '')} {product.get('current_title', '')}" for product in products
+        ).lower()
+        if (wanted or title_words) and not (
+            wanted.intersection(product_ids) or any(word in titles for word in title_words)
+        ):
             skipped += 1
             continue
         incidents.append(_incident(item, products, notes, base))

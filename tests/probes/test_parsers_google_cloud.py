@@ -101,3 +101,9 @@ def test_a_served_incident_list_opens_and_closes_a_gemini_incident(status_server
     assert incident.resolved_at == datetime(2026, 11, 21, 19, 0, tzinfo=UTC)
     assert incident.updates.count() == 4
     assert provider_status(source) == "operational"
+
+
+def test_product_titles_match_where_ids_are_unknown():
+    page = parse("incident", {"product_titles": ["gemini on agent"]})
+    assert [i.external_id for i in page.incidents] == ["z9x8c7v6b5n4m3l2k1j0"]
+    assert parse("incident", {"product_titles": ["Translation"]}).incidents == ()
