@@ -6,6 +6,7 @@ Every variable is listed, with its default, in `.env.example`.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
+    "dashboard.timezones.TimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "aiwatch.urls"
@@ -148,7 +151,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if os.getenv("PYTEST_CURRENT_TEST") or envbool("AIWATCH_PLAIN_STATIC", False):
+# The hashed manifest only exists after `collectstatic`; development and tests serve files as they
+# are. (PYTEST_CURRENT_TEST is not yet set when pytest-django imports settings, hence "pytest".)
+if DEBUG or "pytest" in sys.modules or envbool("AIWATCH_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 LOGIN_URL = "admin:login"
@@ -214,13 +219,20 @@ AIWATCH_ALERT_UNREADABLE_AFTER = envint("AIWATCH_ALERT_UNREADABLE_AFTER", 3)
 # Wake a worker as soon as an event commits (best effort; beat's tick is the safety net).
 AIWATCH_ALERT_ENQUEUE_ON_COMMIT = envbool("AIWATCH_ALERT_ENQUEUE_ON_COMMIT", True)
 
-AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
+# The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
+# user (e.g. a session from the admin login) and answers 401 otherwise.
+AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
+AIWATCH_CATALOG_PATH = Path(
+    os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO; polls report their own outcome.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 if not DEBUG:
