@@ -67,6 +67,7 @@ class PlaybookAdmin(admin.ModelAdmin):
     list_display = ["provider", "updated_at"]
     search_fields = ["provider__name", "body"]
     readonly_fields = ["preview", "updated_at"]
+    autocomplete_fields = ["provider"]
 
     @admin.display(description="Preview (as shown on the provider page)")
     def preview(self, playbook: Playbook) -> str:

@@ -1,0 +1,74 @@
+"""What the provider page and the overview show from alerts: plan B and alternatives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.safestring import SafeString
+
+from alerts.alternatives import Alternative, alternatives_for
+from alerts.events import DOWN_STATUSES
+from alerts.models import Playbook
+from alerts.playbooks import render_markdown
+from probes.models import Provider
+from probes.parsers.types import Status
+
+
+@dataclass(frozen=True, slots=True)
+class PlanB:
+    provider: Provider
+    status: Status
+    playbook: SafeString | None
+    playbook_updated_at: datetime | None
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def in_trouble(self) -> bool:
+        """Shown prominently: the provider is degraded, down or in maintenance."""
+        return self.status not in (Status.OPERATIONAL, Status.UNKNOWN)
+
+    @property
+    def is_down(self) -> bool:
+        return self.status in DOWN_STATUSES
+
+
+def plan_b_for(provider: Provider, status: Status | str, *, now: datetime) -> PlanB:
+    """The playbook (sanitised) and, when the provider is degraded or down, its alternatives.
+
+    `status` is what the page shows for the provider (the dashboard's summary status).
+    """
+    status = Status(status)
+    playbook = Playbook.objects.filter(provider=provider).first()
+    rendered = render_markdown(playbook.body) if playbook and playbook.body.strip() else None
+    return PlanB(
+        provider=provider,
+        status=status,
+        playbook=rendered,
+        playbook_updated_at=playbook.updated_at if playbook else None,
+        alternatives=alternatives_for(provider, now=now) if status in DOWN_STATUSES else [],
+    )
+
+
+def overview_plans(summaries: Iterable[Any], *, now: datetime) -> list[PlanB]:
+    """Plan B for every provider the overview shows as degraded or down, worst first."""
+    plans = []
+    with_playbook = set(Playbook.objects.values_list("provider_id", flat=True))
+    for summary in summaries:
+        status = Status(summary.status)
+        if status not in DOWN_STATUSES:
+            continue
+        provider = summary.provider
+        plans.append(
+            PlanB(
+                provider=provider,
+                status=status,
+                # The overview only links to the plan; the provider page shows it.
+                playbook=SafeString("") if provider.pk in with_playbook else None,
+                playbook_updated_at=None,
+                alternatives=alternatives_for(provider, now=now, limit=3),
+            )
+        )
+    return plans
