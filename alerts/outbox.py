@@ -41,14 +41,16 @@ def on_observed_status_changed(
     sender: object,
     *,
     provider: Provider,
-    old_status: str,
-    new_status: str,
+    old: str,
+    new: str,
     at: datetime,
+    source: Source | None = None,
     **kwargs: object,
 ) -> None:
-    record_observed_change(
-        provider, old_status, new_status, at=at, detail=str(kwargs.get("detail", ""))
-    )
+    """probes.signals.observed_status_changed: only the provider-wide change (source None)."""
+    if source is not None:
+        return
+    record_observed_change(provider, str(old), str(new), at=at)
 
 
 def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | None:

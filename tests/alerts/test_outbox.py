@@ -222,3 +222,19 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
     finally:
         app.conf.broker_url = previous  # type: ignore[misc]
         client.delete("celery")
+
+
+def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_server):
+    from alerts.outbox import on_observed_status_changed
+
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    at = source.last_polled_at
+    on_observed_status_changed(
+        None, provider=source.provider, source=source, old="operational", new="major_outage", at=at
+    )
+    assert not Event.objects.exists()
+    on_observed_status_changed(
+        None, provider=source.provider, source=None, old="operational", new="major_outage", at=at
+    )
+    assert Event.objects.get().type == EventType.OBSERVED_OUTAGE
