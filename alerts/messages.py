@@ -109,7 +109,10 @@ def render_body(
     if status:
         was = f" (was {status_label(status.get('old'))})" if status.get("old") else ""
         lines.append(f"**{name}** is now **{status_label(status.get('new'))}**{was}.")
-    elif event_type == EventType.TEST:
+    if payload.get("since"):
+        since = payload["since"][:16].replace("T", " ")
+        lines.append(f"Not operational since {since} UTC.")
+    if event_type == EventType.TEST:
         lines.append("This channel is set up: AI Watch alerts will arrive here.")
     observed = payload.get("observed")
     if observed:

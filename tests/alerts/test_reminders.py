@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from alerts.delivery import message_for
 from alerts.events import EventType
 from alerts.models import Channel, Delivery, Event
 from alerts.outbox import fan_out
@@ -51,6 +52,9 @@ def test_a_channel_gets_one_reminder_per_interval_while_the_provider_is_down():
     assert list(Delivery.objects.filter(event=reminder).values_list("channel", flat=True)) == [
         loud.pk
     ]
+    text = message_for(Delivery.objects.get(event=reminder)).body
+    assert f"Not operational since {started:%Y-%m-%d %H:%M} UTC." in text
+    assert f"Update to alert {root.uuid}" in text
     assert schedule_reminders(started + timedelta(minutes=95)) == 1
 
 
