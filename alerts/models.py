@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
+from alerts import transports
 from alerts.events import MIN_SEVERITY_CHOICES, SUBSCRIBABLE, EventType, parse_severity
 from probes.models import Provider
 from probes.parsers.types import LABELS, Status
@@ -97,8 +98,6 @@ class Channel(models.Model):
             errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}."
         if self.secret_env and not ENV_NAME.match(self.secret_env):
             errors["secret_env"] = "An environment variable name, e.g. AIWATCH_HOOK_KEY."
-        from alerts import transports
-
         problem = transports.check_url(self.kind, self.url)
         if problem:
             errors["url"] = problem

@@ -58,6 +58,11 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     `outcome` is a probes.recording.PollOutcome. Must run inside the recording transaction.
     """
+    unreadable_now = bool(
+        source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER
+    )
+    if not (outcome.changed or outcome.source_recovered or unreadable_now):
+        return None  # the usual poll: nothing happened
     provider = Provider.objects.get(pk=source.provider_id)
     types: set[str] = set()
     severities: list[Status] = []
@@ -122,7 +127,7 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
         payload["incidents"] = incidents
 
     root = open_thread(provider)
-    if source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER:
+    if unreadable_now:
         types.add(EventType.SOURCE_UNREADABLE)
         severities.append(Status.UNKNOWN)
         payload["source"] = {"url": source.url, "error": source.last_error[:500]}

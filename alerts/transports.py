@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import apprise
+from django.conf import settings
 
 from probes import http
 
@@ -168,7 +169,12 @@ def _send_apprise(url: str, message: Message) -> SendResult:
         # Apprise adds query items starting with + as request headers.
         joiner = "&" if "?" in url else "?"
         url = f"{url}{joiner}+Idempotency-Key={message.key}&+{DELIVERY_HEADER}={message.key}"
-    notifier = apprise.Apprise()
+    asset = apprise.AppriseAsset(
+        # Nothing written to disk; no send outlives the delivery claim.
+        storage_mode=apprise.PersistentStoreMode.MEMORY,
+        service_timeout=settings.AIWATCH_HTTP_TOTAL_TIMEOUT,
+    )
+    notifier = apprise.Apprise(asset=asset)
     if not notifier.add(url):
         raise TransportError("Apprise does not understand this URL")
     with apprise.LogCapture(level=logging.WARNING) as log:
