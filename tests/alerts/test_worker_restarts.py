@@ -11,61 +11,37 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from aiwatch.celery import app
 from alerts.models import Channel, Delivery, Event
 from alerts.transports import verify_signature
 from probes.models import Provider, Source
 from probes.polling import poll_source
+from tests import workers
 from tests.alerts.pages import summary
 from tests.fakeserver import Answer
 
 SECRET = "worker-test-signing-key"
 
 
-def start_worker(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "REDIS_URL": redis_url,
-        "AIWATCH_ALERT_CLAIM_SECONDS": "2",
+def start(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
+    return workers.start_worker(
+        redis_url,
+        log=log,
+        AIWATCH_ALERT_CLAIM_SECONDS="2",
         # Long enough that the worker is still waiting for the slow receiver when it is killed.
-        "AIWATCH_HTTP_READ_TIMEOUT": "60",
-        "AIWATCH_HTTP_TOTAL_TIMEOUT": "60",
-        "AIW_TEST_HOOK_SECRET": SECRET,
-    }
-    celery = Path(sys.executable).parent / "celery"
-    return subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "aiwatch",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        AIWATCH_HTTP_READ_TIMEOUT="60",
+        AIWATCH_HTTP_TOTAL_TIMEOUT="60",
+        AIW_TEST_HOOK_SECRET=SECRET,
     )
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its pool children: no cleanup, no result recorded."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
@@ -73,11 +49,11 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 
 def tick(redis_url: str) -> None:
     """What beat does every few seconds: ask for pending deliveries to be delivered."""
-    with app.connection_for_write(redis_url) as conn:
-        app.send_task("alerts.deliver_pending", connection=conn)
+    workers.client_app(redis_url).send_task("alerts.deliver_pending")
 
 
 def wait_for(predicate, *, timeout: float, every: float = 0.2, also=None) -> None:
+    """Wait for `predicate`, calling `also` (a beat tick) between looks."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -113,7 +89,7 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     assert Event.objects.count() == 2
     log = tmp_path / "worker.log"
 
-    first = start_worker(redis_server.celery_url, log)
+    first = start(redis_server.celery_url, log)
     try:
         tick(redis_server.celery_url)
         wait_for(lambda: len(receiver.requests) >= 1, timeout=20)
@@ -130,7 +106,7 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     # The recovery the killed worker never reached, and the three new transitions.
     assert Delivery.objects.filter(state="pending").count() == 4
 
-    second = start_worker(redis_server.celery_url, log)
+    second = start(redis_server.celery_url, log)
     try:
         wait_for(
             lambda: Delivery.objects.exclude(state="sent").count() == 0,
