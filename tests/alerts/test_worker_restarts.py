@@ -100,11 +100,22 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     if redis_server.embedded:
         redis_server.stop()
     # The transitions go on while Redis is down; the outbox keeps them.
-    walk(status_server, source, "partial_outage", "operational", "degraded_performance")
+    walk(
+        status_server,
+        source,
+        "partial_outage",
+        "operational",
+        "degraded_performance",
+        "major_outage",
+        "partial_outage",
+        "operational",
+        "major_outage",
+        "operational",
+    )
     if redis_server.embedded:
         redis_server.start()
-    # The recovery the killed worker never reached, and the three new transitions.
-    assert Delivery.objects.filter(state="pending").count() == 4
+    # The recovery the killed worker never reached, and the eight new transitions.
+    assert Delivery.objects.filter(state="pending").count() == 9
 
     second = start(redis_server.celery_url, log)
     try:
@@ -118,7 +129,7 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
         kill(second)
 
     deliveries = list(Delivery.objects.select_related("event"))
-    assert len(deliveries) == Event.objects.count() == 5
+    assert len(deliveries) == Event.objects.count() == 10
     seen = Counter(request.headers["X-AIWatch-Delivery"] for request in receiver.requests)
     assert set(seen) == {delivery.key for delivery in deliveries}
     # The killed attempt may have reached the receiver; its retry carries the same key.
