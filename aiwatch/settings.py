@@ -196,6 +196,9 @@ AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
+# Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
+# use any port.
+AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
 AIWATCH_CATALOG_PATH = Path(os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml"))
 
 LOGGING = {
