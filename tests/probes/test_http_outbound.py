@@ -129,7 +129,7 @@ def test_it_lets_public_addresses_through(resolver, address):
 
 def test_it_refuses_a_name_with_one_public_and_one_private_address(resolver):
     resolver({"mixed.example.com": ["104.18.0.1", "10.0.0.5"]})
-    with pytest.raises(FetchError, match="10.0.0.5"):
+    with pytest.raises(FetchError, match=r"10\.0\.0\.5"):
         check_url("https://mixed.example.com/")
 
 
@@ -240,7 +240,7 @@ def test_the_connection_goes_to_the_checked_address_even_if_dns_changes_its_mind
     assert lookups == ["rebind.example.com"]
     assert status_server.requests[0].headers["Host"] == f"rebind.example.com:{status_server.port}"
     # The next lookup of the same name would have been refused.
-    with pytest.raises(FetchError, match="169.254.169.254"):
+    with pytest.raises(FetchError, match=r"169\.254\.169\.254"):
         check_url(f"http://rebind.example.com:{status_server.port}/s.json")
 
 
@@ -249,7 +249,7 @@ def test_a_rebinding_redirect_to_the_same_name_is_checked_again(status_server, s
     lookups = resolver({"rebind.example.com": [["127.0.0.1"], ["10.0.0.1"]]})
     status_server.set("/a", status=302, headers={"Location": "/b"})
     status_server.set("/b", b"{}")
-    with pytest.raises(FetchError, match="10.0.0.1"):
+    with pytest.raises(FetchError, match=r"10\.0\.0\.1"):
         fetch(f"http://rebind.example.com:{status_server.port}/a")
     assert lookups == ["rebind.example.com", "rebind.example.com"]
     assert [r.path for r in status_server.requests] == ["/a"]
