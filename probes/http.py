@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -111,6 +113,8 @@ def fetch(
     request_headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/json, application/xml;q=0.9, */*;q=0.5",
+        # Only what _Inflater decodes in bounded steps.
+        "Accept-Encoding": "gzip, deflate",
     }
     if etag:
         request_headers["If-None-Match"] = etag
@@ -433,17 +437,84 @@ def _check_port(port: int, *, exempt: bool) -> None:
         )
 
 
+# Decompressed output is produced at most this many bytes at a time, so one small compressed
+# chunk can never balloon in memory before the size check sees it.
+_INFLATE_STEP = 64 * 1024
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding with bounded output per step (no gzip bombs)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        # 32 + MAX_WBITS accepts both gzip and zlib headers; a raw deflate stream is retried
+        # with negative wbits on the first chunk (some servers send that for "deflate").
+        self._wbits = 32 + zlib.MAX_WBITS
+        self._decoder = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and self.encoding == "deflate":
+            self._started = True
+            try:
+                probe = zlib.decompressobj(self._wbits)
+                probe.decompress(data[:64], 1)
+            except zlib.error:
+                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._started = True
+        pending = data
+        while True:
+            try:
+                out = self._decoder.decompress(pending, _INFLATE_STEP)
+            except zlib.error as error:
+                raise FetchError("connection", f"corrupt {self.encoding} body: {error}") from None
+            if out:
+                yield out
+            pending = self._decoder.unconsumed_tail
+            if self._decoder.eof and self._decoder.unused_data:
+                # A second gzip member follows: decode it too.
+                pending = self._decoder.unused_data + pending
+                self._decoder = zlib.decompressobj(self._wbits)
+            if not pending:
+                return
+
+
+def _decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
+    encodings = [
+        part.strip().lower()
+        for part in response.headers.get("content-encoding", "").split(",")
+        if part.strip() and part.strip().lower() != "identity"
+    ]
+    if not encodings:
+        yield from response.iter_raw()
+        return
+    if len(encodings) > 1 or encodings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(
+            "connection", f"unsupported Content-Encoding {response.headers['content-encoding']!r}"
+        )
+    inflater = _Inflater(encodings[0])
+    for raw in response.iter_raw():
+        yield from inflater.feed(raw)
+
+
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    """The body, decompressed, refused as soon as it passes `max_bytes` or the deadline.
+
+    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
+    """
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if (
+        declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
         raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
     chunks: list[bytes] = []
     size = 0
-    # iter_bytes decompresses incrementally, so the cap also bounds gzip bombs.
-    for chunk in response.iter_bytes():
+    for chunk in _decoded_chunks(response):
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
+            raise FetchError("too_large", f"body exceeds {max_bytes} bytes (after decompression)")
         if time.monotonic() > deadline:
             raise FetchError("timeout", "the whole answer took longer than the total timeout")
         chunks.append(chunk)

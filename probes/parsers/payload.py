@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 from .types import ParseError
@@ -70,6 +76,9 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+_DEEP_NESTING = re.compile(r"[\[{](\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}")
+
+
 def _reject_constant(name: str) -> None:
     raise ParseError(f"JSON contains {name}")
 
@@ -79,9 +88,7 @@ def load_json(content: bytes) -> Any:
     refuse_html(content)
     text = decode_text(content)
     # A cheap pre-check: nesting needs brackets, and json.loads itself recurses.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and re.search(
-        r"[\[{](\s*[\[{]){%d}" % MAX_JSON_DEPTH, text
-    ):
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _DEEP_NESTING.search(text):
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = json.loads(text, parse_constant=_reject_constant)
@@ -176,3 +183,85 @@ def clean_text(value: str, *, max_length: int = 100_000) -> str:
     """Drop control characters (keeping newlines and tabs) and cap the length."""
     cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 0x20)
     return cleaned[:max_length]
+
+
+# XML ------------------------------------------------------------------------------------------
+
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+# Any DTD markup, except the bare HTML5 `<!DOCTYPE html>` (no subset, no external DTD), which
+# declares nothing and heads the HTML pages some parsers read.
+_DECLARATION = re.compile(
+    rb"<!\s*(DOCTYPE(?!\s+html\s*>)|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE
+)
+
+
+def refuse_xml_declarations(content: bytes) -> None:
+    """Raise ParseError for XML carrying a DOCTYPE or entity declarations.
+
+    Status feeds never need a DTD (only a bare `<!DOCTYPE html>` passes), and a DTD is how
+    billion-laughs, quadratic blow-up and external-entity (XXE) payloads work, so such
+    documents are refused before any XML parser (feedparser included) sees them. UTF-16/32
+    documents are checked in their decoded form, so a declaration cannot hide behind another
+    encoding. CDATA sections, which may quote markup as text, are ignored.
+    """
+    candidates = [content]
+    head = content[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
+            try:
+                candidates.append(content.decode(encoding).encode("utf-8"))
+            except UnicodeDecodeError:
+                continue
+    for candidate in candidates:
+        if _DECLARATION.search(_CDATA.sub(b"", candidate)):
+            raise ParseError("XML with a DOCTYPE or entity declarations is refused")
+
+
+# Time budget ----------------------------------------------------------------------------------
+
+
+class ParseTimeout(Exception):
+    """A parse ran past its time budget.
+
+    Deliberately not a ParseError: a parser or format detection that catches ParseError to
+    try something else must not swallow the budget running out.
+    """
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout inside the block once `seconds` of wall-clock time have passed.
+
+    In the main thread of a process (Celery's prefork children and `manage.py poll`) an
+    interval timer interrupts the parser mid-work; any timer already running is put back
+    afterwards. Elsewhere (a web request thread) signals are unavailable, so the block runs to
+    the end and is refused afterwards if it overran; the byte, depth and item caps keep every
+    parser linear in the body, so this is a backstop, and Celery's hard time limit is the last.
+    """
+    started = time.monotonic()
+    use_signal = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not use_signal:
+        yield
+        if seconds > 0 and time.monotonic() - started > seconds:
+            raise ParseTimeout(f"parsing took longer than {seconds:g} s")
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise ParseTimeout(f"parsing took longer than {seconds:g} s")
+
+    previous_handler = signal.signal(signal.SIGALRM, expire)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(
+            signal.SIGALRM, previous_handler if previous_handler is not None else signal.SIG_DFL
+        )
+        if previous_delay:
+            remaining = max(previous_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
