@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DataError
 from django.utils import timezone
 
 from probes import http, recording
@@ -73,9 +74,15 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         # the source shows the error (and so the provider shows unknown) until it is fixed.
         logger.exception("parser crashed on %s", source.url)
         return _fail(source, f"unreadable: parser failed ({type(error).__name__})", at)
-    outcome = recording.record_poll(
-        source, page, at=at, validators=validators, detected_format=detected
-    )
+    try:
+        outcome = recording.record_poll(
+            source, page, at=at, validators=validators, detected_format=detected
+        )
+    except (DataError, ValueError, OverflowError) as error:
+        # A value the database will not take (too long, out of range): the transaction rolled
+        # back, so earlier data stands; the source shows why.
+        logger.exception("could not store the page from %s", source.url)
+        return _fail(source, f"unstorable: {type(error).__name__}: {str(error)[:200]}", at)
     summary = f"{page.platform}: {len(page.components)} components, {len(page.incidents)} incidents"
     return PollResult("ok", summary, outcome)
 

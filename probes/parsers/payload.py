@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import signal
 import threading
@@ -59,7 +60,13 @@ def decode_text(content: bytes) -> str:
     return text
 
 
-def _depth(value: Any) -> int:
+# Characters no database column should get: NUL (PostgreSQL refuses it in text) and lone
+# surrogates (not encodable as UTF-8). JSON can smuggle both in as \u escapes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _inspect(value: Any) -> int:
+    """The nesting depth of a decoded document; ParseError for unstorable characters."""
     # Iterative, so a hostile nesting cannot overflow the stack while we measure it.
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -70,9 +77,16 @@ def _depth(value: Any) -> int:
             if deepest > MAX_JSON_DEPTH:
                 return deepest
         if isinstance(item, dict):
-            stack.extend((child, level + 1) for child in item.values())
+            for key, child in item.items():
+                if _UNSTORABLE.search(key):
+                    raise ParseError("JSON contains NUL or unpaired surrogate characters")
+                stack.append((child, level + 1))
         elif isinstance(item, list):
             stack.extend((child, level + 1) for child in item)
+        elif isinstance(item, str) and _UNSTORABLE.search(item):
+            raise ParseError("JSON contains NUL or unpaired surrogate characters")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ParseError("JSON contains a number too large to represent")
     return deepest
 
 
@@ -96,7 +110,7 @@ def load_json(content: bytes) -> Any:
         raise ParseError("JSON nested too deeply") from None
     except ValueError as error:
         raise ParseError(f"invalid JSON: {error}") from None
-    if _depth(value) > MAX_JSON_DEPTH:
+    if _inspect(value) > MAX_JSON_DEPTH:
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return value
 
