@@ -22,6 +22,7 @@ MAX_JSON_DEPTH = 64
 # Cap on items a parser looks at in one list (components, incidents, updates).
 MAX_ITEMS = 5000
 
+_DEEP_NESTING = re.compile(r"[\[{](\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 _CHALLENGE_MARKERS = (
     b"__cf$cv$params",
@@ -88,9 +89,6 @@ def _inspect(value: Any) -> int:
         elif isinstance(item, float) and not math.isfinite(item):
             raise ParseError("JSON contains a number too large to represent")
     return deepest
-
-
-_DEEP_NESTING = re.compile(r"[\[{](\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}")
 
 
 def _reject_constant(name: str) -> None:
