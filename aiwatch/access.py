@@ -84,9 +84,10 @@ def note_failed_login(request: HttpRequest, username: str) -> None:
     try:
         pipe = redis_client().pipeline()
         for key in _keys(request, username):
-            pipe.incr(key)
             # The window starts with the first failure; later failures do not extend it.
-            pipe.expire(key, settings.AIWATCH_LOGIN_WINDOW_SECONDS, nx=True)
+            # (SET NX EX rather than EXPIRE NX, which needs Redis 7.)
+            pipe.set(key, 0, ex=settings.AIWATCH_LOGIN_WINDOW_SECONDS, nx=True)
+            pipe.incr(key)
         pipe.execute()
     except redis.RedisError as error:
         logger.warning("failed login not counted: Redis unavailable (%s)", error)

@@ -29,6 +29,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # tests start inherit it through the environment.
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
     os.environ["AIWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
+    # Pages render {% static %} without a collectstatic run: plain storage, no manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def load_fixture(name: str) -> bytes:
