@@ -50,8 +50,9 @@ def assert_safe_page(page: ParsedPage, case: Case, kind: str) -> None:
             assert "\x00" not in value, where
             value.encode("utf-8")  # no lone surrogates
         elif isinstance(value, datetime):
-            assert value.utcoffset() is not None, where
-            assert value.utcoffset().total_seconds() == 0, where
+            offset = value.utcoffset()
+            assert offset is not None, where
+            assert offset.total_seconds() == 0, where
             assert EARLIEST_YEAR <= value.year <= LATEST_YEAR, where
     for incident in page.incidents:
         assert incident.url == "" or incident.url.lower().startswith(("http://", "https://")), where
