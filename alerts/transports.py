@@ -100,7 +100,10 @@ def check_url(kind: str, template: str) -> str:
         parts = urlsplit(PLACEHOLDER.sub("placeholder", template))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "A webhook URL starts with https:// (or http://) and names a host."
-        return ""
+        # The seam refuses private and internal addresses unless AIWATCH_OUTBOUND_ALLOW names
+        # them; say so now rather than at the first failed delivery.
+        problem = http.outbound_url_problem(PLACEHOLDER.sub("placeholder", template), resolve=False)
+        return f"This webhook cannot be reached: {problem}" if problem else ""
     try:
         url, _ = resolve(template)
     except TransportError:

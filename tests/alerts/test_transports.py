@@ -100,6 +100,8 @@ def test_apprise_json_urls_carry_the_idempotency_key(receiver):
         ("apprise", "nonsense://x", False),
         ("webhook", "https://hooks.example.com/aiwatch", True),
         ("webhook", "ftp://hooks.example.com/aiwatch", False),
+        ("webhook", "http://10.1.2.3/hook", False),
+        ("webhook", "http://localhost/hook", False),
         ("apprise", "", False),
     ],
 )
