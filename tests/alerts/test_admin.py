@@ -90,3 +90,11 @@ def test_a_channel_with_an_unknown_event_or_url_does_not_validate():
         channel.full_clean()
     assert "url" in caught.value.message_dict
     assert "events" in caught.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["admin:alerts_channel_add", "admin:alerts_playbook_add", "admin:alerts_event_changelist"],
+)
+def test_the_alerts_admin_pages_open(admin_client, name):
+    assert admin_client.get(reverse(name)).status_code == 200
