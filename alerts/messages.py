@@ -53,6 +53,12 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
     if event_type == EventType.MAINTENANCE_ENDED:
         return f"{name}: maintenance ended{': ' + first_incident if first_incident else ''}"
     if event_type == EventType.STATUS_CHANGED:
+        components = payload.get("components", [])
+        if new is None and len(components) == 1:
+            only = components[0]
+            return f"{name}: {only['name']} {status_label(only['new']).lower()}"
+        if new is None:
+            return f"{name}: {len(components)} components changed"
         if new == Status.OPERATIONAL:
             return f"{name} is operational again"
         return f"{name}: {status_label(new)}"
@@ -72,6 +78,9 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
 def notify_type(event_type: str, payload: dict[str, Any]) -> str:
     """Apprise's colour: failure for outages, success for recoveries, warning in between."""
     new = (payload.get("status") or {}).get("new") or (payload.get("observed") or {}).get("new")
+    if new is None and payload.get("components"):
+        # A change inside a provider whose overall status stayed put: its worst component.
+        new = max((Status(c["new"]) for c in payload["components"]), key=lambda s: s.severity).value
     if event_type in (EventType.TEST, EventType.INCIDENT_UPDATED):
         return "info"
     if (

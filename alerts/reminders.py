@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from alerts.events import EventType
+from alerts.alternatives import observed_status
+from alerts.events import DOWN_STATUSES, EventType, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event
 from alerts.outbox import snapshot, wake_delivery_worker
@@ -25,8 +26,9 @@ def schedule_reminders(now: datetime) -> int:
     for root in roots:
         provider = root.provider
         assert provider is not None
-        if provider.status in (Status.OPERATIONAL, Status.UNDER_MAINTENANCE):
-            continue
+        observed = observed_status(provider)
+        if provider.status not in DOWN_STATUSES and observed not in DOWN_STATUSES:
+            continue  # fine, in maintenance or unreadable: nothing to remind of
         channels = Channel.objects.filter(
             enabled=True, repeat_minutes__gt=0, deliveries__event=root
         ).distinct()
@@ -37,9 +39,12 @@ def schedule_reminders(now: datetime) -> int:
             key = f"reminder:{root.pk}:{channel.pk}:{number}"
             if Event.objects.filter(dedupe_key=key).exists():
                 continue
+            status = worst_severity(
+                [Status(provider.status)] + ([Status(observed)] if observed else [])
+            )
             payload = {
                 **snapshot(provider, at=now),
-                "status": {"old": None, "new": provider.status},
+                "status": {"old": None, "new": status.value},
                 "since": root.at.isoformat(),
             }
             payload["title"] = headline(EventType.REMINDER, payload)
@@ -49,7 +54,7 @@ def schedule_reminders(now: datetime) -> int:
                         provider=provider,
                         type=EventType.REMINDER,
                         types=[EventType.REMINDER.value],
-                        severity=provider.status,
+                        severity=status.value,
                         at=now,
                         root=root,
                         dedupe_key=key,

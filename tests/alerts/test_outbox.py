@@ -238,3 +238,14 @@ def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_se
         None, provider=source.provider, source=None, old="operational", new="major_outage", at=at
     )
     assert Event.objects.get().type == EventType.OBSERVED_OUTAGE
+
+
+def test_a_component_change_inside_an_ongoing_outage_is_one_follow_up(status_server):
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational", "chat": "operational"}))
+    poll(status_server, source, summary({"api": "major_outage", "chat": "operational"}))
+    poll(status_server, source, summary({"api": "major_outage", "chat": "partial_outage"}))
+    outage, follow_up = Event.objects.order_by("at", "pk")
+    assert "status" not in follow_up.payload
+    assert follow_up.root == outage
+    assert follow_up.payload["title"] == "Example: chat partial outage"
