@@ -1,4 +1,4 @@
-"""Daily uptime rollups: updated as polls are recorded, equal to a rebuild, read without raw rows."""
+"""Daily uptime rollups: kept up to date by polls, equal to a rebuild, read without raw rows."""
 
 from __future__ import annotations
 
