@@ -57,7 +57,9 @@ def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(s
     counts = (Incident.objects.count(), IncidentUpdate.objects.count())
 
     [second] = backfill_source(source, now=NOW)
-    assert second.created == [] and second.updated == [] and second.new_updates == 0
+    assert second.created == []
+    assert second.updated == []
+    assert second.new_updates == 0
     assert (Incident.objects.count(), IncidentUpdate.objects.count()) == counts
 
     incident = Incident.objects.get(external_id="hist00000003")
@@ -67,7 +69,8 @@ def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(s
     assert incident.components.get().external_id == "cmp0api00002"
     # The source's poll state is not the backfill's to change.
     source.refresh_from_db()
-    assert source.etag == "" and source.last_polled_at is None
+    assert source.etag == ""
+    assert source.last_polled_at is None
 
 
 def test_backfill_merges_with_the_archive_and_keeps_its_curated_text(status_server):
