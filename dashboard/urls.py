@@ -1,5 +1,6 @@
-from django.urls import path
+from dashboard import history_urls
 
 app_name = "dashboard"
 
 urlpatterns: list = []
+urlpatterns += history_urls.urlpatterns
