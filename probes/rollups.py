@@ -192,8 +192,8 @@ def _store(
 def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None) -> int:
     """Bring the provider's rows up to `now` from where they stopped (or from `since`)."""
     last = (
-        UptimeDay.objects.filter(provider=provider, component=None)
-        .order_by("-day")
+        UptimeDay.objects.filter(provider=provider)
+        .order_by("-day", "-computed_until")
         .values_list("computed_until", flat=True)
         .first()
     )

@@ -37,6 +37,7 @@ status holds) without touching raw rows, so a page view costs one query.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -248,12 +249,18 @@ def daily_totals(
     sees a change made exactly at the end of the day).
     """
     totals: list[DayTotals] = []
+    first_segment = 0
     first, last = start.astimezone(UTC).date(), (end - timedelta(microseconds=1)).astimezone(UTC)
     for day in utc_days(first, last.date()):
         lo = max(day_start(day), start)
         hi = min(day_start(day) + DAY, end)
         seconds: dict[Status | None, float] = {}
-        for segment in segments:
+        # Segments are in time order: skip those that ended before this day.
+        while first_segment < len(segments) and segments[first_segment].end <= lo:
+            first_segment += 1
+        for segment in segments[first_segment:]:
+            if segment.start >= hi:
+                break
             a, b = max(segment.start, lo), min(segment.end, hi)
             if a < b:
                 seconds[segment.status] = seconds.get(segment.status, 0.0) + (b - a).total_seconds()
@@ -308,13 +315,12 @@ def compute_days(
     recorded = status_segments(changes, before=before, start=start, end=end)
     combined = combine(recorded, spans, start=start, end=end)
 
+    times = [at for at, _ in changes]
+
     def handed_on(moment: datetime) -> Status | None:
-        current = before
-        for at, status in changes:
-            if at > moment:
-                break
-            current = status
-        return current
+        # The last change at or before `moment`, else what held before the window.
+        index = bisect.bisect_right(times, moment)
+        return changes[index - 1][1] if index else before
 
     if end <= start:
         # An empty stretch (a change at the very start of a day, read at that instant): only
