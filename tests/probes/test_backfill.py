@@ -47,7 +47,7 @@ def test_it_reads_the_incidents_list_next_to_a_summary():
 
 
 def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(status_server):
-    status_server.set("/api/v2/incidents.json", load_fixture("statuspage/incidents.json"))
+    status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
     source = make_source(status_server.url("/api/v2/summary.json"))
     Component.objects.create(provider=source.provider, external_id="cmp0api00002", name="API")
     [first] = backfill_source(source, now=NOW)
@@ -74,7 +74,7 @@ def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(s
 
 
 def test_backfill_merges_with_the_archive_and_keeps_its_curated_text(status_server):
-    status_server.set("/api/v2/incidents.json", load_fixture("statuspage/incidents.json"))
+    status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
     source = make_source(status_server.url("/api/v2/summary.json"))
     load_archive(read_archive(ARCHIVE), now=NOW)
     backfill_source(source, now=NOW)
@@ -93,7 +93,7 @@ def test_backfill_merges_with_the_archive_and_keeps_its_curated_text(status_serv
 
 
 def test_an_incident_io_list_backfills_the_same_way(status_server):
-    status_server.set("/api/v2/incidents.json", load_fixture("incidentio/incidents.json"))
+    status_server.set("/api/v2/incidents.json", load_fixture("history/incidentio_incidents.json"))
     source = make_source(status_server.url("/api/v2/summary.json"), kind="incidentio")
     [result] = backfill_source(source, now=NOW)
     assert result.error == ""
@@ -104,7 +104,7 @@ def test_an_incident_io_list_backfills_the_same_way(status_server):
 
 
 def test_backfilled_days_get_uptime_rows(status_server):
-    status_server.set("/api/v2/incidents.json", load_fixture("statuspage/incidents.json"))
+    status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
     source = make_source(status_server.url("/api/v2/summary.json"))
     backfill_source(source, now=NOW)
     day = UptimeDay.objects.get(provider=source.provider, component=None, day="2026-11-10")
@@ -125,7 +125,7 @@ def test_a_bad_answer_is_reported_and_stores_nothing(status_server):
 
 
 def test_the_command_backfills_one_provider_and_fails_loudly(status_server, capsys):
-    status_server.set("/api/v2/incidents.json", load_fixture("statuspage/incidents.json"))
+    status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
     make_source(status_server.url("/api/v2/summary.json"))
     call_command("backfill", "--provider", "example")
     assert "3 incidents read: 3 new" in capsys.readouterr().out
