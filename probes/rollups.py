@@ -9,12 +9,13 @@ never disagree. Pages read the rows only (`read_days`).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
@@ -23,6 +24,8 @@ from probes import signals, uptime
 from probes.models import Component, Incident, Provider, Source, StatusChange, UptimeDay
 from probes.parsers.types import Impact, Status
 from probes.recording import PollOutcome
+
+logger = logging.getLogger(__name__)
 
 # How far back an incremental update may reach; older days need `rebuild_uptime`.
 MAX_CATCH_UP = timedelta(days=400)
@@ -286,4 +289,10 @@ def on_poll_recorded(
         *outcome.incidents_resolved,
     ]
     since = min((incident.started_at for incident in touched), default=None)
-    catch_up(source.provider, now=at, since=since)
+    try:
+        # A savepoint: should the rollup fail, the poll's own data still commits, and
+        # `rebuild_uptime` (or the next change) repairs the days.
+        with transaction.atomic():
+            catch_up(source.provider, now=at, since=since)
+    except (DatabaseError, ValueError) as error:
+        logger.error("uptime rollup for %s failed: %s", source.provider.slug, error)
