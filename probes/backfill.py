@@ -16,10 +16,12 @@ curated text. Running it twice adds nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from django.db.models import Q
 from django.utils import timezone
 
 from probes import http, recording, rollups
@@ -104,6 +106,7 @@ def backfill_source(
             result.error = f"unreadable: {error}"
             continue
         result.seen = len(incidents)
+        incidents = drop_known_updates(source, incidents)
         known = set(Incident.objects.filter(provider=source.provider).values_list("pk", flat=True))
         outcome = recording.record_incidents(
             source, incidents, at=now, provenance=Incident.Provenance.BACKFILL
@@ -146,3 +149,56 @@ def _keep_component_impacts(source: Source, incidents: list[ParsedIncident]) -> 
         if incident.details.get("component_impacts") != impacts:
             incident.details = {**incident.details, "component_impacts": impacts}
             incident.save(update_fields=["details", "updated_at"])
+
+
+def _words(text: str) -> str:
+    # Markdown from JSON and text from a feed's HTML differ in markup, not in words.
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).casefold().translate(_KEEP_ALNUM)[:60]
+
+
+_KEEP_ALNUM = {code: None for code in range(128) if not chr(code).isalnum()}
+
+
+def drop_known_updates(source: Source, incidents: list[ParsedIncident]) -> list[ParsedIncident]:
+    """Leave out updates an incident already has under another key.
+
+    A page's JSON list and its history feed key the same post differently (the API's update
+    id, a digest of the feed paragraph). A post with the same status, the same minute and the
+    same words is the same post: it is stored once.
+    """
+    ids = {i.external_id for i in incidents} | {a for i in incidents for a in i.aliases}
+    stored = list(
+        Incident.objects.filter(provider=source.provider)
+        .filter(Q(external_id__in=ids) | ~Q(aliases=[]))
+        .prefetch_related("updates")
+    )
+    by_id: dict[str, Incident] = {}
+    for incident in stored:
+        for key in [incident.external_id, *incident.aliases]:
+            by_id.setdefault(key, incident)
+    result = []
+    for parsed in incidents:
+        match = next(
+            (by_id[key] for key in [parsed.external_id, *parsed.aliases] if key in by_id), None
+        )
+        if match is None:
+            result.append(parsed)
+            continue
+        known_keys = {update.key for update in match.updates.all()}
+        seen = {
+            (update.status, update.at.replace(second=0, microsecond=0), _words(update.body))
+            for update in match.updates.all()
+        }
+        kept = tuple(
+            update
+            for update in parsed.updates
+            if update.key in known_keys
+            or (
+                update.status.value,
+                update.at.replace(second=0, microsecond=0),
+                _words(update.body),
+            )
+            not in seen
+        )
+        result.append(replace(parsed, updates=kept) if len(kept) != len(parsed.updates) else parsed)
+    return result
