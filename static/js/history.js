@@ -6,7 +6,7 @@
   function attach(target, tries) {
     if (typeof target.on !== "function") {
       if (tries > 0) {
-        window.setTimeout(function () { attach(target, tries - 1); }, 100);
+        window.setTimeout(function () { attach(target, tries - 1); }, 200);
       }
       return;
     }
@@ -22,7 +22,7 @@
   function start() {
     var target = document.getElementById("outage-timeline");
     if (target) {
-      attach(target, 50);
+      attach(target, 150);
     }
   }
   if (document.readyState === "loading") {

@@ -16,8 +16,8 @@ from probes.models import Incident, IncidentUpdate, Provider
 pytestmark = pytest.mark.django_db
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def make_history(count: int) -> None:
             resolved_at=utc(2025, 1, 1) + timedelta(hours=7 * n + 2),
         )
         IncidentUpdate.objects.create(
-            incident=incident, key="u", status="resolved", body="ok", at=incident.resolved_at
+            incident=incident, key="u", status="resolved", body="ok", at=incident.started_at
         )
 
 

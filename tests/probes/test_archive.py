@@ -45,8 +45,8 @@ resolved_at = 2024-12-26T19:30:00Z
 """
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_the_shipped_archive_holds_the_required_outages_in_utc():
