@@ -205,3 +205,27 @@ def test_days_are_utc_days_whatever_zone_the_viewer_picked(client):
         zoned = client.get(url, {"days": 2}).json()
     assert plain == zoned
     assert [d["date"] for d in plain["days"]] == ["2025-03-08", "2025-03-09"]
+
+
+def test_the_incidents_api_accepts_q_and_impact(client, incidents):
+    url = reverse("dashboard:api-incidents")
+    found = client.get(url, {"q": "cluster"}).json()["incidents"]
+    assert [i["title"] for i in found] == ["=Slow image generation"]
+    found = client.get(url, {"impact": "critical", "provider": "openai"}).json()["incidents"]
+    assert [i["title"] for i in found] == ["ChatGPT down after a power failure"]
+    assert client.get(url, {"q": "power", "impact": "major"}).json()["incidents"][0][
+        "provider"
+    ] == ("azure")
+    assert client.get(url, {"impact": "huge"}).status_code == 400
+
+
+def test_the_archived_outage_is_found_by_the_incidents_api_in_utc(client):
+    from django.core.management import call_command
+
+    call_command("load_archive", verbosity=0)
+    response = client.get(
+        reverse("dashboard:api-incidents"),
+        {"provider": "openai", "since": "2024-12-26T00:00:00Z", "until": "2024-12-28T00:00:00Z"},
+    )
+    [incident] = response.json()["incidents"]
+    assert incident["started_at"] == "2024-12-26T18:40:00Z"
