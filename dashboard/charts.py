@@ -120,10 +120,25 @@ def build_uptime_bars(
         ],
         "layout": _layout(
             height=max(120, 34 * len(rows) + 60),
-            xaxis={"type": "date", "title": {"text": "UTC day"}, "fixedrange": True},
+            xaxis={
+                "type": "date",
+                "title": {"text": "UTC day"},
+                "fixedrange": True,
+                # Explicit, so a window with empty days still spans exactly those days.
+                "range": _day_range(days),
+            },
             yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
         ),
     }
+
+
+def _day_range(days: Sequence[date]) -> list[str]:
+    if not days:
+        return []
+    half = timedelta(hours=12)
+    first = datetime(days[0].year, days[0].month, days[0].day) - half
+    last = datetime(days[-1].year, days[-1].month, days[-1].day) + half
+    return [first.isoformat(), last.isoformat()]
 
 
 def build_outage_timeline(
@@ -162,7 +177,7 @@ def build_outage_timeline(
             height=max(160, 44 * len(providers) + 90),
             dragmode="zoom",
             showlegend=True,
-            legend={"orientation": "h", "y": -0.25},
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
             xaxis={
                 "type": "date",
                 "range": [start.isoformat(), end.isoformat()],
@@ -213,8 +228,13 @@ def build_incidents_per_month(
             barmode="stack",
             height=320,
             xaxis={"type": "category", "title": {"text": "Month (UTC)"}},
-            yaxis={"title": {"text": "Incidents"}, "rangemode": "tozero"},
-            legend={"orientation": "h", "y": -0.3},
+            yaxis={
+                "title": {"text": "Incidents"},
+                "rangemode": "tozero",
+                "tickformat": "d",
+                "automargin": True,
+            },
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         ),
     }
 

@@ -228,6 +228,11 @@ class ProviderHistory:
     figures: reliability.Reliability
     months: list[reliability.MonthReliability]
 
+    @property
+    def has_data(self) -> bool:
+        """Whether any of the last 90 days has an uptime figure for any row."""
+        return any(day.uptime is not None for s in self.subjects for day in s.days[-90:])
+
 
 def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
     """Uptime bars (90 days), 90/365-day uptime and reliability figures, in three queries."""

@@ -131,8 +131,22 @@ def test_unverified_times_are_flagged(client, archive):
 
 
 def test_the_provider_page_has_uptime_bars_and_reliability(client, archive):
-    response = client.get(reverse("dashboard:provider-detail", args=["openai"]))
+    with time_machine.travel(utc(2025, 1, 15, 12), tick=False):
+        response = client.get(reverse("dashboard:provider-detail", args=["openai"]))
     content = response.content.decode()
     assert 'id="uptime-bars-data"' in content
+    history = response.context["history"]
+    overall = history.subjects[0]
+    by_day = {day.day.isoformat(): day for day in overall.days}
+    # 18:40-24:00 critical on the 26th: 5 h 20 min of 24 h down; no data before it.
+    assert by_day["2024-12-26"].minutes_down == 320.0
+    assert by_day["2024-12-20"].uptime is None
     assert "Mean time to recovery" in content
-    assert "no data" in content
+
+
+def test_a_provider_without_uptime_data_says_so_instead_of_an_empty_chart(client):
+    Provider.objects.create(slug="quiet", name="Quiet AI")
+    content = client.get(reverse("dashboard:provider-detail", args=["quiet"])).content.decode()
+    assert "No uptime data for the last 90 days yet" in content
+    assert 'id="uptime-bars-data"' not in content
+    assert "no data" in content  # the table says "no data", never 100%
