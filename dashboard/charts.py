@@ -122,7 +122,6 @@ def build_uptime_bars(
             height=max(120, 34 * len(rows) + 60),
             xaxis={
                 "type": "date",
-                "title": {"text": "UTC day"},
                 "fixedrange": True,
                 # Explicit, so a window with empty days still spans exactly those days.
                 "range": _day_range(days),
