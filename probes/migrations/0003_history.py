@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0001_initial'),
+        ('probes', '0002_platforms'),
     ]
 
     operations = [
