@@ -136,3 +136,40 @@ def test_the_command_backfills_one_provider_and_fails_loudly(status_server, caps
     status_server.set("/api/v2/incidents.json", b"oops", status=500)
     with pytest.raises(CommandError, match="1 history source"):
         call_command("backfill", "--provider", "example")
+
+
+def test_a_history_list_and_its_feed_backfilled_twice_give_each_incident_once_in_order(
+    status_server,
+):
+    status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
+    status_server.set("/history.atom", load_fixture("history/statuspage_history.atom"))
+    json_source = make_source(status_server.url("/api/v2/summary.json"))
+    feed_source = make_source(status_server.url("/history.atom"), kind="statuspage_feed")
+    for _ in range(2):
+        for source in (json_source, feed_source):
+            [result] = backfill_source(source, now=NOW)
+            assert result.error == ""
+    ids = sorted(Incident.objects.values_list("external_id", flat=True))
+    assert ids == ["abc123", "hist00000000", "hist00000001", "hist00000003"]
+    both = Incident.objects.get(external_id="hist00000003")
+    # The JSON list and the feed carry the same three posts: stored once each, oldest first.
+    assert [u.status for u in both.updates.all()] == ["investigating", "monitoring", "resolved"]
+    assert both.impact == "major"  # the feed knows no impact; the JSON list's stays
+    feed_only = Incident.objects.get(external_id="hist00000000")
+    assert feed_only.provenance == "backfill"
+    assert [u.status for u in feed_only.updates.all()] == [
+        "investigating",
+        "identified",
+        "resolved",
+    ]
+    assert feed_only.started_at == datetime(2026, 8, 4, 16, tzinfo=UTC)
+
+
+def test_the_command_reads_an_explicit_history_feed(status_server, capsys):
+    status_server.set("/history.atom", load_fixture("history/statuspage_history.atom"))
+    make_source(status_server.url("/api/v2/summary.json"))
+    url = status_server.url("/history.atom")
+    call_command("backfill", "--provider", "example", "--url", url, "--format", "statuspage_feed")
+    assert "2 incidents read: 2 new" in capsys.readouterr().out
+    call_command("backfill", "--provider", "example", "--url", url)  # format detected
+    assert "2 incidents read: 0 new, 0 updated, 0 new updates" in capsys.readouterr().out
