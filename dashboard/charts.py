@@ -132,12 +132,10 @@ def build_uptime_bars(
 
 
 def _day_range(days: Sequence[date]) -> list[str]:
+    # Half a day either side, so the first and last cells are drawn whole.
     if not days:
         return []
-    half = timedelta(hours=12)
-    first = datetime(days[0].year, days[0].month, days[0].day) - half
-    last = datetime(days[-1].year, days[-1].month, days[-1].day) + half
-    return [first.isoformat(), last.isoformat()]
+    return [f"{days[0] - timedelta(days=1)} 12:00", f"{days[-1]} 12:00"]
 
 
 def build_outage_timeline(
