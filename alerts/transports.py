@@ -97,12 +97,14 @@ def check_url(kind: str, template: str) -> str:
     if not template.strip():
         return "A URL is required."
     if kind == "webhook":
-        parts = urlsplit(PLACEHOLDER.sub("placeholder", template))
+        parts = urlsplit(PLACEHOLDER.sub("placeholder.example", template))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "A webhook URL starts with https:// (or http://) and names a host."
         # The seam refuses private and internal addresses unless AIWATCH_OUTBOUND_ALLOW names
         # them; say so now rather than at the first failed delivery.
-        problem = http.outbound_url_problem(PLACEHOLDER.sub("placeholder", template), resolve=False)
+        problem = http.outbound_url_problem(
+            PLACEHOLDER.sub("placeholder.example", template), resolve=False
+        )
         return f"This webhook cannot be reached: {problem}" if problem else ""
     try:
         url, _ = resolve(template)

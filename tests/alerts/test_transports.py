@@ -101,6 +101,7 @@ def test_apprise_json_urls_carry_the_idempotency_key(receiver):
         ("webhook", "https://hooks.example.com/aiwatch", True),
         ("webhook", "ftp://hooks.example.com/aiwatch", False),
         ("webhook", "http://10.1.2.3/hook", False),
+        ("webhook", "https://${AIW_UNSET_HOOK_HOST}/hook", True),
         ("webhook", "http://localhost/hook", False),
         ("apprise", "", False),
     ],
