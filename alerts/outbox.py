@@ -34,7 +34,13 @@ ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING
 def on_poll_recorded(
     sender: object, *, source: Source, outcome: Any, at: datetime, **kwargs: object
 ) -> None:
-    record_poll_event(source, outcome, at=at)
+    # In a savepoint: a failure here is logged and loses this alert, but never rolls back the
+    # poll (which would lose the data too, and fail again on every later poll of the source).
+    try:
+        with transaction.atomic():
+            record_poll_event(source, outcome, at=at)
+    except Exception:
+        logger.exception("alerts: could not write the event for a poll of source %s", source.pk)
 
 
 def on_observed_status_changed(
@@ -50,7 +56,11 @@ def on_observed_status_changed(
     """probes.signals.observed_status_changed: only the provider-wide change (source None)."""
     if source is not None:
         return
-    record_observed_change(provider, str(old), str(new), at=at)
+    try:
+        with transaction.atomic():
+            record_observed_change(provider, str(old), str(new), at=at)
+    except Exception:
+        logger.exception("alerts: could not write the observed event for %s", provider)
 
 
 def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | None:

@@ -249,3 +249,16 @@ def test_a_component_change_inside_an_ongoing_outage_is_one_follow_up(status_ser
     assert "status" not in follow_up.payload
     assert follow_up.root == outage
     assert follow_up.payload["title"] == "Example: chat partial outage"
+
+
+def test_a_failure_in_the_outbox_never_rolls_back_the_poll(status_server, monkeypatch):
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in alerts")
+
+    monkeypatch.setattr("alerts.outbox.record_poll_event", broken)
+    assert poll(status_server, source, summary({"api": "major_outage"})).state == "ok"
+    assert Provider.objects.get().status == "major_outage"
+    assert not Event.objects.exists()
