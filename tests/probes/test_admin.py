@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # admin_client's user gets a password; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def provider() -> Provider:
     provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
