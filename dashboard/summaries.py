@@ -62,6 +62,16 @@ class ProviderSummary:
         ]
 
     @property
+    def active_incidents(self) -> list[OpenIncident]:
+        """Open incidents that are not maintenance."""
+        return [item for item in self.open_incidents if not item.incident.is_maintenance]
+
+    @property
+    def maintenances(self) -> list[OpenIncident]:
+        """Maintenance that is scheduled or under way."""
+        return [item for item in self.open_incidents if item.incident.is_maintenance]
+
+    @property
     def category(self) -> str:
         """ "operational", "problem", "maintenance" or "unknown": which count it adds to."""
         if self.status == Status.OPERATIONAL:

@@ -329,3 +329,25 @@ def test_the_500_page_renders_without_a_request_context():
     html = loader.get_template("500.html").render()
 
     assert "Something went wrong" in html
+
+
+def test_scheduled_maintenance_is_marked_and_shows_its_window(client):
+    provider = make_provider("example", status="operational")
+    make_source(provider)
+    make_incident(
+        provider,
+        "Database upgrade",
+        impact="maintenance",
+        status="scheduled",
+        is_maintenance=True,
+        started_at=NOW + timedelta(days=1),
+        scheduled_for=NOW + timedelta(days=1),
+        scheduled_until=NOW + timedelta(days=1, hours=2),
+    )
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert "Database upgrade" in html
+    assert '<span class="tag tag--maintenance">Maintenance</span>' in html
+    assert "16 Jan 2025 12:00</time> \u2013 <time" in html
+    assert "Scheduled" in html
