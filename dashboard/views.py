@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dashboard import summaries, timezones
+from dashboard import api, summaries, timezones
 from probes.models import Incident, Provider
+from probes.parsers.types import LABELS
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -59,6 +61,16 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "updates": list(incident.updates.order_by("-at", "-pk")),
     }
     return render(request, "dashboard/incident_detail.html", ctx)
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    ctx = {
+        "statuses": [(status.value, label) for status, label in LABELS.items()],
+        "login_required": settings.AIWATCH_API_REQUIRE_LOGIN,
+        "default_limit": api.DEFAULT_INCIDENT_LIMIT,
+        "max_limit": api.MAX_INCIDENT_LIMIT,
+    }
+    return render(request, "dashboard/api_docs.html", ctx)
 
 
 @require_POST

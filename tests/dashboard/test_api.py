@@ -262,3 +262,12 @@ def test_the_api_can_be_closed_to_anonymous_callers(client, admin_user, settings
 
     client.force_login(admin_user)
     assert client.get(reverse("dashboard:api-providers")).status_code == 200
+
+
+def test_the_api_is_documented_on_a_page(client):
+    html = client.get(reverse("dashboard:api-docs")).content.decode()
+
+    assert reverse("dashboard:api-providers") in html
+    assert reverse("dashboard:api-incidents") in html
+    assert "<code>major_outage</code>" in html
+    assert "no login needed" in html
