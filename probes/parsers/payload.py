@@ -177,3 +177,38 @@ def clean_text(value: str, *, max_length: int = 100_000) -> str:
     """Drop control characters (keeping newlines and tabs) and cap the length."""
     cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 0x20)
     return cleaned[:max_length]
+
+
+_XML_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def refuse_xml_declarations(content: bytes) -> None:
+    """Raise ParseError for XML that declares a DOCTYPE or entities.
+
+    Status feeds never need them, and entity expansion is how XML bombs and external-entity
+    reads work, so such documents are refused before any XML parser sees them. UTF-16/32
+    documents are checked after decoding, so the check cannot be dodged by the encoding.
+    """
+    if _XML_DECLARATIONS.search(content):
+        raise ParseError("XML with a DOCTYPE or ENTITY declaration is refused")
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4]:
+        for encoding in ("utf-16", "utf-32"):
+            try:
+                text = content.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _XML_DECLARATIONS.search(text.encode("utf-8", "replace")):
+                raise ParseError("XML with a DOCTYPE or ENTITY declaration is refused")
+
+
+def epoch_time(value: Any, what: str) -> datetime:
+    """Seconds since the epoch (a number or a string of digits) as aware UTC."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,12}(\.\d+)?", value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParseError(f"{what} is not a time in epoch seconds")
+    try:
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ParseError(f"{what} is out of range: {value!r}") from None
+    return check_year(moment, what)
