@@ -150,3 +150,11 @@ def chart(
         "label": label,
         "fallback": fallback,
     }
+
+
+@register.filter
+def elapsed(value: datetime | None) -> str:
+    """How long ago `value` was, as a duration: "3 h 5 min" (for "down for ...")."""
+    if value is None:
+        return ""
+    return formatting.format_duration(timezone.now() - value)

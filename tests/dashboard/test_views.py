@@ -351,3 +351,13 @@ def test_scheduled_maintenance_is_marked_and_shows_its_window(client):
     assert '<span class="tag tag--maintenance">Maintenance</span>' in html
     assert "16 Jan 2025 12:00</time> \u2013 <time" in html
     assert "Scheduled" in html
+
+
+def test_a_card_in_trouble_says_for_how_long(client):
+    provider = make_provider("example", status="major_outage")
+    Provider.objects.filter(pk=provider.pk).update(status_changed_at=NOW - timedelta(hours=1))
+    make_source(provider)
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert "For 1 h 2 min, since <time" in html
