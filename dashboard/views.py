@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from dashboard import api, summaries, timezones
 from probes.models import Incident, Provider
@@ -73,9 +73,18 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/api_docs.html", ctx)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def set_timezone(request: HttpRequest) -> HttpResponse:
-    """Remember the viewer's chosen zone in the `tz` cookie and go back where they were."""
+    """Remember the viewer's chosen zone in the `tz` cookie and go back where they were.
+
+    GET shows every zone to choose from (the header's picker lists only common ones).
+    """
+    if request.method == "GET":
+        ctx = {
+            "regions": timezones.all_zones_by_region(),
+            "next": request.GET.get("next", ""),
+        }
+        return render(request, "dashboard/timezone.html", ctx)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
