@@ -83,6 +83,14 @@ class ProviderSummary:
         return "problem"
 
 
+def as_status(value: str) -> Status:
+    """A stored status value, or unknown for one this version does not know."""
+    try:
+        return Status(value)
+    except ValueError:
+        return Status.UNKNOWN
+
+
 def status_sources(provider: Provider) -> list[Source]:
     """The provider's enabled sources that speak for its official status (prefetched)."""
     sources: Iterable[Source]
@@ -99,7 +107,7 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
     successes = [source.last_success_at for source in sources if source.last_success_at]
     updated_at = min(successes) if successes else None
     problem = find_source_problem(sources, now=now)
-    status = Status.UNKNOWN if problem is not None else Status(provider.status)
+    status = Status.UNKNOWN if problem is not None else as_status(provider.status)
     components = list(provider.components.all())
     open_incidents = [
         OpenIncident(incident, next(iter(incident.updates.all()), None))
@@ -155,8 +163,8 @@ class ComponentGroup:
     @property
     def status(self) -> Status:
         if self.group is not None and not self.children:
-            return Status(self.group.status)
-        return worst([Status(child.status) for child in self.children])
+            return as_status(self.group.status)
+        return worst([as_status(child.status) for child in self.children])
 
     @property
     def name(self) -> str:

@@ -86,3 +86,10 @@ def test_groups_roll_up_their_worst_child_and_keep_page_order():
     assert groups[1].status == Status.PARTIAL_OUTAGE
     # A group with no children listed keeps the status the page gave it.
     assert groups[2].status == Status.MAJOR_OUTAGE
+
+
+def test_a_status_value_this_version_does_not_know_counts_as_unknown():
+    group = component(1, "APIs", is_group=True)
+    odd = component(2, "Odd", "on_fire", group_id=1)
+
+    assert group_components([group, odd])[0].status == Status.UNKNOWN
