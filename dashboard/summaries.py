@@ -18,6 +18,8 @@ from probes.recording import STATUS_SOURCE_KINDS
 # about now: the provider is shown as unknown rather than as whatever it last was.
 STALE_INTERVALS = 5
 STALE_MINIMUM = timedelta(minutes=15)
+# Problems that mean "no data yet" rather than "something broke".
+WAITING_PROBLEMS = frozenset({"not_read", "unconfigured"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,20 @@ class ProviderSummary:
     def maintenances(self) -> list[OpenIncident]:
         """Maintenance that is scheduled or under way."""
         return [item for item in self.open_incidents if item.incident.is_maintenance]
+
+    @property
+    def needs_attention(self) -> bool:
+        """Worth a full card: anything but calm, fully readable operation or waiting for data."""
+        if self.problem is not None:
+            return self.problem.kind not in WAITING_PROBLEMS
+        return bool(
+            self.status != Status.OPERATIONAL or self.open_incidents or self.troubled_components
+        )
+
+    @property
+    def is_waiting(self) -> bool:
+        """Not read yet, or nothing to read: a setup matter, not news."""
+        return self.problem is not None and self.problem.kind in WAITING_PROBLEMS
 
     @property
     def category(self) -> str:

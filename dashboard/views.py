@@ -24,7 +24,11 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     counts = Counter(card.category for card in cards)
     ctx = {
+        # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
+        "attention": [card for card in cards if card.needs_attention],
+        "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
+        "waiting": [card for card in cards if card.is_waiting],
         "counts": {
             "operational": counts["operational"],
             "problem": counts["problem"],

@@ -70,7 +70,8 @@ def test_it_shows_a_never_read_provider_as_unknown(client):
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
-    assert "status page not read yet" in html
+    assert "Waiting for data" in html
+    assert "not read yet" in html
     assert "status--operational" not in html
 
 
@@ -132,6 +133,43 @@ def test_it_puts_providers_with_problems_first(client):
     positions = [html.index(f'id="provider-{slug}"') for slug in ("bravo", "charlie", "alpha")]
     assert positions == sorted(positions)
     assert "<strong>2</strong> with problems" in html
+
+
+def test_problems_get_full_cards_and_calm_providers_compact_tiles(client):
+    make_source(make_provider("calm", name="Calm Co"))
+    make_source(make_provider("down", name="Down Co", status="major_outage"))
+    make_source(make_provider("fresh", name="Fresh Co"), last_success_at=None)
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert '<article class="card card--major_outage" id="provider-down">' in html
+    assert '<li class="tile tile--operational" id="provider-calm">' in html
+    assert '<li class="tile tile--unknown" id="provider-fresh">' in html
+    assert (
+        html.index("provider-down") < html.index("Working normally") < html.index("provider-calm")
+    )
+    assert (
+        html.index("provider-calm") < html.index("Waiting for data") < html.index("provider-fresh")
+    )
+
+
+def test_an_operational_provider_with_an_open_incident_still_gets_a_card(client):
+    provider = make_provider("example", status="operational")
+    make_source(provider)
+    make_incident(provider, "Minor blip", impact="none")
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert '<article class="card card--operational" id="provider-example">' in html
+    assert "Minor blip" in html
+
+
+def test_when_all_is_well_the_page_says_so(client):
+    make_source(make_provider("calm"))
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert "Everything is working normally" in html
 
 
 def test_it_leaves_out_disabled_providers(client):
