@@ -399,3 +399,21 @@ def test_a_card_in_trouble_says_for_how_long(client):
     html = client.get(reverse("dashboard:index")).content.decode()
 
     assert "For 1 h 2 min, since <time" in html
+
+
+def test_names_and_titles_from_status_pages_are_escaped_everywhere(client):
+    payload = '<img src=x onerror="alert(1)">'
+    provider = make_provider("example", name=f"Evil {payload}", status="major_outage")
+    make_source(provider, last_error=f"bad {payload}", error_since=NOW)
+    group = make_component(provider, f"Group {payload}", is_group=True)
+    make_component(provider, f"Part {payload}", status="major_outage", group=group)
+    incident = make_incident(provider, f"Title {payload}", updates=[("identified", payload, NOW)])
+
+    for url in (
+        reverse("dashboard:index"),
+        reverse("dashboard:provider-detail", args=["example"]),
+        reverse("dashboard:incident-detail", args=[incident.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "<img" not in html, url
+        assert "&lt;img src=x onerror=" in html, url
