@@ -63,8 +63,10 @@ def load_feed(content: bytes) -> FeedDict:
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
-    if parsed.get("bozo") and not parsed.get("entries") and not parsed.feed:
-        raise ParseError(f"broken feed: {parsed.get('bozo_exception')}")
+    if not parsed.feed and not parsed.get("entries"):
+        # No <channel> (RSS) or feed metadata (Atom) and no entries: an empty shell, not a feed.
+        reason = parsed.get("bozo_exception")
+        raise ParseError(f"broken or empty feed{f' ({reason})' if reason else ''}")
     return parsed
 
 
