@@ -9,22 +9,27 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from datetime import UTC, datetime
 
 import pytest
 
-from tests.dashboard.factories import make_incident, make_provider, make_source
+from tests.dashboard.factories import NOW, make_incident, make_provider, make_source
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
 
 
-def dump_dom(url: str, *, zone: str) -> str:
+def run_chromium(
+    url: str, *, zone: str = "UTC", budget_ms: int = 5000
+) -> subprocess.CompletedProcess[str]:
+    """Load `url`, let its scripts run, and return the DOM (stdout) and console log (stderr)."""
     assert CHROMIUM is not None
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
@@ -40,7 +45,9 @@ def dump_dom(url: str, *, zone: str) -> str:
                 "--disable-sync",
                 f"--user-data-dir={profile}",
                 # Lets the page run its scripts (and the reload they cause) before the dump.
-                "--virtual-time-budget=5000",
+                f"--virtual-time-budget={budget_ms}",
+                "--enable-logging=stderr",
+                "--v=0",
                 "--dump-dom",
                 url,
             ],
@@ -50,7 +57,7 @@ def dump_dom(url: str, *, zone: str) -> str:
             env={**os.environ, "TZ": zone},
             check=False,
         )
-    return result.stdout
+    return result
 
 
 def test_a_first_visit_switches_to_the_browsers_zone(live_server):
@@ -60,7 +67,20 @@ def test_a_first_visit_switches_to_the_browsers_zone(live_server):
         provider, "Down", started_at=datetime(2024, 12, 26, 17, 40, tzinfo=UTC)
     )
 
-    dom = dump_dom(f"{live_server.url}/incidents/{incident.pk}/", zone="Asia/Tokyo")
+    dom = run_chromium(f"{live_server.url}/incidents/{incident.pk}/", zone="Asia/Tokyo").stdout
 
     assert "27 Dec 2024 02:40" in dom
     assert '<option value="Asia/Tokyo" selected="">' in dom
+
+
+def test_the_pages_break_no_rule_of_the_content_security_policy(live_server):
+    provider = make_provider("example", name="Example AI", status="major_outage")
+    make_source(provider)
+    incident = make_incident(provider, "Down", updates=[("investigating", "**Looking**", NOW)])
+
+    for path in ("/", "/providers/example/", f"/incidents/{incident.pk}/"):
+        with urllib.request.urlopen(f"{live_server.url}{path}") as response:
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        result = run_chromium(f"{live_server.url}{path}", budget_ms=1500)
+        assert "<main" in result.stdout, path
+        assert "Content Security Policy" not in result.stderr, (path, result.stderr)
