@@ -125,10 +125,17 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
     problem = find_source_problem(sources, now=now)
     status = Status.UNKNOWN if problem is not None else as_status(provider.status)
     components = list(provider.components.all())
-    open_incidents = [
-        OpenIncident(incident, next(iter(incident.updates.all()), None))
-        for incident in getattr(provider, "open_incidents", [])
-    ]
+    if hasattr(provider, "open_incidents"):
+        # Prefetched by for_dashboard() with each incident's updates newest first.
+        open_incidents = [
+            OpenIncident(incident, next(iter(incident.updates.all()), None))
+            for incident in provider.open_incidents
+        ]
+    else:  # a provider loaded some other way: ask the database
+        open_incidents = [
+            OpenIncident(incident, incident.updates.order_by("-at", "-pk").first())
+            for incident in provider.incidents.open().order_by("-started_at")
+        ]
     return ProviderSummary(
         provider=provider,
         status=status,
