@@ -6,8 +6,8 @@ and `affected_products` carry stable ids. Product titles get renamed ("Vertex Ge
 so filters name products by id: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; and
 {"base_url": ["https://www.google.com/appsstatus/dashboard/"]} makes Workspace's relative
 links right; {"product_titles": ["Gemini"]} matches product titles where ids are not
-known (Workspace's Gemini app). The window covers every open incident, so one that leaves it has ended. No
-component states are published.
+known (Workspace's Gemini app). The window covers every open incident, so one that leaves it
+has ended. No component states are published.
 """
 
 from __future__ import annotations

@@ -17,61 +17,111 @@ EXPECTED: dict[str, str | None] = {
     "statuspage/summary_major_outage.json": "statuspage",
     "incidentio/summary_degraded.json": "incidentio",
     "incidentio/summary_operational_null_incidents.json": "incidentio",
-    **{f"statuspage_feed/{name}.atom": "statuspage_feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty", "new_year",
-        "pacific")},
+    **{
+        f"statuspage_feed/{name}.atom": "statuspage_feed"
+        for name in (
+            "healthy",
+            "degraded",
+            "incident",
+            "resolved",
+            "maintenance",
+            "empty",
+            "new_year",
+            "pacific",
+        )
+    },
     "statuspage_feed/incident.rss": "statuspage_feed",
     "statuspage_feed/empty.rss": "statuspage_feed",
     "statuspage_feed/changed.atom": "feed",
-    **{f"incidentio_proxy/{name}.json": "incidentio_proxy" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"incidentio_proxy/{name}.json": "incidentio_proxy"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "incidentio_proxy/changed.json": None,
-    **{f"incidentio_feed/{name}.atom": "incidentio_feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"incidentio_feed/{name}.atom": "incidentio_feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "incidentio_feed/changed.atom": "feed",
-    **{f"instatus/{name}.json": "instatus" for name in (
-        "summary_healthy", "summary_degraded", "summary_incident", "summary_resolved",
-        "summary_maintenance", "components_healthy", "components_degraded",
-        "components_nested", "components_empty")},
+    **{
+        f"instatus/{name}.json": "instatus"
+        for name in (
+            "summary_healthy",
+            "summary_degraded",
+            "summary_incident",
+            "summary_resolved",
+            "summary_maintenance",
+            "components_healthy",
+            "components_degraded",
+            "components_nested",
+            "components_empty",
+        )
+    },
     "instatus/changed.json": None,
-    **{f"betterstack/{name}.json": "betterstack" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"betterstack/{name}.json": "betterstack"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "betterstack/changed.json": None,
-    **{f"google_cloud/{name}.json": "google_cloud" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"google_cloud/{name}.json": "google_cloud"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "google_cloud/changed.json": None,
-    **{f"aws_health/{name}.json": "aws_health" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"aws_health/{name}.json": "aws_health"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "aws_health/changed.json": None,
-    **{f"aws_rss/{name}.rss": "aws_rss" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"aws_rss/{name}.rss": "aws_rss"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "aws_rss/changed.rss": "feed",
     **{f"azure_status/{name}.rss": "azure_status" for name in ("healthy", "degraded", "incident")},
     "azure_status/changed.rss": "feed",
-    **{f"checkly/{name}.json": "checkly" for name in (
-        "uptime_healthy", "uptime_degraded", "uptime_incident", "unresolved_incident",
-        "unresolved_resolved", "unresolved_empty", "maintenance")},
+    **{
+        f"checkly/{name}.json": "checkly"
+        for name in (
+            "uptime_healthy",
+            "uptime_degraded",
+            "uptime_incident",
+            "unresolved_incident",
+            "unresolved_resolved",
+            "unresolved_empty",
+            "maintenance",
+        )
+    },
     "checkly/changed.json": None,
-    **{f"flashcat/{name}.json": "flashcat" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty",
-        "unreadable_change")},
+    **{
+        f"flashcat/{name}.json": "flashcat"
+        for name in (
+            "healthy",
+            "degraded",
+            "incident",
+            "resolved",
+            "maintenance",
+            "empty",
+            "unreadable_change",
+        )
+    },
     "flashcat/changed.json": None,
-    **{f"datadog/{name}.json": "datadog" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"datadog/{name}.json": "datadog"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "datadog/changed.json": None,
-    **{f"feed/{name}.xml": "feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"feed/{name}.xml": "feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "feed/betterstack_style.rss": "feed",
     "feed/changed.xml": None,
 }
 
 
 def test_every_fixture_file_is_in_the_table():
-    on_disk = {
-        str(path.relative_to(FIXTURES))
-        for path in FIXTURES.rglob("*")
-        if path.is_file()
-    }
+    on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()}
     assert on_disk == set(EXPECTED)
 
 
@@ -108,8 +158,11 @@ def test_detection_picks_the_right_kind_and_the_others_refuse(fixture, expected)
 # One healthy payload per format, and a payload in another format it may turn into.
 CHANGES = [
     ("statuspage", "statuspage/summary_operational.json", "incidentio/summary_degraded.json"),
-    ("incidentio", "incidentio/summary_operational_null_incidents.json",
-     "statuspage/summary_operational.json"),
+    (
+        "incidentio",
+        "incidentio/summary_operational_null_incidents.json",
+        "statuspage/summary_operational.json",
+    ),
     ("statuspage_feed", "statuspage_feed/healthy.atom", "statuspage_feed/changed.atom"),
     ("incidentio_proxy", "incidentio_proxy/healthy.json", "incidentio_proxy/changed.json"),
     ("incidentio_feed", "incidentio_feed/healthy.atom", "incidentio_feed/changed.atom"),

@@ -22,7 +22,8 @@ def parse(name: str, filters=None):
 
 def test_healthy_list_holds_only_ended_incidents():
     page = parse("healthy")
-    assert page.lists_all_open_incidents and not page.has_component_states
+    assert page.lists_all_open_incidents
+    assert not page.has_component_states
     assert [i.is_open for i in page.incidents] == [False]
     assert parse("healthy", GEMINI).incidents == ()
 
@@ -58,7 +59,8 @@ def test_resolved_when_end_appears():
 
 def test_planned_work_reads_as_information_and_empty_list_as_nothing():
     (incident,) = parse("maintenance", GEMINI).incidents
-    assert incident.impact == Impact.MINOR and incident.is_open
+    assert incident.impact == Impact.MINOR
+    assert incident.is_open
     assert parse("empty").incidents == ()
 
 
@@ -72,17 +74,23 @@ def test_workspace_links_use_the_base_url_filter():
 
 
 def test_unknown_impact_is_never_none():
-    content = load_fixture("google_cloud/incident.json").replace(
-        b'"SERVICE_OUTAGE"', b'"SERVICE_WOBBLE"'
-    ).replace(b'"severity": "high"', b'"severity": "odd"')
+    content = (
+        load_fixture("google_cloud/incident.json")
+        .replace(b'"SERVICE_OUTAGE"', b'"SERVICE_WOBBLE"')
+        .replace(b'"severity": "high"', b'"severity": "odd"')
+    )
     (incident,) = parse_google_cloud(content, GEMINI).incidents
     assert incident.impact == Impact.MINOR
 
 
 @pytest.mark.parametrize(
     "fixture",
-    ["google_cloud/changed.json", "aws_health/incident.json", "aws_health/empty.json",
-     "statuspage/summary_operational.json"],
+    [
+        "google_cloud/changed.json",
+        "aws_health/incident.json",
+        "aws_health/empty.json",
+        "statuspage/summary_operational.json",
+    ],
 )
 def test_it_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):

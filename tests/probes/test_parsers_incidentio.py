@@ -33,7 +33,8 @@ def statuses(page):
 
 def test_proxy_healthy_page_has_every_component_operational():
     page = proxy("healthy")
-    assert page.has_component_states and page.lists_all_open_incidents
+    assert page.has_component_states
+    assert page.lists_all_open_incidents
     assert set(statuses(page).values()) == {Status.OPERATIONAL}
     group = next(c for c in page.components if c.external_id == GROUP)
     assert group.is_group
@@ -56,7 +57,9 @@ def test_proxy_full_outage_is_a_major_outage_with_component_impacts():
     assert incident.status == IncidentStatus.MONITORING
     assert incident.impact == Impact.CRITICAL
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
     ]
     impacts = {i.component_id: i for i in incident.component_impacts}
     assert impacts[VIDEO].end_at is None
@@ -74,7 +77,8 @@ def test_proxy_resolved_incident_closes_at_its_last_update():
 def test_proxy_maintenance_is_in_progress():
     page = proxy("maintenance")
     (maintenance,) = page.incidents
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.IN_PROGRESS
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.IN_PROGRESS
     assert maintenance.scheduled_until == datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
     assert statuses(page)[LOGIN] == Status.UNDER_MAINTENANCE
 
@@ -96,8 +100,12 @@ def test_proxy_unknown_component_status_is_unknown_not_operational():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["incidentio_proxy/changed.json", "incidentio/summary_degraded.json",
-     "statuspage/summary_operational.json", "challenge_page.html"],
+    [
+        "incidentio_proxy/changed.json",
+        "incidentio/summary_degraded.json",
+        "statuspage/summary_operational.json",
+        "challenge_page.html",
+    ],
 )
 def test_proxy_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -114,18 +122,21 @@ def test_feed_keys_on_the_trailing_ulid_and_reads_the_latest_update():
     assert incident.component_names == ("Chat app", "Responses API")
     assert incident.updates[0].body == "We found the cause and are fixing it & watching."
     assert incident.partial
-    assert not page.lists_all_open_incidents and not page.has_component_states
+    assert not page.lists_all_open_incidents
+    assert not page.has_component_states
 
 
 def test_feed_matrix():
     assert [i.status for i in feed("healthy").incidents] == [IncidentStatus.RESOLVED]
     degraded = feed("degraded").incidents[0]
-    assert degraded.status == IncidentStatus.INVESTIGATING and degraded.impact == Impact.MINOR
+    assert degraded.status == IncidentStatus.INVESTIGATING
+    assert degraded.impact == Impact.MINOR
     resolved = feed("resolved").incidents[0]
     assert resolved.status == IncidentStatus.RESOLVED
     assert resolved.resolved_at == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
     maintenance = feed("maintenance").incidents[0]
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.IN_PROGRESS
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.IN_PROGRESS
     assert feed("empty").incidents == ()
 
 
@@ -140,8 +151,12 @@ def test_feed_unknown_status_word_keeps_the_incident_open():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["incidentio_feed/changed.atom", "statuspage_feed/incident.atom", "feed/healthy.xml",
-     "incidentio/summary_degraded.json"],
+    [
+        "incidentio_feed/changed.atom",
+        "statuspage_feed/incident.atom",
+        "feed/healthy.xml",
+        "incidentio/summary_degraded.json",
+    ],
 )
 def test_feed_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -171,7 +186,8 @@ def test_a_served_incidentio_feed_is_recorded_with_components_by_name(status_ser
     source.refresh_from_db()
     assert source.detected_format == "incidentio_feed"
     incident = Incident.objects.get(external_id="01M5C8D0E2F4G6H8J0K2M4N6P8")
-    assert incident.is_open and incident.impact == "critical"
+    assert incident.is_open
+    assert incident.impact == "critical"
     assert provider_status(source) == "major_outage"
     assert serve_and_poll(status_server, source, "incidentio_feed/resolved.atom").state == "ok"
     incident.refresh_from_db()

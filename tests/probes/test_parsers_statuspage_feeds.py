@@ -23,7 +23,9 @@ def test_it_reads_an_open_incident_with_its_updates_oldest_first():
     assert incident.external_id == "h7d2k9s4v1n6"  # the API id from the link, not 31000002
     assert incident.title == "Elevated errors on the API"
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING,
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
         IncidentStatus.UPDATE,
     ]
     assert incident.updates[0].at == datetime(2026, 11, 21, 14, 2, tzinfo=UTC)
@@ -32,7 +34,8 @@ def test_it_reads_an_open_incident_with_its_updates_oldest_first():
     assert incident.status == IncidentStatus.MONITORING
     assert incident.is_open
     assert incident.started_at == datetime(2026, 11, 21, 14, 2, tzinfo=UTC)
-    assert incident.partial and incident.impact == Impact.MINOR
+    assert incident.partial
+    assert incident.impact == Impact.MINOR
     assert incident.url == "https://status.example-ai.test/incidents/h7d2k9s4v1n6"
 
 
@@ -68,7 +71,10 @@ def test_maintenance_labels_make_a_maintenance():
     assert incident.is_maintenance
     assert incident.impact == Impact.MAINTENANCE
     assert incident.status == IncidentStatus.IN_PROGRESS
-    assert [u.status for u in incident.updates] == [IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS]
+    assert [u.status for u in incident.updates] == [
+        IncidentStatus.SCHEDULED,
+        IncidentStatus.IN_PROGRESS,
+    ]
 
 
 @pytest.mark.parametrize("name", ["empty.atom", "empty.rss"])
