@@ -214,3 +214,25 @@ def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_se
     source.refresh_from_db()
     assert source.last_error.startswith(f"unreadable: format changed: no longer {kind}")
     assert Provider.objects.get().status == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server):
+    source = make_source(status_server, "/api/v2/summary.json", kind="statuspage")
+    assert (
+        serve_and_poll(status_server, source, "statuspage/summary_operational.json").state == "ok"
+    )
+    serve_and_poll(status_server, source, "incidentio/summary_degraded.json")
+    source.refresh_from_db()
+    assert source.last_error.startswith("unreadable: format changed: no longer statuspage")
+    assert source.last_error.endswith("it now looks like incidentio")
+    assert provider_status(source) == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_chosen_kind_that_never_parsed_says_so(status_server):
+    source = make_source(status_server, "/index.json", kind="betterstack")
+    assert serve_and_poll(status_server, source, "datadog/healthy.json").state == "error"
+    source.refresh_from_db()
+    assert source.last_error.startswith("unreadable: not betterstack (")
+    assert provider_status(source) == "unknown"

@@ -196,3 +196,20 @@ def test_a_served_incidentio_feed_is_recorded_with_components_by_name(status_ser
     assert incident.started_at == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
     assert incident.updates.count() == 2
     assert provider_status(source) == "operational"
+
+
+def test_feed_keeps_an_archived_statuspage_id_as_an_alias():
+    content = load_fixture("incidentio_feed/healthy.atom").replace(
+        b'<link href="https://status.example-chat.test//incidents/01M4Z0000000000000000QRS01"/>',
+        b'<link href="https://status.example-chat.test/incidents/6bwlxnvdncnm"/>',
+    )
+    (incident,) = parse_incidentio_feed(content, {}).incidents
+    assert incident.external_id == "01M4Z0000000000000000QRS01"
+    assert incident.aliases == ("6bwlxnvdncnm",)
+    only_old = content.replace(
+        b"<id>https://status.example-chat.test//incidents/01M4Z0000000000000000QRS01</id>",
+        b"<id>https://status.example-chat.test/incidents/6bwlxnvdncnm</id>",
+    )
+    (incident,) = parse_incidentio_feed(only_old, {}).incidents
+    assert incident.external_id == "6bwlxnvdncnm"
+    assert incident.aliases == ()
