@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from probes.http import outbound_url_problem
 from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
 
 
@@ -70,9 +72,7 @@ class Provider(models.Model):
     url = models.URLField(
         "status page", blank=True, help_text="The page people read, e.g. https://status.openai.com"
     )
-    category = models.CharField(
-        max_length=20, choices=Category.choices, default=Category.MODEL_API
-    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.MODEL_API)
     capabilities = models.JSONField(
         default=list,
         blank=True,
@@ -189,6 +189,15 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
+
+    def clean(self) -> None:
+        super().clean()
+        # The admin form and full_clean refuse URLs the outbound seam would never fetch
+        # (private addresses, odd schemes and ports), with the reason in words.
+        if self.url:
+            problem = outbound_url_problem(self.url, resolve=True)
+            if problem:
+                raise ValidationError({"url": f"This URL cannot be polled: {problem}."})
 
     @property
     def format(self) -> str:

@@ -237,9 +237,11 @@ def _find_incident(provider: Provider, parsed: ParsedIncident) -> Incident | Non
     if incident is not None:
         return incident
     # An archived or backfilled incident may know this id only as an alias.
-    for candidate in Incident.objects.filter(provider=provider, aliases__isnull=False).exclude(
-        aliases=[]
-    ).only("pk", "aliases"):
+    for candidate in (
+        Incident.objects.filter(provider=provider, aliases__isnull=False)
+        .exclude(aliases=[])
+        .only("pk", "aliases")
+    ):
         if set(candidate.aliases).intersection(ids):
             return Incident.objects.get(pk=candidate.pk)
     return None
@@ -293,7 +295,9 @@ def _upsert_incident(
             values.pop("impact")
             if incident.started_at <= parsed.started_at:
                 values.pop("started_at")
-        changed_fields = [name for name, value in values.items() if getattr(incident, name) != value]
+        changed_fields = [
+            name for name, value in values.items() if getattr(incident, name) != value
+        ]
         aliases = sorted(set(incident.aliases) | set(parsed.aliases) - {incident.external_id})
         if aliases != sorted(incident.aliases):
             incident.aliases = aliases
@@ -311,7 +315,10 @@ def _upsert_incident(
     existing_keys = set(incident.updates.values_list("key", flat=True))
     new_updates = [
         IncidentUpdate(
-            incident=incident, key=update.key, status=update.status.value, body=update.body,
+            incident=incident,
+            key=update.key,
+            status=update.status.value,
+            body=update.body,
             at=update.at,
         )
         for update in parsed.updates
@@ -358,7 +365,9 @@ def _close_vanished_incidents(
         if set(incident.aliases).intersection(seen):
             continue
         incident.status = (
-            IncidentStatus.COMPLETED.value if incident.is_maintenance else IncidentStatus.RESOLVED.value
+            IncidentStatus.COMPLETED.value
+            if incident.is_maintenance
+            else IncidentStatus.RESOLVED.value
         )
         incident.resolved_at = at
         incident.save(update_fields=["status", "resolved_at", "updated_at"])
@@ -389,9 +398,9 @@ def compute_provider_status(provider: Provider) -> Status:
     ):
         statuses.add(Status(component_status))
     for impact, status, is_maintenance in (
-        Incident.objects.open().filter(provider=provider).values_list(
-            "impact", "status", "is_maintenance"
-        )
+        Incident.objects.open()
+        .filter(provider=provider)
+        .values_list("impact", "status", "is_maintenance")
     ):
         if is_maintenance:
             if status in ACTIVE_MAINTENANCE:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import polling, scheduling
+from probes import health, polling, scheduling
 from probes.models import Source
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="probes.poll_source", ignore_result=True)
@@ -20,7 +25,13 @@ def poll_source_task(source_id: int) -> None:
 
 @shared_task(name="probes.dispatch_due_polls", ignore_result=True)
 def dispatch_due_polls() -> None:
-    """Claim the due sources and enqueue one poll each."""
-    for source_id in scheduling.claim_due_sources(timezone.now()):
+    """Claim the due sources and enqueue one poll each; note the tick for the health checks."""
+    now = timezone.now()
+    try:
+        health.record_dispatch_heartbeat(now)
+    except redis.RedisError:
+        # The enqueues below need Redis too and will fail loudly; the heartbeat is secondary.
+        logger.warning("could not record the dispatcher heartbeat")
+    for source_id in scheduling.claim_due_sources(now):
         # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
         poll_source_task.apply_async((source_id,), expires=settings.AIWATCH_DISPATCH_SECONDS * 4)
