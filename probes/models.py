@@ -128,6 +128,7 @@ class Source(models.Model):
         INSTATUS = "instatus", "Instatus (summary.json / components.json)"
         BETTERSTACK = "betterstack", "Better Stack (index.json)"
         GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        GOOGLE_CLOUD_FEED = "google_cloud_feed", "Google Cloud status Atom feed"
         AWS_HEALTH = "aws_health", "AWS Health currentevents"
         AWS_RSS = "aws_rss", "AWS per-service status RSS"
         AZURE_STATUS = "azure_status", "Azure status RSS"

@@ -72,6 +72,11 @@ EXPECTED: dict[str, str | None] = {
     },
     "google_cloud/changed.json": None,
     **{
+        f"google_cloud_feed/{name}.atom": "google_cloud_feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
+    "google_cloud_feed/changed.atom": "feed",
+    **{
         f"aws_health/{name}.json": "aws_health"
         for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
     },
@@ -172,6 +177,7 @@ CHANGES = [
     ("instatus", "instatus/summary_healthy.json", "instatus/changed.json"),
     ("betterstack", "betterstack/healthy.json", "betterstack/changed.json"),
     ("google_cloud", "google_cloud/healthy.json", "google_cloud/changed.json"),
+    ("google_cloud_feed", "google_cloud_feed/healthy.atom", "google_cloud_feed/changed.atom"),
     ("aws_health", "aws_health/healthy.json", "aws_health/changed.json"),
     ("aws_rss", "aws_rss/healthy.rss", "aws_rss/changed.rss"),
     ("azure_status", "azure_status/healthy.rss", "azure_status/changed.rss"),

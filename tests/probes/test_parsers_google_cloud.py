@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from probes.models import Incident
-from probes.parsers.google_cloud import parse_google_cloud
+from probes.parsers.google_cloud import parse_google_cloud, parse_google_cloud_feed
 from probes.parsers.types import Impact, IncidentStatus, ParseError
 from tests.conftest import load_fixture
 from tests.probes.served import make_source, provider_status, serve_and_poll
@@ -115,3 +115,71 @@ def test_product_titles_match_where_ids_are_unknown():
     page = parse("incident", {"product_titles": ["gemini on agent"]})
     assert [i.external_id for i in page.incidents] == ["z9x8c7v6b5n4m3l2k1j0"]
     assert parse("incident", {"product_titles": ["Translation"]}).incidents == ()
+
+
+# --- the Atom feed -----------------------------------------------------------------------
+
+
+def gfeed(name: str, filters=None):
+    return parse_google_cloud_feed(load_fixture(f"google_cloud_feed/{name}.atom"), filters or {})
+
+
+def test_feed_groups_per_update_entries_into_incidents():
+    page = gfeed("incident")
+    assert not page.lists_all_open_incidents and not page.has_component_states
+    new, old = page.incidents
+    assert new.external_id == "z9x8c7v6b5n4m3l2k1j0"
+    assert new.title == "Gemini requests fail in several regions"
+    assert [u.key for u in new.updates] == [
+        "z9x8c7v6b5n4m3l2k1j0.a1",
+        "z9x8c7v6b5n4m3l2k1j0.a2",
+        "z9x8c7v6b5n4m3l2k1j0.a3",
+    ]
+    assert new.updates[0].body.startswith("We are investigating failed requests")
+    assert new.is_open and new.partial
+    # 09:00 US/Pacific in November is 17:00 UTC.
+    assert new.started_at == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
+    assert old.status == IncidentStatus.RESOLVED
+
+
+def test_feed_resolved_time_comes_from_the_pacific_end_time():
+    new = gfeed("resolved").incidents[0]
+    assert new.status == IncidentStatus.RESOLVED
+    assert new.resolved_at == datetime(2026, 11, 21, 19, 0, tzinfo=UTC)
+    assert new.url == "https://status.cloud.google.com/incidents/z9x8c7v6b5n4m3l2k1j0"
+
+
+def test_feed_matrix_and_keyword_filter():
+    assert [i.is_open for i in gfeed("healthy").incidents] == [False]
+    assert gfeed("degraded").incidents[0].is_open
+    assert gfeed("maintenance").incidents[0].is_open
+    assert gfeed("empty").incidents == ()
+    kept = gfeed("incident", {"keywords": ["gemini"]}).incidents
+    assert [i.external_id for i in kept] == ["z9x8c7v6b5n4m3l2k1j0"]
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "google_cloud_feed/changed.atom",
+        "statuspage_feed/incident.atom",
+        "feed/empty.xml",
+        "google_cloud/incident.json",
+    ],
+)
+def test_feed_refuses_other_shapes(fixture):
+    with pytest.raises(ParseError):
+        parse_google_cloud_feed(load_fixture(fixture), {})
+
+
+@pytest.mark.django_db
+def test_a_served_google_feed_and_the_json_merge_by_incident_id(status_server):
+    json_source = make_source(status_server, "/incidents.json", filters=GEMINI)
+    feed_source = make_source(status_server, "/en/feed.atom")
+    assert serve_and_poll(status_server, json_source, "google_cloud/incident.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, feed_source, "google_cloud_feed/incident.atom").state == "ok"
+    )
+    incident = Incident.objects.get(external_id="z9x8c7v6b5n4m3l2k1j0")
+    assert incident.impact == "critical"  # from the JSON, which saw it first
+    assert provider_status(json_source) == "major_outage"
