@@ -126,7 +126,8 @@ def gfeed(name: str, filters=None):
 
 def test_feed_groups_per_update_entries_into_incidents():
     page = gfeed("incident")
-    assert not page.lists_all_open_incidents and not page.has_component_states
+    assert not page.lists_all_open_incidents
+    assert not page.has_component_states
     new, old = page.incidents
     assert new.external_id == "z9x8c7v6b5n4m3l2k1j0"
     assert new.title == "Gemini requests fail in several regions"
@@ -136,7 +137,8 @@ def test_feed_groups_per_update_entries_into_incidents():
         "z9x8c7v6b5n4m3l2k1j0.a3",
     ]
     assert new.updates[0].body.startswith("We are investigating failed requests")
-    assert new.is_open and new.partial
+    assert new.is_open
+    assert new.partial
     # 09:00 US/Pacific in November is 17:00 UTC.
     assert new.started_at == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
     assert old.status == IncidentStatus.RESOLVED
