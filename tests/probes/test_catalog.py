@@ -25,6 +25,7 @@ FILTER_KEYS = {
     "betterstack": {"components"},
     "datadog": {"components"},
     "google_cloud": {"products", "product_titles", "base_url"},
+    "google_cloud_feed": {"keywords"},
     "aws_health": {"services", "regions"},
     "azure_status": {"keywords"},
     "feed": {"keywords"},
