@@ -245,3 +245,22 @@ def test_a_chosen_kind_that_never_parsed_says_so(status_server):
     source.refresh_from_db()
     assert source.last_error.startswith("unreadable: not betterstack (")
     assert provider_status(source) == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, status_server):
+    settings.AIWATCH_REQUIRE_LOGIN = False
+    settings.AIWATCH_API_REQUIRE_LOGIN = False
+    source = make_source(status_server, "/history.atom")
+    assert serve_and_poll(status_server, source, "statuspage_feed/healthy.atom").state == "ok"
+    serve_and_poll(status_server, source, "incidentio_feed/healthy.atom")
+
+    data = client.get("/api/v1/providers/example/").json()
+    assert data["status"] == "unknown"
+    assert data["source_error"]["reason"].startswith(
+        "unreadable: format changed: no longer statuspage_feed"
+    )
+    page = client.get("/providers/example/").content.decode()
+    assert "format changed" in page
+    overview = client.get("/").content.decode()
+    assert "Unknown" in overview
