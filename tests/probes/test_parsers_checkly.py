@@ -107,3 +107,10 @@ def test_uptime_and_incident_sources_meet_in_one_provider(status_server):
     assert not Incident.objects.get().is_open
     assert Component.objects.get(external_id=CHAT).status == "operational"
     assert provider_status(uptime) == "operational"
+
+
+def test_extra_keys_beside_the_lists_are_tolerated_but_a_page_is_not():
+    page = parse_checkly(b'{"incidents": [], "partialError": false}', {})
+    assert page.incidents == ()
+    with pytest.raises(ParseError):
+        parse_checkly(b'{"page": {"id": "x"}, "incidents": []}', {})

@@ -132,3 +132,10 @@ def test_summary_and_components_sources_meet_in_one_provider(status_server):
         serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
     )
     assert provider_status(summary) == "operational"
+
+
+def test_a_new_top_level_key_does_not_break_the_summary():
+    page = parse_instatus(
+        b'{"page": {"name": "X", "url": "https://x.test", "status": "UP"}, "activeNotices": []}', {}
+    )
+    assert page.indicator == Status.OPERATIONAL
