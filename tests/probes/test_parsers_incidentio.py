@@ -213,3 +213,26 @@ def test_feed_keeps_an_archived_statuspage_id_as_an_alias():
     (incident,) = parse_incidentio_feed(only_old, {}).incidents
     assert incident.external_id == "6bwlxnvdncnm"
     assert incident.aliases == ()
+
+
+@pytest.mark.django_db
+def test_a_feed_may_raise_an_incidents_impact_but_never_lowers_it(status_server):
+    source = make_source(status_server, "/feed.atom")
+    first = (
+        load_fixture("incidentio_feed/incident.atom")
+        .replace(b"<li>Chat app (Full outage)</li>", b"<li>Chat app (Degraded performance)</li>")
+        .replace(b"<li>Responses API (Partial outage)</li>", b"")
+    )
+    status_server.set("/feed.atom", first)
+    from probes.polling import poll_source
+
+    assert poll_source(source).state == "ok"
+    incident = Incident.objects.get(external_id="01M5C8D0E2F4G6H8J0K2M4N6P8")
+    assert incident.impact == "minor"
+    assert serve_and_poll(status_server, source, "incidentio_feed/incident.atom").state == "ok"
+    incident.refresh_from_db()
+    assert incident.impact == "critical"
+    assert serve_and_poll(status_server, source, "incidentio_feed/resolved.atom").state == "ok"
+    incident.refresh_from_db()
+    assert incident.impact == "critical"
+    assert not incident.is_open
