@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from probes.http import outbound_url_problem
+from probes.parsers import filters_problem
 from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
 
 
@@ -199,6 +200,9 @@ class Source(models.Model):
             problem = outbound_url_problem(self.url, resolve=True)
             if problem:
                 raise ValidationError({"url": f"This URL cannot be polled: {problem}."})
+        problem = filters_problem(self.kind, self.filters)
+        if problem:
+            raise ValidationError({"filters": f"{problem[0].upper()}{problem[1:]}."})
 
     @property
     def format(self) -> str:
