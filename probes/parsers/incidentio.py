@@ -214,7 +214,7 @@ def _proxy_event(
         at = parse_time(update.get("published_at"), "update.published_at")
         body = clean_text(
             optional_str(update.get("message_string"), "update.message_string")
-            or optional_str(update.get("message"), "update.message")
+            or rich_text(update.get("message"))
         )
         to_status = update.get("to_status")
         update_status = (
@@ -262,6 +262,36 @@ def _proxy_event(
         scheduled_for=optional_time(item.get("starts_at"), "maintenance.starts_at"),
         scheduled_until=optional_time(item.get("ends_at"), "maintenance.ends_at"),
     )
+
+
+def rich_text(value: Any) -> str:
+    """Plain text of a message given as a string or as a rich-text tree of nodes with "text"
+    leaves (paragraphs become lines). Anything else gives ""."""
+    if isinstance(value, str):
+        return value
+    lines: list[str] = []
+    current: list[str] = []
+    # Iterative and bounded: a hostile tree cannot recurse or run long.
+    stack: list[Any] = [value]
+    visited = 0
+    while stack and visited < 20_000:
+        node = stack.pop()
+        visited += 1
+        if node == "\n":
+            lines.append("".join(current))
+            current = []
+        elif isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                current.append(node["text"])
+            children = node.get("content")
+            if isinstance(children, list):
+                if node.get("type") == "paragraph":
+                    stack.append("\n")
+                stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    lines.append("".join(current))
+    return "\n".join(line.strip() for line in lines if line.strip())
 
 
 # --- Atom feed ----------------------------------------------------------------------------

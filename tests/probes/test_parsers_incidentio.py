@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -236,3 +237,29 @@ def test_a_feed_may_raise_an_incidents_impact_but_never_lowers_it(status_server)
     incident.refresh_from_db()
     assert incident.impact == "critical"
     assert not incident.is_open
+
+
+def test_proxy_update_messages_may_be_rich_text_trees():
+    document = json.loads(load_fixture("incidentio_proxy/incident.json"))
+    update = document["summary"]["ongoing_incidents"][0]["updates"][0]
+    del update["message_string"]
+    update["message"] = {
+        "type": "doc",
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "First line."}]},
+            {
+                "type": "paragraph",
+                "content": [{"type": "text", "text": "Second "}, {"type": "text", "text": "line."}],
+            },
+        ],
+    }
+    (incident,) = parse_incidentio_proxy(json.dumps(document).encode(), {}).incidents
+    assert incident.updates[0].body == "First line.\nSecond line."
+
+
+def test_rich_text_of_odd_values_is_empty():
+    from probes.parsers.incidentio import rich_text
+
+    assert rich_text(None) == ""
+    assert rich_text(42) == ""
+    assert rich_text("plain") == "plain"
