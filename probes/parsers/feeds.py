@@ -277,6 +277,9 @@ def _generic_incident(entry: FeedDict, notes: list[str]) -> ParsedIncident:
         # No state word anywhere: we cannot tell it ended, so it stays open.
         notes.append(f"entry {external_id[:60]}: no state found, kept open")
         state = IncidentStatus.INVESTIGATING
+    elif state == IncidentStatus.UPDATE:
+        # "Update" names a post, not a state: the incident is still being worked on.
+        state = IncidentStatus.INVESTIGATING
     maintenance = state in MAINTENANCE_STATES or impact == Impact.MAINTENANCE
     if maintenance:
         impact = Impact.MAINTENANCE

@@ -157,3 +157,16 @@ def test_a_served_azure_feed_closes_items_that_leave_it(status_server):
     assert serve_and_poll(status_server, source, "azure_status/healthy.rss").state == "ok"
     assert Incident.objects.open().count() == 0
     assert provider_status(source) == "operational"
+
+
+def test_an_update_prefix_leaves_the_incident_investigating():
+    content = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>'
+        b"<link>https://status.example.test</link><item><title>Update: Slow logins</title>"
+        b"<guid>a1</guid><pubDate>Sat, 21 Nov 2026 12:00:00 +0000</pubDate>"
+        b"<description>Still looking.</description></item></channel></rss>"
+    )
+    (incident,) = parse_feed(content, {}).incidents
+    assert incident.status == IncidentStatus.INVESTIGATING
+    assert incident.title == "Slow logins"
+    assert incident.updates[0].status == IncidentStatus.UPDATE
