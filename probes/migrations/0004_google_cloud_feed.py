@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0002_platforms'),
+        ('probes', '0003_history'),
     ]
 
     operations = [
