@@ -197,7 +197,7 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("title", "external_id", "provider__name")
     list_select_related = ("provider",)
     date_hierarchy = "started_at"
-    autocomplete_fields = ("components",)
+    autocomplete_fields = ("components", "upstream_incidents")
     readonly_fields = ("source", "created_at", "updated_at")
     inlines = (IncidentUpdateInline,)
 
