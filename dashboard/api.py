@@ -129,13 +129,21 @@ def error_response(message: str, status: int = 400) -> JsonResponse:
 
 
 def api_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., Any]:
-    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect)."""
+    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect).
+
+    An open API may be read by scripts on other sites (a team portal's status widget): the data
+    is public and the header never allows credentials, so no signed-in view leaks.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        if settings.AIWATCH_API_REQUIRE_LOGIN and not request.user.is_authenticated:
-            return error_response("sign in to use the API", status=401)
-        return view(request, *args, **kwargs)
+        if settings.AIWATCH_API_REQUIRE_LOGIN:
+            if not request.user.is_authenticated:
+                return error_response("sign in to use the API", status=401)
+            return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
     return require_GET(wrapper)
 

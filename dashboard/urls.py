@@ -11,6 +11,7 @@ urlpatterns = [
     path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),
+    path("api/", views.api_docs, name="api-docs"),
     path("api/v1/providers/", api.provider_list, name="api-providers"),
     path("api/v1/providers/<slug:slug>/", api.provider_detail, name="api-provider-detail"),
     path("api/v1/incidents/", api.incident_list, name="api-incidents"),

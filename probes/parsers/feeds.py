@@ -63,8 +63,10 @@ def load_feed(content: bytes) -> FeedDict:
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
-    if parsed.get("bozo") and not parsed.get("entries") and not parsed.feed:
-        raise ParseError(f"broken feed: {parsed.get('bozo_exception')}")
+    feed = parsed.feed
+    if not any(feed.get(name) for name in ("title", "link", "id")):
+        # Not even a channel title or link: a stub, not a status feed.
+        raise ParseError("feed has no channel (no title, link or id)")
     return parsed
 
 
@@ -274,6 +276,9 @@ def _generic_incident(entry: FeedDict, notes: list[str]) -> ParsedIncident:
     if state is None:
         # No state word anywhere: we cannot tell it ended, so it stays open.
         notes.append(f"entry {external_id[:60]}: no state found, kept open")
+        state = IncidentStatus.INVESTIGATING
+    elif state == IncidentStatus.UPDATE:
+        # "Update" names a post, not a state: the incident is still being worked on.
         state = IncidentStatus.INVESTIGATING
     maintenance = state in MAINTENANCE_STATES or impact == Impact.MAINTENANCE
     if maintenance:

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # admin_client's user gets a password; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def provider() -> Provider:
     provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
@@ -147,3 +153,9 @@ def test_editable_source_fields_have_examples_in_their_help_text():
     for name in ("url", "interval_seconds", "filters", "kind"):
         assert fields[name].help_text, name
     assert "e.g." in str(fields["url"].help_text).lower()
+
+
+def test_the_provider_list_counts_failing_sources(admin_client, provider):
+    html = admin_client.get(reverse("admin:probes_provider_changelist")).content.decode()
+
+    assert '<td class="field-failing_sources">1</td>' in html
