@@ -6,6 +6,7 @@ figure says what it shows in its hover text (words, not only colour) and names U
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -67,7 +68,8 @@ def _layout(**extra: Any) -> dict[str, Any]:
 
 
 def _pct(value: float | None) -> str:
-    return "no data" if value is None else f"{value * 100:.2f}%"
+    # Rounded down, so a day with any downtime never reads 100.00%.
+    return "no data" if value is None else f"{math.floor(value * 10000) / 100:.2f}%"
 
 
 def build_uptime_bars(
