@@ -207,6 +207,16 @@ def _bar_hover(bar: TimelineBar) -> str:
     )
 
 
+def _nice_step(counts: Mapping[str, Mapping[date, int]]) -> int:
+    """A whole tick step giving at most about six ticks for the tallest stacked bar."""
+    totals: dict[date, int] = {}
+    for by_month in counts.values():
+        for month, count in by_month.items():
+            totals[month] = totals.get(month, 0) + count
+    tallest = max(totals.values(), default=0)
+    return max(1, -(-tallest // 6))
+
+
 def build_incidents_per_month(
     counts: Mapping[str, Mapping[date, int]], *, months: Sequence[date]
 ) -> dict[str, Any]:
@@ -230,7 +240,10 @@ def build_incidents_per_month(
             yaxis={
                 "title": {"text": "Incidents"},
                 "rangemode": "tozero",
+                # Counts are whole: ticks at least one apart, so "1, 1, 2, 2" never appears.
                 "tickformat": "d",
+                "tick0": 0,
+                "dtick": max(1, _nice_step(counts)),
                 "automargin": True,
             },
             legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
