@@ -1,4 +1,5 @@
-"""The one outbound HTTP seam: every request AI Watch makes goes through `fetch`.
+"""The one outbound HTTP seam: every request AI Watch makes goes through `fetch` (or its async
+twin `fetch_async`, which probe batches use to run many requests on one client).
 
 It bounds everything a stranger's server could stretch: connect, read and total time, body
 size (after decompression), and redirects. It sends conditional requests so an unchanged page
@@ -7,6 +8,7 @@ costs a 304, and names the project in its User-Agent.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +42,9 @@ class FetchResult:
     content: bytes
     elapsed: timedelta
     headers: dict[str, str] = field(default_factory=dict)
+    # fetch_async only: (bytes received so far, seconds since the request started) per chunk,
+    # so a streaming answer can tell when its first token arrived.
+    chunk_times: tuple[tuple[int, float], ...] = ()
 
     @property
     def not_modified(self) -> bool:
@@ -140,6 +145,114 @@ def fetch(
             except httpx.HTTPError as error:
                 raise FetchError("connection", f"{type(error).__name__}: {error}") from None
     raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+
+
+async def fetch_async(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    limits: Limits | None = None,
+    follow_redirects: bool = True,
+) -> FetchResult:
+    """Like `fetch`, on a shared async client: same URL checks, limits and error kinds.
+
+    Make the client with `async_client()`. Redirects are followed for GET and HEAD only when
+    `follow_redirects` is true, and never carry `headers` to another host (they may hold a key).
+    Raises FetchError; never returns a partial body.
+    """
+    limits = limits or Limits.from_settings()
+    extra = dict(headers or {})
+    request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5", **extra}
+    timeout = httpx.Timeout(
+        connect=limits.connect_timeout,
+        read=limits.read_timeout,
+        write=limits.read_timeout,
+        pool=limits.total_timeout,
+    )
+    started = time.monotonic()
+    current = url
+    first_host = httpx.URL(url).host
+    try:
+        async with asyncio.timeout(limits.total_timeout):
+            for _hop in range(limits.max_redirects + 1):
+                # In a thread: the check may resolve names, which must not stall the batch.
+                await asyncio.to_thread(check_url, current)
+                if httpx.URL(current).host != first_host:
+                    request_headers = {
+                        name: value for name, value in request_headers.items() if name not in extra
+                    }
+                request = client.build_request(
+                    method, current, headers=request_headers, content=content, timeout=timeout
+                )
+                response = await client.send(request, stream=True)
+                try:
+                    if (
+                        follow_redirects
+                        and method in ("GET", "HEAD")
+                        and response.is_redirect
+                        and "location" in response.headers
+                    ):
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    body, chunk_times = await _read_capped_async(
+                        response, limits.max_bytes, started
+                    )
+                finally:
+                    await response.aclose()
+                kept = {
+                    name: response.headers[name]
+                    for name in _KEPT_HEADERS
+                    if name in response.headers
+                }
+                return FetchResult(
+                    url=current,
+                    status_code=response.status_code,
+                    content=body,
+                    elapsed=timedelta(seconds=time.monotonic() - started),
+                    headers=kept,
+                    chunk_times=chunk_times,
+                )
+    except TimeoutError:
+        raise FetchError("timeout", "the whole answer took longer than the total timeout") from None
+    except httpx.TimeoutException as error:
+        raise FetchError("timeout", f"timed out ({type(error).__name__})") from None
+    except httpx.ConnectError as error:
+        raise classify_connect_error(error) from None
+    except httpx.HTTPError as error:
+        raise FetchError("connection", f"{type(error).__name__}: {error}") from None
+    raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+
+
+def async_client(*, max_connections: int = 20) -> httpx.AsyncClient:
+    """The client `fetch_async` expects: no redirects of its own, no proxy variables."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+    )
+
+
+async def _read_capped_async(
+    response: httpx.Response, max_bytes: int, started: float
+) -> tuple[bytes, tuple[tuple[int, float], ...]]:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
+    chunks: list[bytes] = []
+    times: list[tuple[int, float]] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
+        chunks.append(chunk)
+        times.append((size, time.monotonic() - started))
+    return b"".join(chunks), tuple(times)
 
 
 def check_url(url: str) -> None:
