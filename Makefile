@@ -34,7 +34,7 @@ run: catalog
 	@echo
 	@echo "  AI Watch is starting at http://$(HOST):$(PORT)/"
 	@echo
-	PORT=$(PORT) HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start \
+	AIWATCH_PORT=$(PORT) AIWATCH_HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start \
 		$(if $(REDIS_URL),web worker beat,redis web worker beat)
 
 test: install

@@ -21,14 +21,22 @@ def redis_server_command(socket_path: Path, data_dir: Path, *, persist: bool = T
     """The argv that starts redis-server on `socket_path` with its files in `data_dir`."""
     return [
         str(redis_server_binary()),
-        "--port", "0",
-        "--unixsocket", str(socket_path),
-        "--unixsocketperm", "700",
-        "--dir", str(data_dir),
-        "--save", "",
-        "--appendonly", "yes" if persist else "no",
-        "--daemonize", "no",
-        "--loglevel", "warning",
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if persist else "no",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
     ]
 
 

@@ -27,8 +27,14 @@ class FetchError(Exception):
     http_status.
     """
 
-    def __init__(self, kind: str, message: str, *, status_code: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.status_code = status_code
@@ -101,7 +107,10 @@ def fetch(
     over the byte cap; never returns a partial body.
     """
     limits = limits or Limits.from_settings()
-    request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json, application/xml;q=0.9, */*;q=0.5"}
+    request_headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json, application/xml;q=0.9, */*;q=0.5",
+    }
     if etag:
         request_headers["If-None-Match"] = etag
     if last_modified:
@@ -285,9 +294,17 @@ def classify_connect_error(error: Exception) -> FetchError:
     """Name the cause of a failed connection: DNS, TLS, refused, or other."""
     text = str(error)
     lowered = text.lower()
-    if any(word in lowered for word in ("name or service not known", "nodename nor servname",
-                                        "temporary failure in name resolution", "getaddrinfo",
-                                        "no address associated", "name resolution")):
+    if any(
+        word in lowered
+        for word in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "getaddrinfo",
+            "no address associated",
+            "name resolution",
+        )
+    ):
         return FetchError("dns", f"DNS lookup failed: {text}")
     if any(word in lowered for word in ("ssl", "certificate", "tls")):
         return FetchError("tls", f"TLS failed: {text}")

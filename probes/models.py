@@ -71,9 +71,7 @@ class Provider(models.Model):
     url = models.URLField(
         "status page", blank=True, help_text="The page people read, e.g. https://status.openai.com"
     )
-    category = models.CharField(
-        max_length=20, choices=Category.choices, default=Category.MODEL_API
-    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.MODEL_API)
     capabilities = models.JSONField(
         default=list,
         blank=True,

@@ -237,9 +237,11 @@ def _find_incident(provider: Provider, parsed: ParsedIncident) -> Incident | Non
     if incident is not None:
         return incident
     # An archived or backfilled incident may know this id only as an alias.
-    for candidate in Incident.objects.filter(provider=provider, aliases__isnull=False).exclude(
-        aliases=[]
-    ).only("pk", "aliases"):
+    for candidate in (
+        Incident.objects.filter(provider=provider, aliases__isnull=False)
+        .exclude(aliases=[])
+        .only("pk", "aliases")
+    ):
         if set(candidate.aliases).intersection(ids):
             return Incident.objects.get(pk=candidate.pk)
     return None
@@ -283,7 +285,9 @@ def _upsert_incident(
         if incident.provenance == Incident.Provenance.ARCHIVE:
             # The archive's curated times and wording stay; the source adds its updates.
             values = {}
-        changed_fields = [name for name, value in values.items() if getattr(incident, name) != value]
+        changed_fields = [
+            name for name, value in values.items() if getattr(incident, name) != value
+        ]
         aliases = sorted(set(incident.aliases) | set(parsed.aliases) - {incident.external_id})
         if aliases != sorted(incident.aliases):
             incident.aliases = aliases
@@ -301,7 +305,10 @@ def _upsert_incident(
     existing_keys = set(incident.updates.values_list("key", flat=True))
     new_updates = [
         IncidentUpdate(
-            incident=incident, key=update.key, status=update.status.value, body=update.body,
+            incident=incident,
+            key=update.key,
+            status=update.status.value,
+            body=update.body,
             at=update.at,
         )
         for update in parsed.updates
@@ -341,7 +348,9 @@ def _close_vanished_incidents(
         if set(incident.aliases).intersection(seen):
             continue
         incident.status = (
-            IncidentStatus.COMPLETED.value if incident.is_maintenance else IncidentStatus.RESOLVED.value
+            IncidentStatus.COMPLETED.value
+            if incident.is_maintenance
+            else IncidentStatus.RESOLVED.value
         )
         incident.resolved_at = at
         incident.save(update_fields=["status", "resolved_at", "updated_at"])
@@ -372,9 +381,9 @@ def compute_provider_status(provider: Provider) -> Status:
     ):
         statuses.add(Status(component_status))
     for impact, status, is_maintenance in (
-        Incident.objects.open().filter(provider=provider).values_list(
-            "impact", "status", "is_maintenance"
-        )
+        Incident.objects.open()
+        .filter(provider=provider)
+        .values_list("impact", "status", "is_maintenance")
     ):
         if is_maintenance:
             if status in ACTIVE_MAINTENANCE:

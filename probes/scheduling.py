@@ -16,9 +16,11 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
     Each claim is a conditional UPDATE on the next_poll_at we read: if another dispatcher
     claimed the source in between, our UPDATE matches no row and we skip it.
     """
-    due = Source.objects.due(now).order_by("next_poll_at").values_list(
-        "pk", "next_poll_at", "interval_seconds"
-    )[:limit]
+    due = (
+        Source.objects.due(now)
+        .order_by("next_poll_at")
+        .values_list("pk", "next_poll_at", "interval_seconds")[:limit]
+    )
     claimed = []
     for pk, next_poll_at, interval_seconds in due:
         won = Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(

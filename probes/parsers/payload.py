@@ -15,6 +15,7 @@ MAX_JSON_DEPTH = 64
 # Cap on items a parser looks at in one list (components, incidents, updates).
 MAX_ITEMS = 5000
 
+_DEEP_NESTING = re.compile(r"[\[{](\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 _CHALLENGE_MARKERS = (
     b"__cf$cv$params",
@@ -80,7 +81,7 @@ def load_json(content: bytes) -> Any:
     text = decode_text(content)
     # A cheap pre-check: nesting needs brackets, and json.loads itself recurses.
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and re.search(
-        r"[\[{](\s*[\[{]){%d}" % MAX_JSON_DEPTH, text
+        _DEEP_NESTING, text
     ):
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:

@@ -108,7 +108,9 @@ def _parse(
 
     wanted = set(filters.get("components", ()))
     if wanted:
-        kept = {c.external_id for c in components if c.external_id in wanted or c.group_id in wanted}
+        kept = {
+            c.external_id for c in components if c.external_id in wanted or c.group_id in wanted
+        }
         components = tuple(c for c in components if c.external_id in kept)
         incidents = [i for i in incidents if kept.intersection(i.component_ids)]
         # The headline speaks for the whole page, not for the components we keep.

@@ -28,7 +28,11 @@ def test_it_follows_a_page_from_operational_to_major_outage_and_back(status_serv
     assert poll_source(source).state == "ok"
     assert Provider.objects.get().status == "major_outage"
     incident = Incident.objects.get()
-    assert [u.status for u in incident.updates.all()] == ["investigating", "investigating", "identified"]
+    assert [u.status for u in incident.updates.all()] == [
+        "investigating",
+        "investigating",
+        "identified",
+    ]
 
     status_server.set("/api/v2/summary.json", load_fixture("statuspage/summary_operational.json"))
     assert poll_source(source).state == "ok"
@@ -41,12 +45,20 @@ def test_the_same_payload_polled_a_hundred_times_adds_no_rows(status_server):
     source = make_source(status_server.url("/s.json"))
     status_server.set("/s.json", load_fixture("statuspage/summary_major_outage.json"))
     poll_source(source)
-    counts = (StatusChange.objects.count(), Incident.objects.count(),
-              IncidentUpdate.objects.count(), Component.objects.count())
+    counts = (
+        StatusChange.objects.count(),
+        Incident.objects.count(),
+        IncidentUpdate.objects.count(),
+        Component.objects.count(),
+    )
     for _ in range(100):
         source.refresh_from_db()
         # Clear the body digest so every poll really parses and records.
         source.body_hash = ""
         assert poll_source(source).state == "ok"
-    assert counts == (StatusChange.objects.count(), Incident.objects.count(),
-                      IncidentUpdate.objects.count(), Component.objects.count())
+    assert counts == (
+        StatusChange.objects.count(),
+        Incident.objects.count(),
+        IncidentUpdate.objects.count(),
+        Component.objects.count(),
+    )

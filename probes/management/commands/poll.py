@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--provider", action="append", default=[], metavar="SLUG",
+            "--provider",
+            action="append",
+            default=[],
+            metavar="SLUG",
             help="Only this provider's sources (repeatable). Default: every enabled source.",
         )
         parser.add_argument("--source", action="append", type=int, default=[], metavar="ID")

@@ -1,0 +1,88 @@
+"""Celery: thin tasks, and the dispatcher plus a poll through a real worker and a real Redis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from probes import scheduling, tasks
+from probes.models import Provider, Source
+from tests.conftest import load_fixture
+from tests.workers import client_app, start_worker, stop, wait_for
+
+
+@pytest.fixture
+def source(db) -> Source:
+    provider = Provider.objects.create(slug="example", name="Example AI")
+    return Source.objects.create(provider=provider, url="https://status.example-ai.test/s.json")
+
+
+def test_the_poll_task_polls_the_source_it_is_given(source):
+    with mock.patch("probes.tasks.polling.poll_source", autospec=True) as poll:
+        tasks.poll_source_task(source.pk)
+    poll.assert_called_once()
+    assert poll.call_args.args[0].pk == source.pk
+
+
+def test_the_poll_task_ignores_a_deleted_or_disabled_source(source):
+    with mock.patch("probes.tasks.polling.poll_source", autospec=True) as poll:
+        tasks.poll_source_task(source.pk + 1000)
+        Source.objects.filter(pk=source.pk).update(enabled=False)
+        tasks.poll_source_task(source.pk)
+    poll.assert_not_called()
+
+
+def test_claiming_moves_the_next_poll_on_and_a_second_claim_gets_nothing(source):
+    now = timezone.now()
+    assert scheduling.claim_due_sources(now) == [source.pk]
+    assert scheduling.claim_due_sources(now) == []
+    source.refresh_from_db()
+    assert source.next_poll_at == now + timedelta(seconds=source.interval_seconds)
+
+
+def test_a_stale_read_loses_the_claim(source):
+    now = timezone.now()
+    stale_next_poll_at = source.next_poll_at
+    scheduling.claim_due_sources(now)
+    won = Source.objects.filter(pk=source.pk, next_poll_at=stale_next_poll_at).update(
+        next_poll_at=now
+    )
+    assert won == 0
+
+
+def test_disabled_sources_and_providers_are_never_due(source):
+    Provider.objects.filter(pk=source.provider_id).update(enabled=False)
+    assert scheduling.claim_due_sources(timezone.now()) == []
+
+
+def test_the_dispatcher_enqueues_one_expiring_poll_per_due_source(source):
+    with mock.patch.object(tasks.poll_source_task, "apply_async") as apply_async:
+        tasks.dispatch_due_polls()
+        tasks.dispatch_due_polls()
+    apply_async.assert_called_once()
+    assert apply_async.call_args.args[0] == (source.pk,)
+    assert apply_async.call_args.kwargs["expires"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_dispatcher_and_the_poll(redis_server, status_server, tmp_path):
+    status_server.set("/api/v2/summary.json", load_fixture("statuspage/summary_major_outage.json"))
+    provider = Provider.objects.create(slug="example", name="Example AI")
+    source = Source.objects.create(provider=provider, url=status_server.url("/api/v2/summary.json"))
+    worker = start_worker(redis_server.celery_url, log=tmp_path / "worker.log")
+    try:
+        client_app(redis_server.celery_url).send_task("probes.dispatch_due_polls")
+        wait_for(
+            lambda: Source.objects.get(pk=source.pk).last_success_at is not None,
+            timeout=45,
+            what="the worker to poll the source",
+        )
+    finally:
+        stop(worker)
+    provider.refresh_from_db()
+    assert provider.status == "major_outage"
+    assert provider.incidents.get().external_id == "k2v9x8w7q1rt"
