@@ -9,6 +9,8 @@ costs a 304, and names the project in its User-Agent.
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -294,6 +296,17 @@ def classify_connect_error(error: Exception) -> FetchError:
     """Name the cause of a failed connection: DNS, TLS, refused, or other."""
     text = str(error)
     lowered = text.lower()
+    # The async transport words a refusal as "All connection attempts failed": the cause
+    # chain still holds the socket error that says what happened.
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError("refused", f"connection refused: {cause}")
+        if isinstance(cause, socket.gaierror):
+            return FetchError("dns", f"DNS lookup failed: {cause}")
+        if isinstance(cause, ssl.SSLError):
+            return FetchError("tls", f"TLS failed: {cause}")
+        cause = cause.__cause__ or cause.__context__
     if any(
         word in lowered
         for word in (

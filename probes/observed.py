@@ -162,22 +162,19 @@ def _state_of(source: Source) -> ProbeState:
     )
 
 
-def _baseline_p95(source_id: int, before: ProbeResult) -> float | None:
-    start = before.at - timedelta(hours=settings.AIWATCH_OBSERVED_BASELINE_HOURS)
-    latencies = list(
-        ProbeResult.objects.filter(
-            source_id=source_id,
-            verdict="up",
-            latency_ms__isnull=False,
-            at__gte=start,
-            at__lte=before.at,
-        )
-        .exclude(pk__gte=before.pk)
-        .values_list("latency_ms", flat=True)
-    )
-    if len(latencies) < BASELINE_MIN_SAMPLES:
+def _baseline_p95(source_id: int, before: datetime) -> float | None:
+    start = before - timedelta(hours=settings.AIWATCH_OBSERVED_BASELINE_HOURS)
+    latencies = ProbeResult.objects.filter(
+        source_id=source_id,
+        verdict="up",
+        latency_ms__isnull=False,
+        at__gte=start,
+        at__lt=before,
+    ).values_list("latency_ms", flat=True)
+    values = [value for value in latencies if value is not None]
+    if len(values) < BASELINE_MIN_SAMPLES:
         return None
-    return percentile([value for value in latencies if value is not None], 95)
+    return percentile(values, 95)
 
 
 def _recent_verdicts(source_id: int, upto: ProbeResult) -> list[str]:
@@ -213,7 +210,9 @@ def apply_results(
         signal = signal_for(
             result.verdict,
             result.latency_ms,
-            baseline_p95_ms=_baseline_p95(locked.pk, result)
+            # The baseline stops where the current streak began, so slow answers that are
+            # still being confirmed do not raise the bar they are measured against.
+            baseline_p95_ms=_baseline_p95(locked.pk, state.pending_since or result.at)
             if result.verdict == "up" and result.latency_ms is not None
             else None,
             recent_verdicts=_recent_verdicts(locked.pk, result),

@@ -60,8 +60,8 @@ def parse_expected_statuses(text: str) -> Ranges:
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
-        low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()):
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
             raise ValueError(f"{part!r} is not a status code or a range like 200-299")
         start, end = int(low), int(high or low)
         if not 100 <= start <= end <= 599:
