@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -280,6 +281,63 @@ async def run_inference_probe(
     except http.FetchError as error:
         return outcome_for_fetch_error(error)
     return outcome_for_answer(shape, stream, fetched)
+
+
+# Before a probe has run, a call is estimated at this many input tokens (the prompt, the role
+# wrapper and the model's template).
+ESTIMATED_INPUT_TOKENS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    """What an inference probe spends per day: tokens always, money when prices are given."""
+
+    input_tokens_per_call: int
+    output_tokens_per_call: int
+    calls_per_day: float
+    measured: bool
+    cost_per_day: Decimal | None
+
+    @property
+    def tokens_per_day(self) -> int:
+        per_call = self.input_tokens_per_call + self.output_tokens_per_call
+        return round(per_call * self.calls_per_day)
+
+    def __str__(self) -> str:
+        basis = "measured" if self.measured else "estimated"
+        text = (
+            f"{self.input_tokens_per_call} in + {self.output_tokens_per_call} out tokens per call "
+            f"({basis}) x {self.calls_per_day:,.0f} calls/day = {self.tokens_per_day:,} tokens/day"
+        )
+        if self.cost_per_day is None:
+            return text + "; enter prices per 1M tokens to see the cost"
+        return (
+            text + f"; ≈ {self.cost_per_day:.4f} per day, {self.cost_per_day * 30:.2f} per 30 days"
+        )
+
+
+def estimate_cost(
+    *,
+    interval_seconds: int,
+    max_tokens: int,
+    last_input_tokens: int | None,
+    last_output_tokens: int | None,
+    price_input_per_mtok: Decimal | None,
+    price_output_per_mtok: Decimal | None,
+) -> CostEstimate:
+    """Tokens per call (the last measured call, else an estimate) times calls per day."""
+    measured = last_input_tokens is not None and last_output_tokens is not None
+    input_tokens = last_input_tokens if last_input_tokens is not None else ESTIMATED_INPUT_TOKENS
+    output_tokens = last_output_tokens if last_output_tokens is not None else max_tokens
+    calls = 86400 / max(1, interval_seconds)
+    cost = None
+    if price_input_per_mtok is not None or price_output_per_mtok is not None:
+        per_call = (
+            Decimal(input_tokens) * (price_input_per_mtok or Decimal(0))
+            + Decimal(output_tokens) * (price_output_per_mtok or Decimal(0))
+        ) / Decimal(1_000_000)
+        cost = per_call * Decimal(str(calls))
+    return CostEstimate(input_tokens, output_tokens, calls, measured, cost)
 
 
 __all__ = ["DOWN", "INCONCLUSIVE", "UP", "Completion", "MalformedAnswer", "run_inference_probe"]
