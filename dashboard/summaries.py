@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.observed import ObservedView, observed_view
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
 from probes.recording import STATUS_SOURCE_KINDS
+from probes.reports import Burst
 
 # Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
 # about now: the provider is shown as unknown rather than as whatever it last was.
@@ -47,6 +49,10 @@ class ProviderSummary:
     problem: SourceProblem | None
     components: list[Component] = field(default_factory=list)
     open_incidents: list[OpenIncident] = field(default_factory=list)
+    # What our own probes see (probes.observed), shown beside the official status, never in it.
+    observed: ObservedView | None = None
+    # Team reports in the current window against the usual level; set by views that show it.
+    report_burst: Burst | None = None
 
     @property
     def status_label(self) -> str:
@@ -102,7 +108,20 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
         problem=problem,
         components=components,
         open_incidents=open_incidents,
+        observed=observed_view(
+            provider, [source.interval_seconds for source in probe_sources(provider)], now
+        ),
     )
+
+
+def probe_sources(provider: Provider) -> list[Source]:
+    """The provider's enabled probes (prefetched by for_dashboard)."""
+    sources: Iterable[Source]
+    if hasattr(provider, "enabled_sources"):
+        sources = provider.enabled_sources
+    else:
+        sources = [source for source in provider.sources.all() if source.enabled]
+    return [source for source in sources if source.is_probe]
 
 
 def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:

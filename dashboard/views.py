@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dashboard import summaries, timezones
+from dashboard import observations, summaries, team_reports, timezones
+from probes import reports
 from probes.models import Incident, Provider
 
 
@@ -21,8 +22,12 @@ def index(request: HttpRequest) -> HttpResponse:
         [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
     )
     counts = Counter(card.category for card in cards)
+    bursts = reports.bursts([card.provider for card in cards], now=now)
+    for card in cards:
+        card.report_burst = bursts.get(card.provider.pk)
     ctx = {
         "cards": cards,
+        "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
         "counts": {
             "operational": counts["operational"],
             "problem": counts["problem"],
@@ -43,6 +48,8 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
         "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
+        **observations.provider_observations(provider, now=timezone.now()),
+        "report_form": team_reports.TeamReportForm(),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
 

@@ -353,6 +353,7 @@ class OfficialIncident:
     first_post_at: datetime
     resolved_at: datetime | None
     is_maintenance: bool = False
+    external_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +471,7 @@ def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detec
                 first_post_at=min(posts) if posts else incident.started_at,
                 resolved_at=incident.resolved_at,
                 is_maintenance=incident.is_maintenance,
+                external_id=incident.external_id,
             )
         )
     leads, silent = match_incidents(episodes, incidents, window=window, now=now)

@@ -139,3 +139,18 @@ def prune(*, now: datetime) -> PruneReport:
         at__lt=now - timedelta(days=REPORT_RETENTION_DAYS)
     ).delete()
     return PruneReport(rolled, results, hourly, reports)
+
+
+def latency_points(
+    provider_id: int, *, period: str, since: datetime
+) -> dict[int, list[tuple[datetime, float | None, float | None]]]:
+    """Per probe of the provider: (bucket start, p50, p95) from `since`, oldest first."""
+    points: dict[int, list[tuple[datetime, float | None, float | None]]] = {}
+    rows = (
+        ProbeRollup.objects.filter(provider_id=provider_id, period=period, start__gte=since)
+        .order_by("start", "pk")
+        .values_list("source_id", "start", "p50_ms", "p95_ms")
+    )
+    for source_id, start, p50, p95 in rows:
+        points.setdefault(source_id, []).append((start, p50, p95))
+    return points

@@ -150,3 +150,9 @@ def chart(
         "label": label,
         "fallback": fallback,
     }
+
+
+@register.filter
+def abs_duration(value: timedelta | None) -> str:
+    """A duration without its sign ("5 min"), for "5 min ahead" / "5 min behind"."""
+    return formatting.format_duration(abs(value) if value is not None else None)
