@@ -12,11 +12,10 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from probes import http, inference, observed
 from probes.models import ObservedTransition, ProbeResult, Source
@@ -151,7 +150,7 @@ def run_probes(sources: Sequence[Source], *, now: datetime | None = None) -> lis
     runs: list[ProbeRun] = []
     by_provider: dict[int, list[tuple[Source, ProbeOutcome, datetime]]] = {}
     for source, (outcome, started) in zip(sources, timed, strict=True):
-        at = now or datetime.fromtimestamp(started, tz=timezone.get_fixed_timezone(0))
+        at = now or datetime.fromtimestamp(started, tz=UTC)
         by_provider.setdefault(source.provider_id, []).append((source, outcome, at))
     for items in by_provider.values():
         runs.extend(record_probe_results(items))
