@@ -6,4 +6,4 @@ class AIWatchConfig(AppConfig):
     verbose_name = "AI Watch"
 
     def ready(self) -> None:
-        from aiwatch import checks  # noqa: F401  (registers the system checks)
+        from aiwatch import access, checks  # noqa: F401  (registers checks and signal receivers)

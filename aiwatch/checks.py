@@ -43,4 +43,21 @@ def check_configuration(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         )
     if settings.AIWATCH_HTTP_MAX_BYTES <= 0:
         messages.append(Error("AIWATCH_HTTP_MAX_BYTES must be positive.", id="aiwatch.E004"))
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if visibility <= settings.CELERY_TASK_TIME_LIMIT:
+        messages.append(
+            Error(
+                f"CELERY_VISIBILITY_TIMEOUT ({visibility} s) must exceed CELERY_TASK_TIME_LIMIT "
+                f"({settings.CELERY_TASK_TIME_LIMIT} s).",
+                hint="Otherwise Redis redelivers a slow poll while it runs, and it runs twice.",
+                id="aiwatch.E005",
+            )
+        )
+    if settings.CELERY_TASK_SOFT_TIME_LIMIT >= settings.CELERY_TASK_TIME_LIMIT:
+        messages.append(
+            Error(
+                "CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.",
+                id="aiwatch.E006",
+            )
+        )
     return messages

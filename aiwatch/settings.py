@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before host validation and the HTTPS redirect.
+    "aiwatch.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +83,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
     "dashboard.timezones.TimezoneMiddleware",
+    # Content-Security-Policy on every response (the policy is under "Web security" below).
+    "csp.middleware.CSPMiddleware",
+    # Login attempts are counted and limited; AIWATCH_REQUIRE_LOGIN makes every page private.
+    "aiwatch.access.LoginRateLimitMiddleware",
+    "aiwatch.access.RequireLoginMiddleware",
 ]
 
 ROOT_URLCONF = "aiwatch.urls"
@@ -96,6 +103,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # `pipeline_health` for the overview's "pipeline is behind" banner.
+                "aiwatch.health.pipeline_banner",
             ],
         },
     },
@@ -172,20 +181,36 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A poll is a few HTTP requests; anything slower than this is stuck. The soft limit raises inside
-# the task so it can record the error; the hard limit kills the child process.
+# A poll is at most AIWATCH_HTTP_TOTAL_TIMEOUT (20 s) of HTTP plus AIWATCH_PARSE_SECONDS (10 s)
+# of parsing plus one short transaction; anything slower is stuck. The soft limit raises inside
+# the task so it ends cleanly; the hard limit kills the child process. A task stopped by either
+# is acknowledged as failed (task_acks_on_failure_or_timeout, on by default), not redelivered.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 90)
-# Acknowledge after the task ran, so a worker killed mid-poll leaves the message to be redelivered;
-# tasks are idempotent, so running one twice is harmless.
+# Acknowledge after the task ran, so a worker killed mid-poll leaves the message to be
+# redelivered; tasks are idempotent (claims and recording compare before they write), so
+# running one twice records every transition once.
 CELERY_TASK_ACKS_LATE = True
+# A child killed outright (SIGKILL, out of memory) puts its message back instead of dropping it.
+# The usual risk, a poison message looping forever, is bounded here: poll messages expire
+# (probes.tasks: `expires`), and an expired message is discarded on redelivery.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# One message at a time per worker process: a long poll does not hold back others queued behind it.
+# One message at a time per worker process: a long poll does not hold back others queued
+# behind it, and a killed worker has at most one unacknowledged message to give back.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Redis redelivers an unacknowledged message after this many seconds; it must exceed the longest
-# task (CELERY_TASK_TIME_LIMIT) or a slow task would run twice at once.
+# Redis redelivers an unacknowledged message after this many seconds; it must exceed the
+# longest task (the hard limit, 90 s) or a slow task would run twice at once. aiwatch.checks
+# refuses a configuration where it does not.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
+# Keep reconnecting to Redis for as long as it is away (the default gives up after 100 tries):
+# the pipeline must come back by itself after a Redis restart.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# When the broker connection drops, stop the tasks that will be redelivered anyway instead of
+# letting them finish alongside their redelivered copy.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Restart each child after this many tasks, so a slow leak in a parser cannot grow forever.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 500)
 
 # Pipeline
 # How often beat runs the dispatcher that claims due sources.
@@ -198,12 +223,17 @@ AIWATCH_HTTP_READ_TIMEOUT = float(os.getenv("AIWATCH_HTTP_READ_TIMEOUT", "10"))
 AIWATCH_HTTP_TOTAL_TIMEOUT = float(os.getenv("AIWATCH_HTTP_TOTAL_TIMEOUT", "20"))
 AIWATCH_HTTP_MAX_BYTES = envint("AIWATCH_HTTP_MAX_BYTES", 5 * 1024 * 1024)
 AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
+# Wall-clock budget for parsing one payload (probes.parsers.payload.time_budget).
+AIWATCH_PARSE_SECONDS = float(os.getenv("AIWATCH_PARSE_SECONDS", "10"))
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
 # The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
 # user (e.g. a session from the admin login) and answers 401 otherwise.
 AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
+# Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
+# use any port.
+AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
 AIWATCH_CATALOG_PATH = Path(
     os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
 )
@@ -244,7 +274,11 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
+# Web security --------------------------------------------------------------------------------
+# Production (DEBUG off) passes `manage.py check --deploy` with no warnings: HTTPS only, HSTS,
+# secure cookies. tests/aiwatch/test_deploy_check.py runs that check in a subprocess.
 if not DEBUG:
+    # The proxy in front (nginx, a load balancer) terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -254,4 +288,48 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A login lasts a week at most (Django's default is two weeks). Sessions also end when the
+# user's password changes: Django keeps a hash of it in the session and checks it per request.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 7 * 24 * 3600)
+
+# Content-Security-Policy (django-csp 4). No inline script anywhere: pages pass chart data with
+# `json_script` and static JS reads it. Styles are the one exception: plotly.js inserts a
+# <style> element for its hover labels and mode bar, and the admin uses style attributes, so
+# style-src allows 'unsafe-inline' - for styles only. CSS cannot run script, and with img-src,
+# font-src and connect-src limited to this site an injected style cannot send data elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # data: for the SVG icons plotly draws and its "download as PNG" button.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Access: AIWATCH_REQUIRE_LOGIN makes every page (not just the admin) need a signed-in user;
+# they sign in on the admin's login page. Health endpoints stay open for orchestrators.
+AIWATCH_REQUIRE_LOGIN = envbool("AIWATCH_REQUIRE_LOGIN", False)
+# Failed logins allowed per client address and per user name within the window, before the
+# login page answers 429 until the window has passed. Counted in Redis.
+AIWATCH_LOGIN_ATTEMPTS = envint("AIWATCH_LOGIN_ATTEMPTS", 5)
+AIWATCH_LOGIN_WINDOW_SECONDS = envint("AIWATCH_LOGIN_WINDOW_SECONDS", 900)
+# Behind a proxy every request comes from the proxy's address: name the header it puts the
+# client's address in (e.g. HTTP_X_REAL_IP) so attempts are counted per client. Only set this
+# when the proxy always overwrites that header.
+AIWATCH_CLIENT_IP_HEADER = os.getenv("AIWATCH_CLIENT_IP_HEADER", "")
+
+# Self-health (probes.health): the overview warns when the pipeline falls behind.
+# More messages than this waiting in the Celery queue means the workers cannot keep up.
+AIWATCH_QUEUE_WARN = envint("AIWATCH_QUEUE_WARN", 200)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from probes.http import outbound_url_problem
 from probes.models import Provider, Source
 
 
@@ -124,8 +125,13 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
         for values in filters.values()
     ):
         raise CatalogError(f"{where}: filters must map names to lists of strings")
+    url = _text(raw, "url", where)
+    # Offline check (no DNS): the catalog must load without a network; fetch re-checks anyway.
+    problem = outbound_url_problem(url, resolve=False)
+    if problem:
+        raise CatalogError(f"{where}: url {url!r} cannot be polled: {problem}")
     return SourceEntry(
-        url=_text(raw, "url", where),
+        url=url,
         kind=kind,
         interval_seconds=interval,
         filters=filters,

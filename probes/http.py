@@ -9,13 +9,18 @@ costs a 304, and names the project in its User-Agent.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
 import time
+import zlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urljoin
 
+import certifi
 import httpx
 from django.conf import settings
 
@@ -90,6 +95,12 @@ class Limits:
         )
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: building it loads the CA bundle (tens of ms)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 _KEPT_HEADERS = ("etag", "last-modified", "content-type", "retry-after", "content-encoding")
 
 
@@ -100,18 +111,24 @@ def fetch(
     etag: str = "",
     last_modified: str = "",
     headers: dict[str, str] | None = None,
+    content: bytes | None = None,
     limits: Limits | None = None,
 ) -> FetchResult:
     """Request `url` and return the answer, whatever its status code.
 
-    Sends If-None-Match / If-Modified-Since when validators are given (a 304 comes back as a
-    result with `not_modified`). Raises FetchError for every transport failure and for bodies
-    over the byte cap; never returns a partial body.
+    Every hop (the first request and each redirect) passes `check_url` and the connection goes
+    to the address that check approved, so a name that resolves elsewhere a second time (DNS
+    rebinding) cannot steer the request. Sends If-None-Match / If-Modified-Since when
+    validators are given (a 304 comes back as a result with `not_modified`). Raises FetchError
+    for every transport failure, every refused address and for bodies over the byte cap; never
+    returns a partial body.
     """
     limits = limits or Limits.from_settings()
     request_headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/json, application/xml;q=0.9, */*;q=0.5",
+        # Only what _Inflater decodes in bounded steps.
+        "Accept-Encoding": "gzip, deflate",
     }
     if etag:
         request_headers["If-None-Match"] = etag
@@ -128,15 +145,26 @@ def fetch(
     started = time.monotonic()
     deadline = started + limits.total_timeout
     current = url
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, trust_env=False, verify=tls_context()
+    ) as client:
         for _hop in range(limits.max_redirects + 1):
-            check_url(current)
+            target = check_url(current)
             try:
-                with client.stream(method, current, headers=request_headers) as response:
+                with client.stream(
+                    method,
+                    target.connect_url,
+                    headers={**request_headers, "Host": target.host_header},
+                    content=content,
+                    extensions=target.extensions,
+                ) as response:
                     if response.is_redirect and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
+                        if response.status_code in (301, 302, 303) and method == "POST":
+                            # Browsers and httpx turn a redirected POST into a GET without body.
+                            method, content = "GET", None
                         continue
-                    content = _read_capped(response, limits.max_bytes, deadline)
+                    body = _read_capped(response, limits.max_bytes, deadline)
                     kept = {
                         name: response.headers[name]
                         for name in _KEPT_HEADERS
@@ -145,7 +173,7 @@ def fetch(
                     return FetchResult(
                         url=current,
                         status_code=response.status_code,
-                        content=content,
+                        content=body,
                         elapsed=timedelta(seconds=time.monotonic() - started),
                         headers=kept,
                     )
@@ -168,15 +196,21 @@ async def fetch_async(
     limits: Limits | None = None,
     follow_redirects: bool = True,
 ) -> FetchResult:
-    """Like `fetch`, on a shared async client: same URL checks, limits and error kinds.
+    """Like `fetch`, on a shared async client: the same address checks, limits and error kinds.
 
-    Make the client with `async_client()`. Redirects are followed for GET and HEAD only when
-    `follow_redirects` is true, and never carry `headers` to another host (they may hold a key).
-    Raises FetchError; never returns a partial body.
+    Make the client with `async_client()`. Every hop passes `check_url` (in a thread: it may
+    block on DNS) and connects to the address it approved. Redirects are followed for GET and
+    HEAD only, when `follow_redirects` is true, and never carry `headers` to another host (they
+    may hold a key). Raises FetchError; never returns a partial body.
     """
     limits = limits or Limits.from_settings()
     extra = dict(headers or {})
-    request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5", **extra}
+    request_headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json, */*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+        **extra,
+    }
     timeout = httpx.Timeout(
         connect=limits.connect_timeout,
         read=limits.read_timeout,
@@ -185,18 +219,23 @@ async def fetch_async(
     )
     started = time.monotonic()
     current = url
-    first_host = httpx.URL(url).host
+    first_host = ""
     try:
         async with asyncio.timeout(limits.total_timeout):
             for _hop in range(limits.max_redirects + 1):
-                # In a thread: the check may resolve names, which must not stall the batch.
-                await asyncio.to_thread(check_url, current)
-                if httpx.URL(current).host != first_host:
+                target = await asyncio.to_thread(check_url, current)
+                first_host = first_host or target.host
+                if target.host != first_host:
                     request_headers = {
                         name: value for name, value in request_headers.items() if name not in extra
                     }
                 request = client.build_request(
-                    method, current, headers=request_headers, content=content, timeout=timeout
+                    method,
+                    target.connect_url,
+                    headers={**request_headers, "Host": target.host_header},
+                    content=content,
+                    timeout=timeout,
+                    extensions=target.extensions,
                 )
                 response = await client.send(request, stream=True)
                 try:
@@ -238,10 +277,11 @@ async def fetch_async(
 
 
 def async_client(*, max_connections: int = 20) -> httpx.AsyncClient:
-    """The client `fetch_async` expects: no redirects of its own, no proxy variables."""
+    """The client `fetch_async` expects: verifying TLS, no redirects of its own, no proxies."""
     return httpx.AsyncClient(
         follow_redirects=False,
         trust_env=False,
+        verify=tls_context(),
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         ),
@@ -251,13 +291,18 @@ def async_client(*, max_connections: int = 20) -> httpx.AsyncClient:
 async def _read_capped_async(
     response: httpx.Response, max_bytes: int, started: float
 ) -> tuple[bytes, tuple[tuple[int, float], ...]]:
+    """Like `_read_capped`; the total time is bounded by the caller's asyncio.timeout."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if (
+        declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
         raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
     chunks: list[bytes] = []
     times: list[tuple[int, float]] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in _decoded_chunks_async(response):
         size += len(chunk)
         if size > max_bytes:
             raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
@@ -266,26 +311,368 @@ async def _read_capped_async(
     return b"".join(chunks), tuple(times)
 
 
-def check_url(url: str) -> None:
-    """Refuse URLs the seam must not request. Raises FetchError(kind="blocked")."""
-    parsed = httpx.URL(url)
+# Outbound address policy -------------------------------------------------------------------
+#
+# A source URL is typed by an admin or comes from a catalog, and redirects come from strangers.
+# Without these checks the worker could be pointed at the cloud metadata service
+# (169.254.169.254), the database, Redis or anything else on the private network. Only globally
+# routable addresses are reached, unless AIWATCH_OUTBOUND_ALLOW names the host or its network.
+
+# Ports a public host may be reached on; AIWATCH_OUTBOUND_PORTS adds more.
+STANDARD_PORTS = frozenset({80, 443})
+
+# IPv6 ranges that carry an IPv4 address inside: the embedded address is checked too.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Special-purpose ranges named explicitly, so the policy does not depend on which Python
+# patch release's idea of `is_global` is installed.
+_SPECIAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "198.18.0.0/15",
+        "240.0.0.0/4",
+        "fc00::/7",
+        "fec0::/10",
+        "2001:db8::/32",
+        "100::/64",
+    )
+)
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to, in the resolver's order. Raises OSError on failure.
+
+    Module-level so tests can swap the resolver; the seam connects only to what this returned.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        address = str(sockaddr[0]).split("%", 1)[0]
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` must not be reached ("loopback", "private", ...), or None if it is public."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or (ip.sixtofour) or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            problem = address_problem(str(embedded))
+            if problem:
+                return f"{problem} (IPv4 inside IPv6)"
+    checks = (
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("private", ip.is_private),
+        ("reserved", ip.is_reserved),
+    )
+    for name, matched in checks:
+        if matched:
+            return name
+    if any(ip.version == network.version and ip in network for network in _SPECIAL_NETWORKS):
+        return "a special-purpose range"
+    if not ip.is_global:
+        # 100.64.0.0/10 (carrier-grade NAT) and other special-purpose ranges.
+        return "not globally routable"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AllowList:
+    """AIWATCH_OUTBOUND_ALLOW parsed: exact host names and IP networks."""
+
+    hosts: frozenset[str]
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+    @classmethod
+    def parse(cls, entries: list[str] | tuple[str, ...]) -> AllowList:
+        hosts: set[str] = set()
+        networks = []
+        for entry in entries:
+            entry = entry.strip().lower()
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                hosts.add(entry.rstrip("."))
+        return cls(frozenset(hosts), tuple(networks))
+
+    @classmethod
+    def from_settings(cls) -> AllowList:
+        return cls.parse(list(getattr(settings, "AIWATCH_OUTBOUND_ALLOW", [])))
+
+    def allows_host(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.hosts
+
+    def allows_address(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A URL that passed the checks, and the one address the connection must go to."""
+
+    url: httpx.URL
+    host: str
+    port: int
+    address: str
+
+    @property
+    def connect_url(self) -> httpx.URL:
+        """The URL with the checked address in place of the name: no second DNS lookup."""
+        return self.url.copy_with(host=self.address)
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.url.scheme == "https" else 80
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == default else f"{name}:{self.port}"
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        # TLS is negotiated and the certificate verified for the name, not the address.
+        if self.url.scheme == "https" and not _is_ip_literal(self.host):
+            return {"sni_hostname": self.host}
+        return {}
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_target_url(url: str) -> tuple[httpx.URL, str, int]:
+    """Scheme, host and port checks that need no DNS. Raises FetchError(kind="blocked")."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError, ValueError, TypeError) as error:
+        raise FetchError("blocked", f"not a valid URL: {error}") from None
     if parsed.scheme not in ("http", "https"):
         raise FetchError("blocked", f"only http and https URLs are fetched, not {parsed.scheme!r}")
-    if not parsed.host:
+    if not host:
         raise FetchError("blocked", "the URL has no host")
+    if parsed.userinfo:
+        raise FetchError("blocked", "URLs with a user name or password are not fetched")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return parsed, host.lower(), port
+
+
+def check_addresses(
+    host: str, port: int, addresses: list[str], allow: AllowList | None = None
+) -> str:
+    """Pick the address to connect to after checking all of them; raise FetchError("blocked").
+
+    Every address must pass, not just the first: a name that mixes a public and a private
+    address is refused rather than left to chance. Shared by the sync and async fetches.
+    """
+    allow = allow or AllowList.from_settings()
+    if not addresses:
+        raise FetchError("dns", f"DNS lookup for {host} returned no address")
+    host_allowed = allow.allows_host(host)
+    for address in addresses:
+        if host_allowed or allow.allows_address(address):
+            continue
+        problem = address_problem(address)
+        if problem:
+            raise FetchError(
+                "blocked",
+                f"{host} resolves to {address}, which is {problem}; only public addresses are "
+                "fetched (AIWATCH_OUTBOUND_ALLOW lists exceptions)",
+            )
+    listed = host_allowed or all(allow.allows_address(address) for address in addresses)
+    _check_port(port, exempt=listed)
+    return addresses[0]
+
+
+def check_url(url: str, *, allow: AllowList | None = None) -> Target:
+    """Check `url` and resolve its host once; return where to connect.
+
+    Raises FetchError: kind "blocked" for a refused scheme, port or address, "dns" when the
+    name does not resolve. Async callers run it in a thread (it may block on DNS) and then
+    connect to `Target.connect_url` exactly as `fetch` does.
+    """
+    parsed, host, port = parse_target_url(url)
+    if _is_ip_literal(host):
+        addresses = [str(ipaddress.ip_address(host))]
+    else:
+        try:
+            addresses = resolve_host(host, port)
+        except (OSError, UnicodeError) as error:
+            raise FetchError("dns", f"DNS lookup for {host} failed: {error}") from None
+    address = check_addresses(host, port, addresses, allow)
+    return Target(url=parsed, host=host, port=port, address=address)
+
+
+# Names that only ever mean something inside a network: refused without a DNS lookup.
+_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet")
+
+
+def outbound_url_problem(url: str, *, resolve: bool = True) -> str | None:
+    """Why the seam would refuse `url`, in a sentence for a form or a catalog error; else None.
+
+    With `resolve`, a name that resolves is checked address by address; a name that does not
+    resolve right now is accepted (the poll records the DNS failure and retries). Without it
+    (catalog loading, which must work offline) only the URL itself is judged. `fetch` checks
+    again at every request either way.
+    """
+    try:
+        _parsed, host, port = parse_target_url(url)
+    except FetchError as error:
+        return str(error)
+    allow = AllowList.from_settings()
+    if not allow.allows_host(host) and (
+        host == "localhost"
+        or host.endswith(_INTERNAL_SUFFIXES)
+        or ("." not in host and not _is_ip_literal(host))
+    ):
+        return f"{host} is a local or internal name; only public hosts are polled"
+    if _is_ip_literal(host):
+        addresses = [str(ipaddress.ip_address(host))]
+    elif resolve:
+        try:
+            addresses = resolve_host(host, port)
+        except (OSError, UnicodeError):
+            return None
+    else:
+        addresses = []
+    try:
+        if addresses:
+            check_addresses(host, port, addresses, allow)
+        else:
+            _check_port(port, exempt=allow.allows_host(host))
+    except FetchError as error:
+        return str(error)
+    return None
+
+
+def _check_port(port: int, *, exempt: bool) -> None:
+    """Public hosts only on 80, 443 and AIWATCH_OUTBOUND_PORTS; allow-listed ones on any."""
+    allowed_ports = STANDARD_PORTS | frozenset(getattr(settings, "AIWATCH_OUTBOUND_PORTS", ()))
+    if port not in allowed_ports and not exempt:
+        raise FetchError(
+            "blocked",
+            f"port {port} is not allowed; only {', '.join(map(str, sorted(allowed_ports)))} "
+            "(AIWATCH_OUTBOUND_PORTS adds ports, AIWATCH_OUTBOUND_ALLOW exempts a host)",
+        )
+
+
+# Decompressed output is produced at most this many bytes at a time, so one small compressed
+# chunk can never balloon in memory before the size check sees it.
+_INFLATE_STEP = 64 * 1024
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding with bounded output per step (no gzip bombs)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        # 32 + MAX_WBITS accepts both gzip and zlib headers; a raw deflate stream is retried
+        # with negative wbits on the first chunk (some servers send that for "deflate").
+        self._wbits = 32 + zlib.MAX_WBITS
+        self._decoder = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and self.encoding == "deflate":
+            self._started = True
+            try:
+                probe = zlib.decompressobj(self._wbits)
+                probe.decompress(data[:64], 1)
+            except zlib.error:
+                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._started = True
+        pending = data
+        while True:
+            try:
+                out = self._decoder.decompress(pending, _INFLATE_STEP)
+            except zlib.error as error:
+                raise FetchError("connection", f"corrupt {self.encoding} body: {error}") from None
+            if out:
+                yield out
+            pending = self._decoder.unconsumed_tail
+            if self._decoder.eof and self._decoder.unused_data:
+                # A second gzip member follows: decode it too.
+                pending = self._decoder.unused_data + pending
+                self._decoder = zlib.decompressobj(self._wbits)
+            if not pending:
+                return
+
+
+def _inflater_for(response: httpx.Response) -> _Inflater | None:
+    """The decoder the answer needs (None: not compressed); FetchError for unknown encodings."""
+    encodings = [
+        part.strip().lower()
+        for part in response.headers.get("content-encoding", "").split(",")
+        if part.strip() and part.strip().lower() != "identity"
+    ]
+    if not encodings:
+        return None
+    if len(encodings) > 1 or encodings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(
+            "connection", f"unsupported Content-Encoding {response.headers['content-encoding']!r}"
+        )
+    return _Inflater(encodings[0])
+
+
+def _decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
+    inflater = _inflater_for(response)
+    if inflater is None:
+        yield from response.iter_raw()
+        return
+    for raw in response.iter_raw():
+        yield from inflater.feed(raw)
+
+
+async def _decoded_chunks_async(response: httpx.Response) -> AsyncIterator[bytes]:
+    inflater = _inflater_for(response)
+    async for raw in response.aiter_raw():
+        if inflater is None:
+            yield raw
+        else:
+            for chunk in inflater.feed(raw):
+                yield chunk
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    """The body, decompressed, refused as soon as it passes `max_bytes` or the deadline.
+
+    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
+    """
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if (
+        declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
         raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
     chunks: list[bytes] = []
     size = 0
-    # iter_bytes decompresses incrementally, so the cap also bounds gzip bombs.
-    for chunk in response.iter_bytes():
+    for chunk in _decoded_chunks(response):
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
+            raise FetchError("too_large", f"body exceeds {max_bytes} bytes (after decompression)")
         if time.monotonic() > deadline:
             raise FetchError("timeout", "the whole answer took longer than the total timeout")
         chunks.append(chunk)

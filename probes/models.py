@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from probes.http import outbound_url_problem
 from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
 
 
@@ -135,6 +136,19 @@ class Source(models.Model):
         AUTO = "auto", "Detect the format"
         STATUSPAGE = "statuspage", "Atlassian Statuspage API"
         INCIDENTIO = "incidentio", "incident.io (Statuspage-compatible API)"
+        STATUSPAGE_FEED = "statuspage_feed", "Statuspage history feed (history.atom / .rss)"
+        INCIDENTIO_PROXY = "incidentio_proxy", "incident.io page JSON (/proxy/<host>)"
+        INCIDENTIO_FEED = "incidentio_feed", "incident.io Atom feed"
+        INSTATUS = "instatus", "Instatus (summary.json / components.json)"
+        BETTERSTACK = "betterstack", "Better Stack (index.json)"
+        GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        AWS_HEALTH = "aws_health", "AWS Health currentevents"
+        AWS_RSS = "aws_rss", "AWS per-service status RSS"
+        AZURE_STATUS = "azure_status", "Azure status RSS"
+        CHECKLY = "checkly", "Checkly status page JSON"
+        FLASHCAT = "flashcat", "Flashcat status page JSON"
+        DATADOG = "datadog", "Datadog status page (config.json)"
+        FEED = "feed", "Any RSS/Atom incident feed"
         HTTP_PROBE = "http_probe", "HTTP probe (is the API reachable?)"
         INFERENCE = "inference", "Inference probe (a tiny real request, needs an API key)"
 
@@ -166,7 +180,12 @@ class Source(models.Model):
     filters = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Narrow a shared page to this provider, e.g. {"components": ["k8w3r06qmzrp"]}.',
+        help_text=(
+            "Narrow a shared page to this provider. Statuspage, incident.io, Datadog: "
+            '{"components": ["k8w3r06qmzrp"]}; Google: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; '
+            'AWS Health: {"services": ["bedrock"], "regions": ["us-east-1"]}; feeds: '
+            '{"keywords": ["OpenAI"]}.'
+        ),
     )
     enabled = models.BooleanField(default=True)
 
@@ -275,6 +294,7 @@ class Source(models.Model):
     def __str__(self) -> str:
         return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
 
+
     @property
     def format(self) -> str:
         """The wire format to parse with: the chosen kind, or what auto-detection found."""
@@ -299,7 +319,14 @@ class Source(models.Model):
     def clean(self) -> None:
         from probes.verdicts import parse_expected_statuses
 
+        super().clean()
         errors: dict[str, str] = {}
+        # The admin form and full_clean refuse URLs the outbound seam would never fetch
+        # (private addresses, odd schemes and ports), with the reason in words.
+        if self.url:
+            problem = outbound_url_problem(self.url, resolve=True)
+            if problem:
+                errors["url"] = f"This URL cannot be polled: {problem}."
         if self.kind == self.Kind.HTTP_PROBE:
             try:
                 parse_expected_statuses(self.expected_statuses)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db import DataError
 from django.utils import timezone
 
 from probes import http, recording
 from probes.models import Source
 from probes.parsers import PARSERS, ParseError, detect_format
+from probes.parsers.payload import ParseTimeout, refuse_xml_declarations, time_budget
 from probes.parsers.types import ParsedPage
 from probes.recording import PollOutcome, Validators
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +67,26 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         return PollResult("unchanged", "same body as last time", outcome)
 
     try:
-        detected, page = parse_payload(source, fetched.content)
+        with time_budget(settings.AIWATCH_PARSE_SECONDS):
+            detected, page = parse_payload(source, fetched.content)
     except ParseError as error:
         return _fail(source, str(error), at)
-    outcome = recording.record_poll(
-        source, page, at=at, validators=validators, detected_format=detected
-    )
+    except ParseTimeout as error:
+        return _fail(source, f"unreadable: {error}", at)
+    except Exception as error:
+        # A parser bug must not take the worker down or leave the source looking healthy:
+        # the source shows the error (and so the provider shows unknown) until it is fixed.
+        logger.exception("parser crashed on %s", source.url)
+        return _fail(source, f"unreadable: parser failed ({type(error).__name__})", at)
+    try:
+        outcome = recording.record_poll(
+            source, page, at=at, validators=validators, detected_format=detected
+        )
+    except (DataError, ValueError, OverflowError) as error:
+        # A value the database will not take (too long, out of range): the transaction rolled
+        # back, so earlier data stands; the source shows why.
+        logger.exception("could not store the page from %s", source.url)
+        return _fail(source, f"unstorable: {type(error).__name__}: {str(error)[:200]}", at)
     summary = f"{page.platform}: {len(page.components)} components, {len(page.incidents)} incidents"
     return PollResult("ok", summary, outcome)
 
@@ -78,6 +98,11 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
     with a reason that says whether the source's format changed.
     """
     filters = source.filters if isinstance(source.filters, dict) else {}
+    # Before any parser: DTDs are how XML entity bombs and XXE work, and no format needs one.
+    try:
+        refuse_xml_declarations(content)
+    except ParseError as error:
+        raise ParseError(f"unreadable: {error}") from None
     if not source.format:
         try:
             return detect_format(content, filters)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import polling, probing, rollups, scheduling
+from probes import health, polling, probing, rollups, scheduling
 from probes.models import Source
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="probes.poll_source", ignore_result=True)
@@ -20,8 +25,17 @@ def poll_source_task(source_id: int) -> None:
 
 @shared_task(name="probes.dispatch_due_polls", ignore_result=True)
 def dispatch_due_polls() -> None:
-    """Claim the due sources; enqueue one poll per status source and one batch for the probes."""
-    claimed = scheduling.claim_due_sources(timezone.now())
+    """Claim the due sources; enqueue one poll per status source and one batch for the probes.
+
+    Notes the tick for the health checks.
+    """
+    now = timezone.now()
+    try:
+        health.record_dispatch_heartbeat(now)
+    except redis.RedisError:
+        # The enqueues below need Redis too and will fail loudly; the heartbeat is secondary.
+        logger.warning("could not record the dispatcher heartbeat")
+    claimed = scheduling.claim_due_sources(now)
     probe_ids = set(
         Source.objects.filter(pk__in=claimed, kind__in=Source.PROBE_KINDS).values_list(
             "pk", flat=True

@@ -24,6 +24,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # The SQLite test database lives under var/, shared with worker processes the tests start.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    # The local test servers listen on 127.0.0.1, which the outbound checks refuse by default.
+    # The SSRF tests switch this off again with the `settings` fixture; worker processes the
+    # tests start inherit it through the environment.
+    settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
+    os.environ["AIWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
+    # Pages render {% static %} without a collectstatic run: plain storage, no manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def load_fixture(name: str) -> bytes:

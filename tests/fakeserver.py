@@ -28,6 +28,10 @@ class Answer:
     drip_interval: float = 0.0
     # Honour If-None-Match against this ETag with a 304.
     etag: str = ""
+    # Send `body` this many times in a row: a huge answer without a huge bytes object.
+    repeat: int = 1
+    # False: no Content-Length; the body ends when the connection closes.
+    send_length: bool = True
 
 
 @dataclass
@@ -89,8 +93,11 @@ class FakeServer:
                     headers["ETag"] = answer.etag
                 for name, value in headers.items():
                     self.send_header(name, value)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(answer.body)))
+                if not answer.send_length:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                elif "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(answer.body) * answer.repeat))
                 self.end_headers()
                 if self.command == "HEAD":
                     return
@@ -101,7 +108,8 @@ class FakeServer:
                             self.wfile.flush()
                             time.sleep(answer.drip_interval)
                     else:
-                        self.wfile.write(answer.body)
+                        for _ in range(answer.repeat):
+                            self.wfile.write(answer.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 from .types import ParseError
@@ -54,7 +61,13 @@ def decode_text(content: bytes) -> str:
     return text
 
 
-def _depth(value: Any) -> int:
+# Characters no database column should get: NUL (PostgreSQL refuses it in text) and lone
+# surrogates (not encodable as UTF-8). JSON can smuggle both in as \u escapes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _inspect(value: Any) -> int:
+    """The nesting depth of a decoded document; ParseError for unstorable characters."""
     # Iterative, so a hostile nesting cannot overflow the stack while we measure it.
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -65,9 +78,16 @@ def _depth(value: Any) -> int:
             if deepest > MAX_JSON_DEPTH:
                 return deepest
         if isinstance(item, dict):
-            stack.extend((child, level + 1) for child in item.values())
+            for key, child in item.items():
+                if _UNSTORABLE.search(key):
+                    raise ParseError("JSON contains NUL or unpaired surrogate characters")
+                stack.append((child, level + 1))
         elif isinstance(item, list):
             stack.extend((child, level + 1) for child in item)
+        elif isinstance(item, str) and _UNSTORABLE.search(item):
+            raise ParseError("JSON contains NUL or unpaired surrogate characters")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ParseError("JSON contains a number too large to represent")
     return deepest
 
 
@@ -80,9 +100,7 @@ def load_json(content: bytes) -> Any:
     refuse_html(content)
     text = decode_text(content)
     # A cheap pre-check: nesting needs brackets, and json.loads itself recurses.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and re.search(
-        _DEEP_NESTING, text
-    ):
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _DEEP_NESTING.search(text):
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = json.loads(text, parse_constant=_reject_constant)
@@ -90,7 +108,7 @@ def load_json(content: bytes) -> Any:
         raise ParseError("JSON nested too deeply") from None
     except ValueError as error:
         raise ParseError(f"invalid JSON: {error}") from None
-    if _depth(value) > MAX_JSON_DEPTH:
+    if _inspect(value) > MAX_JSON_DEPTH:
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return value
 
@@ -177,3 +195,98 @@ def clean_text(value: str, *, max_length: int = 100_000) -> str:
     """Drop control characters (keeping newlines and tabs) and cap the length."""
     cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 0x20)
     return cleaned[:max_length]
+
+
+# XML ------------------------------------------------------------------------------------------
+
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+# Any DTD markup, except the bare HTML5 `<!DOCTYPE html>` (no subset, no external DTD), which
+# declares nothing and heads the HTML pages some parsers read.
+_DECLARATION = re.compile(
+    rb"<!\s*(DOCTYPE(?!\s+html\s*>)|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE
+)
+
+
+def refuse_xml_declarations(content: bytes) -> None:
+    """Raise ParseError for XML carrying a DOCTYPE or entity declarations.
+
+    Status feeds never need a DTD (only a bare `<!DOCTYPE html>` passes), and a DTD is how
+    billion-laughs, quadratic blow-up and external-entity (XXE) payloads work, so such
+    documents are refused before any XML parser (feedparser included) sees them. UTF-16/32
+    documents are checked in their decoded form, so a declaration cannot hide behind another
+    encoding. CDATA sections, which may quote markup as text, are ignored.
+    """
+    candidates = [content]
+    head = content[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
+            try:
+                candidates.append(content.decode(encoding).encode("utf-8"))
+            except UnicodeDecodeError:
+                continue
+    for candidate in candidates:
+        if _DECLARATION.search(_CDATA.sub(b"", candidate)):
+            raise ParseError("XML with a DOCTYPE or entity declarations is refused")
+
+
+# Time budget ----------------------------------------------------------------------------------
+
+
+class ParseTimeout(Exception):
+    """A parse ran past its time budget.
+
+    Deliberately not a ParseError: a parser or format detection that catches ParseError to
+    try something else must not swallow the budget running out.
+    """
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout inside the block once `seconds` of wall-clock time have passed.
+
+    In the main thread of a process (Celery's prefork children and `manage.py poll`) an
+    interval timer interrupts the parser mid-work; any timer already running is put back
+    afterwards. Elsewhere (a web request thread) signals are unavailable, so the block runs to
+    the end and is refused afterwards if it overran; the byte, depth and item caps keep every
+    parser linear in the body, so this is a backstop, and Celery's hard time limit is the last.
+    """
+    started = time.monotonic()
+    use_signal = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not use_signal:
+        yield
+        if seconds > 0 and time.monotonic() - started > seconds:
+            raise ParseTimeout(f"parsing took longer than {seconds:g} s")
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise ParseTimeout(f"parsing took longer than {seconds:g} s")
+
+    previous_handler = signal.signal(signal.SIGALRM, expire)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(
+            signal.SIGALRM, previous_handler if previous_handler is not None else signal.SIG_DFL
+        )
+        if previous_delay:
+            remaining = max(previous_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def epoch_time(value: Any, what: str) -> datetime:
+    """Seconds since the epoch (a number or a string of digits) as aware UTC."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,12}(\.\d+)?", value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParseError(f"{what} is not a time in epoch seconds")
+    try:
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ParseError(f"{what} is out of range: {value!r}") from None
+    return check_year(moment, what)

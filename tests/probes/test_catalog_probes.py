@@ -89,3 +89,11 @@ method = "HEAD"
 """
     with pytest.raises(CatalogError, match="probe kinds only"):
         read_catalog(text)
+
+
+def test_a_local_model_server_needs_the_outbound_allow_list(settings):
+    settings.AIWATCH_OUTBOUND_ALLOW = []
+    with pytest.raises(CatalogError, match="cannot be polled"):
+        read_catalog(LOCAL)
+    settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
+    assert read_catalog(LOCAL).providers[0].slug == "local-ollama"

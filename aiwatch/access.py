@@ -1,0 +1,136 @@
+"""Who may see and do what: a private-dashboard switch and a limit on login attempts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.contrib.auth import user_logged_in, user_login_failed
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from aiwatch.redis_client import redis_client
+
+logger = logging.getLogger(__name__)
+
+# Paths that stay open when AIWATCH_REQUIRE_LOGIN is on: the admin guards itself (and holds the
+# login page), static files are public assets, and orchestrators probe health without a login.
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+def _open_prefixes() -> tuple[str, ...]:
+    return (reverse("admin:index"), f"/{settings.STATIC_URL.lstrip('/')}", *HEALTH_PATHS)
+
+
+class RequireLoginMiddleware:
+    """With AIWATCH_REQUIRE_LOGIN, every page needs a signed-in user (login via the admin)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.AIWATCH_REQUIRE_LOGIN
+            and not request.user.is_authenticated
+            and not request.path.startswith(_open_prefixes())
+        ):
+            return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+        return self.get_response(request)
+
+
+# Login attempts ------------------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    header = settings.AIWATCH_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        return str(request.META[header]).split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _keys(request: HttpRequest, username: str) -> list[str]:
+    keys = [f"aiwatch:login:ip:{client_address(request)}"]
+    if username:
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+        keys.append(f"aiwatch:login:user:{digest}")
+    return keys
+
+
+def login_blocked_for(request: HttpRequest, username: str) -> int:
+    """Seconds until this client or user name may try again; 0 when it may try now.
+
+    Fails open: with Redis unreachable attempts are not limited (and /readyz says Redis is
+    down), rather than locking every user out of the admin.
+    """
+    try:
+        client = redis_client()
+        for key in _keys(request, username):
+            count = client.get(key)
+            if count is not None and int(count) >= settings.AIWATCH_LOGIN_ATTEMPTS:
+                return max(int(client.ttl(key)), 1)
+    except redis.RedisError as error:
+        logger.warning("login attempts not limited: Redis unavailable (%s)", error)
+    return 0
+
+
+def note_failed_login(request: HttpRequest, username: str) -> None:
+    try:
+        pipe = redis_client().pipeline()
+        for key in _keys(request, username):
+            # The window starts with the first failure; later failures do not extend it.
+            # (SET NX EX rather than EXPIRE NX, which needs Redis 7.)
+            pipe.set(key, 0, ex=settings.AIWATCH_LOGIN_WINDOW_SECONDS, nx=True)
+            pipe.incr(key)
+        pipe.execute()
+    except redis.RedisError as error:
+        logger.warning("failed login not counted: Redis unavailable (%s)", error)
+
+
+def forget_failed_logins(username: str) -> None:
+    try:
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+        redis_client().delete(f"aiwatch:login:user:{digest}")
+    except redis.RedisError:
+        pass
+
+
+@receiver(user_login_failed)
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    if request is not None:
+        note_failed_login(request, str(credentials.get("username", "")))
+
+
+@receiver(user_logged_in)
+def _on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    forget_failed_logins(user.get_username())
+
+
+class LoginRateLimitMiddleware:
+    """Answer 429 to login attempts from a client or for a user name that failed too often."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path == resolve_url(settings.LOGIN_URL):
+            wait = login_blocked_for(request, str(request.POST.get("username", "")))
+            if wait:
+                minutes = max(round(wait / 60), 1)
+                response = HttpResponse(
+                    f"Too many failed sign-in attempts. Try again in about {minutes} minute"
+                    f"{'s' if minutes != 1 else ''}.",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(wait)
+                return response
+        return self.get_response(request)

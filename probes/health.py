@@ -1,0 +1,105 @@
+"""Is the pipeline keeping up? Beat's heartbeat, the newest good poll, the queue length.
+
+The dispatcher writes a heartbeat to Redis each tick. The overview banner and /readyz read it,
+together with the newest successful poll and the number of messages waiting in Celery's queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db.models import Max, Min
+
+from aiwatch.redis_client import redis_client
+from probes.models import Source
+
+HEARTBEAT_KEY = "aiwatch:dispatch:heartbeat"
+# Celery's default queue: a Redis list of waiting messages.
+QUEUE_KEY = "celery"
+# "Behind" means this many dispatch ticks or poll intervals without news.
+MISSED_BEATS = 3
+
+
+def record_dispatch_heartbeat(now: datetime, client: redis.Redis | None = None) -> None:
+    """Note that the dispatcher ran at `now` (called by every tick of probes.dispatch_due_polls)."""
+    (client or redis_client()).set(HEARTBEAT_KEY, now.timestamp(), ex=86400)
+
+
+def last_dispatch(client: redis.Redis) -> datetime | None:
+    value = client.get(HEARTBEAT_KEY)
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+@dataclass
+class PipelineHealth:
+    """What is wrong with the pipeline right now; `problems` is empty when it keeps up."""
+
+    problems: list[str] = field(default_factory=list)
+    last_dispatch_at: datetime | None = None
+    last_success_at: datetime | None = None
+    queue_length: int | None = None
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.problems)
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return f"{minutes // 60} hours ago"
+
+
+def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:
+    """Compare the pipeline's last signs of life with `now`. Two queries and two Redis calls."""
+    health = PipelineHealth()
+    sources = Source.objects.filter(enabled=True, provider__enabled=True).aggregate(
+        newest_success=Max("last_success_at"), shortest_interval=Min("interval_seconds")
+    )
+    if sources["shortest_interval"] is None:
+        return health  # nothing to poll yet: nothing can be behind
+    health.last_success_at = sources["newest_success"]
+
+    try:
+        client = client or redis_client()
+        health.last_dispatch_at = last_dispatch(client)
+        health.queue_length = int(client.llen(QUEUE_KEY))
+    except redis.RedisError:
+        health.problems.append("Cannot reach Redis: no polls can be scheduled or run.")
+        return health
+
+    tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
+    if health.last_dispatch_at is None:
+        health.problems.append("The scheduler (celery beat) has not run yet.")
+    elif now - health.last_dispatch_at > MISSED_BEATS * tick:
+        health.problems.append(
+            f"The scheduler (celery beat) last ran {_ago(health.last_dispatch_at, now)}."
+        )
+
+    interval = timedelta(seconds=sources["shortest_interval"])
+    if health.last_success_at is None:
+        health.problems.append("No source has been read successfully yet.")
+    elif now - health.last_success_at > MISSED_BEATS * max(interval, tick):
+        health.problems.append(
+            f"No source has been read successfully since {_ago(health.last_success_at, now)}."
+        )
+
+    if health.queue_length > settings.AIWATCH_QUEUE_WARN:
+        health.problems.append(
+            f"{health.queue_length} polls are waiting in the queue: the workers cannot keep up."
+        )
+    return health
+
+
+def beat_is_fresh(now: datetime, client: redis.Redis) -> bool:
+    moment = last_dispatch(client)
+    tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
+    return moment is not None and now - moment <= MISSED_BEATS * tick

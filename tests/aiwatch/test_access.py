@@ -1,0 +1,134 @@
+"""Authentication, sessions, CSRF, login limits, security headers."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # Each login attempt hashes a password; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user() -> User:
+    return User.objects.create_superuser("ops", "ops@example.com", PASSWORD)
+
+
+@pytest.fixture
+def limits_redis(redis_server, settings):
+    # Login attempts are counted in the broker's Redis: point it at the test server.
+    settings.CELERY_BROKER_URL = redis_server.celery_url
+    client = redis_server.client()
+    for key in client.scan_iter("aiwatch:login:*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter("aiwatch:login:*"):
+        client.delete(key)
+
+
+def test_the_admin_needs_a_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_session_ends_when_the_password_changes(client, user):
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200
+    user.set_password("another long passphrase 77")
+    user.save()
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_login_form_needs_a_csrf_token(user):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/admin/login/", {"username": "ops", "password": PASSWORD})
+    assert response.status_code == 403
+    page = strict.get("/admin/login/")
+    assert b'name="csrfmiddlewaretoken"' in page.content
+
+
+def test_require_login_makes_every_page_private(client, user, settings):
+    settings.AIWATCH_REQUIRE_LOGIN = True
+    for path in ("/", "/providers/openai/", "/incidents/", "/anything"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/admin/login/?next="), path
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+    client.force_login(user)
+    assert client.get("/").status_code != 302
+
+
+def test_without_require_login_pages_are_public(client, settings):
+    settings.AIWATCH_REQUIRE_LOGIN = False
+    response = client.get("/")
+    assert not (response.status_code == 302 and "/admin/login/" in response["Location"])
+
+
+def _fail_login(client: Client, username: str = "ops") -> int:
+    return client.post("/admin/login/", {"username": username, "password": "wrong"}).status_code
+
+
+def test_login_attempts_are_limited_per_client_address(client, user, limits_redis, settings):
+    settings.AIWATCH_LOGIN_ATTEMPTS = 3
+    assert [_fail_login(client) for _ in range(3)] == [200, 200, 200]
+    response = client.post("/admin/login/", {"username": "ops", "password": PASSWORD})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    # Another user name from the same address is limited too.
+    assert _fail_login(client, "someone-else") == 429
+
+
+def test_login_attempts_are_limited_per_user_name_across_addresses(user, limits_redis, settings):
+    settings.AIWATCH_LOGIN_ATTEMPTS = 3
+    for number in range(3):
+        attacker = Client(REMOTE_ADDR=f"203.0.113.{number}")
+        assert _fail_login(attacker) == 200
+    assert _fail_login(Client(REMOTE_ADDR="203.0.113.99")) == 429
+
+
+def test_a_successful_login_clears_the_user_name_count(client, user, limits_redis, settings):
+    settings.AIWATCH_LOGIN_ATTEMPTS = 3
+    for number in range(2):
+        assert _fail_login(Client(REMOTE_ADDR=f"198.51.100.{number}")) == 200
+    response = client.post("/admin/login/", {"username": "ops", "password": PASSWORD})
+    assert response.status_code == 302
+    assert _fail_login(Client(REMOTE_ADDR="198.51.100.50")) == 200
+
+
+def test_logins_still_work_when_redis_is_away(client, user, settings):
+    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"
+    response = client.post("/admin/login/", {"username": "ops", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_pages_carry_the_security_headers(client):
+    response = client.get("/admin/login/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_https_responses_carry_hsts_in_production(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    response = client.get("/admin/login/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -1,0 +1,136 @@
+"""/healthz, /readyz and the pipeline-is-behind checks behind the overview banner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from probes import health, tasks
+from probes.models import Provider, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_db(redis_server, settings):
+    settings.CELERY_BROKER_URL = redis_server.celery_url
+    client = redis_server.client()
+    client.delete(health.HEARTBEAT_KEY)
+    yield client
+    client.delete(health.HEARTBEAT_KEY)
+
+
+@pytest.fixture
+def source() -> Source:
+    provider = Provider.objects.create(slug="example", name="Example AI")
+    return Source.objects.create(
+        provider=provider,
+        url="https://status.example.com/api/v2/summary.json",
+        interval_seconds=60,
+    )
+
+
+def test_healthz_answers_whatever_the_host_header(client):
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_with_database_redis_and_a_fresh_heartbeat(client, redis_db):
+    health.record_dispatch_heartbeat(timezone.now(), redis_db)
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "beat": "ok"}
+
+
+def test_readyz_is_not_ready_when_beat_stopped_ticking(client, redis_db):
+    health.record_dispatch_heartbeat(timezone.now() - timedelta(minutes=10), redis_db)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"].startswith("error")
+
+
+def test_readyz_is_not_ready_without_redis(client, settings):
+    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"].startswith("error")
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_every_dispatcher_tick_writes_the_heartbeat(redis_db, source):
+    with mock.patch.object(tasks.poll_source_task, "apply_async"):
+        tasks.dispatch_due_polls()
+    assert health.last_dispatch(redis_db) is not None
+
+
+def test_a_pipeline_keeping_up_has_no_problems(redis_db, source):
+    now = timezone.now()
+    health.record_dispatch_heartbeat(now, redis_db)
+    Source.objects.filter(pk=source.pk).update(last_success_at=now - timedelta(minutes=1))
+    assert health.check_pipeline(now, redis_db).problems == []
+
+
+def test_nothing_to_poll_is_never_behind(redis_db):
+    assert not health.check_pipeline(timezone.now(), redis_db).behind
+
+
+def test_it_is_behind_when_beat_has_not_ticked_for_three_ticks(redis_db, source, settings):
+    now = timezone.now()
+    Source.objects.filter(pk=source.pk).update(last_success_at=now)
+    health.record_dispatch_heartbeat(
+        now - 4 * timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS), redis_db
+    )
+    problems = health.check_pipeline(now, redis_db).problems
+    assert len(problems) == 1
+    assert "scheduler" in problems[0]
+
+
+def test_it_is_behind_after_three_intervals_without_a_good_poll(redis_db, source):
+    now = timezone.now()
+    health.record_dispatch_heartbeat(now, redis_db)
+    Source.objects.filter(pk=source.pk).update(last_success_at=now - timedelta(minutes=4))
+    problems = health.check_pipeline(now, redis_db).problems
+    assert problems == ["No source has been read successfully since 4 minutes ago."]
+
+
+def test_it_is_behind_when_the_queue_backs_up(redis_db, source, settings):
+    settings.AIWATCH_QUEUE_WARN = 5
+    now = timezone.now()
+    health.record_dispatch_heartbeat(now, redis_db)
+    Source.objects.filter(pk=source.pk).update(last_success_at=now)
+    key = "aiwatch-test-queue"
+    redis_db.delete(key)
+    redis_db.rpush(key, *[b"x"] * 6)
+    try:
+        with mock.patch.object(health, "QUEUE_KEY", key):
+            problems = health.check_pipeline(now, redis_db).problems
+    finally:
+        redis_db.delete(key)
+    assert problems == ["6 polls are waiting in the queue: the workers cannot keep up."]
+
+
+def test_it_says_so_when_redis_is_unreachable(source, settings):
+    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"
+    problems = health.check_pipeline(timezone.now()).problems
+    assert problems == ["Cannot reach Redis: no polls can be scheduled or run."]
+
+
+def test_the_banner_lists_the_problems_and_is_silent_otherwise():
+    behind = health.PipelineHealth(problems=["The scheduler (celery beat) has not run yet."])
+    html = render_to_string("includes/pipeline_banner.html", {"pipeline_health": behind})
+    assert 'role="alert"' in html
+    assert "has not run yet" in html
+    assert (
+        render_to_string(
+            "includes/pipeline_banner.html", {"pipeline_health": health.PipelineHealth()}
+        ).strip()
+        == ""
+    )
+    assert (
+        render_to_string("includes/pipeline_banner.html", {"pipeline_health": None}).strip() == ""
+    )
