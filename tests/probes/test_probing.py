@@ -235,3 +235,41 @@ def test_the_batch_task_runs_the_probes_it_is_given_and_skips_the_rest():
     with mock.patch("probes.tasks.probing.run_probes", autospec=True) as run:
         tasks.run_probe_batch_task([probe.pk, page.pk, 99999])
     assert [source.pk for source in run.call_args.args[0]] == [probe.pk]
+
+
+def test_a_private_address_not_allowed_is_blocked_before_any_request(status_server, settings):
+    settings.AIWATCH_OUTBOUND_ALLOW = []
+    status_server.set("/v1/models", status=401)
+    run = probe_at(make_probe(status_server.url("/v1/models")), 0)
+    assert (run.result.verdict, run.result.error_class) == ("inconclusive", "blocked")
+    assert status_server.requests == []
+
+
+def test_fetch_async_follows_redirects_but_keeps_our_headers_on_the_first_host(
+    status_server, settings
+):
+    import asyncio
+
+    from probes import http
+    from probes.probing import probe_limits
+
+    settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1", "localhost"]
+    other_host = status_server.url("/final").replace("127.0.0.1", "localhost")
+    status_server.set("/start", status=302, headers={"Location": other_host})
+    status_server.set("/final", b"{}", status=200)
+
+    async def go():
+        async with http.async_client() as client:
+            return await http.fetch_async(
+                client,
+                status_server.url("/start"),
+                headers={"Authorization": "Bearer secret"},
+                limits=probe_limits(2),
+            )
+
+    result = asyncio.run(go())
+    assert result.status_code == 200
+    first, second = status_server.requests
+    assert first.headers.get("Authorization") == "Bearer secret"
+    assert "Authorization" not in second.headers
+    assert second.headers["Host"].startswith("localhost")
