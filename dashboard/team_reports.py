@@ -1,7 +1,8 @@
 """The "I'm affected" button: a CSRF-protected POST, rate-limited per person and per window.
 
-A person is a browser session (created on first report); the network is the client address.
-Both are stored only as keyed digests (probes.reports.digest).
+A person is a browser session (created on first report); the network is the client address
+(REMOTE_ADDR, or the proxy header AIWATCH_CLIENT_IP_HEADER names, as for login limits). Both are
+stored only as keyed digests (probes.reports.digest).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from aiwatch.access import client_address
 from probes.models import Provider
 from probes.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
 
@@ -25,12 +27,6 @@ class TeamReportForm(forms.Form):
         strip=True,
         help_text="Optional, e.g. 'chat completions time out from the office'.",
     )
-
-
-def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is. Behind a
-    # proxy, the proxy should set REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips).
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 @require_POST

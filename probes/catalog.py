@@ -116,7 +116,8 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
     kind = str(raw.get("kind", "auto"))
     if kind not in {choice.value for choice in Source.Kind}:
         raise CatalogError(f"{where}: kind {kind!r} is not a known source kind")
-    interval = raw.get("interval_seconds", 120)
+    # Probes default to every minute; status pages to every two.
+    interval = raw.get("interval_seconds", 60 if kind in Source.PROBE_KINDS else 120)
     if not isinstance(interval, int) or not 30 <= interval <= 86400:
         raise CatalogError(f"{where}: interval_seconds must be a whole number from 30 to 86400")
     filters = raw.get("filters", {})
