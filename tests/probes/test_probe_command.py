@@ -91,3 +91,34 @@ def test_the_rollup_and_prune_tasks_call_their_functions():
     with mock.patch("probes.tasks.rollups.prune", autospec=True) as prune:
         tasks.prune_probe_results_task()
     prune.assert_called_once()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_due_probes_in_one_batch(redis_server, status_server, tmp_path):
+    from tests.workers import client_app, start_worker, stop, wait_for
+
+    status_server.set("/a", status=401)
+    status_server.set("/b", status=503)
+    provider = Provider.objects.create(slug="batch", name="Batch")
+    probes = [
+        Source.objects.create(provider=provider, url=status_server.url(path), kind="http_probe")
+        for path in ("/a", "/b")
+    ]
+    worker = start_worker(redis_server.celery_url, log=tmp_path / "worker.log")
+    try:
+        client_app(redis_server.celery_url).send_task("probes.dispatch_due_polls")
+        wait_for(
+            lambda: all(
+                Source.objects.get(pk=probe.pk).last_polled_at is not None for probe in probes
+            ),
+            timeout=45,
+            what="the worker to run both probes",
+        )
+    finally:
+        stop(worker)
+    verdicts = {
+        result.source_id: (result.verdict, result.error_class)
+        for result in provider.probe_results.all()
+    }
+    assert verdicts == {probes[0].pk: ("up", ""), probes[1].pk: ("down", "overloaded")}
