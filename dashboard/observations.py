@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dashboard import charts
-from probes import observed, reports, rollups
+from probes import observed, probe_rollups, reports
 from probes.models import ProbeResult, ProbeRollup, Provider, Source
 
 # Latency charts: (key, caption, rollup period, span).
@@ -74,7 +74,7 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
     names = {row.source.pk: row.name for row in rows}
     latency_charts = []
     for key, caption, period, span in LATENCY_WINDOWS:
-        points = rollups.latency_points(provider.pk, period=period, since=now - span)
+        points = probe_rollups.latency_points(provider.pk, period=period, since=now - span)
         series = [
             charts.LatencySeries(names[source_id], values)
             for source_id, values in points.items()

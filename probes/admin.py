@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from probes.inference import estimate_cost
@@ -134,7 +134,15 @@ class ComponentInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     formfield_overrides = URL_FIELD_OVERRIDES
-    list_display = ("name", "slug", "category", "status", "status_changed_at", "enabled")
+    list_display = (
+        "name",
+        "slug",
+        "category",
+        "status",
+        "status_changed_at",
+        "failing_sources",
+        "enabled",
+    )
     list_filter = ("enabled", "category", "status")
     search_fields = ("name", "slug", "notes")
     prepopulated_fields = {"slug": ("name",)}
@@ -150,6 +158,21 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     filter_horizontal = ("upstreams",)
     inlines = (SourceInline, ComponentInline)
     actions = ("poll_now",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                failing_source_count=Count(
+                    "sources", filter=Q(sources__enabled=True) & ~Q(sources__last_error="")
+                )
+            )
+        )
+
+    @admin.display(description="failing sources", ordering="failing_source_count")
+    def failing_sources(self, provider: Provider) -> int:
+        return getattr(provider, "failing_source_count", 0)
 
     @admin.action(description="Poll now (all enabled sources)")
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:

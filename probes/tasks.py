@@ -9,8 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import health, polling, probing, rollups, scheduling
-from probes.models import Source
+from probes import health, polling, probe_rollups, probing, rollups, scheduling
+from probes.models import Provider, Source
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,14 @@ def dispatch_due_polls() -> None:
         )
 
 
+@shared_task(name="probes.roll_uptime_days", ignore_result=True)
+def roll_uptime_days_task() -> None:
+    """Write each provider's uptime rows up to now, so quiet days get their row too."""
+    now = timezone.now()
+    for provider in Provider.objects.filter(enabled=True):
+        rollups.catch_up(provider, now=now)
+
+
 # A batch runs at most AIWATCH_PROBE_CONCURRENCY probes at once, each bounded by its timeout
 # (at most 30 s): this many per task keeps a batch well inside the task time limits below.
 PROBE_BATCH_SIZE = 60
@@ -74,9 +82,9 @@ def run_probe_batch_task(source_ids: list[int]) -> None:
 
 @shared_task(name="probes.roll_up_probe_results", ignore_result=True)
 def roll_up_probe_results_task() -> None:
-    rollups.roll_up(now=timezone.now())
+    probe_rollups.roll_up(now=timezone.now())
 
 
 @shared_task(name="probes.prune_probe_results", ignore_result=True)
 def prune_probe_results_task() -> None:
-    rollups.prune(now=timezone.now())
+    probe_rollups.prune(now=timezone.now())

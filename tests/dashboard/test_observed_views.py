@@ -199,7 +199,7 @@ def test_the_latency_chart_has_p50_and_p95_per_probe():
 
 
 def test_the_latency_charts_come_from_the_rollups(client, watched):
-    from probes import rollups
+    from probes import probe_rollups
     from probes.models import ProbeResult
 
     provider, _ = watched
@@ -214,7 +214,24 @@ def test_the_latency_charts_come_from_the_rollups(client, watched):
             status_code=401,
             latency_ms=100 + minutes,
         )
-    rollups.roll_up(now=now)
+    probe_rollups.roll_up(now=now)
     html = client.get(reverse("dashboard:provider-detail", args=["local-api"])).content.decode()
     for key in ("24h", "7d", "90d"):
         assert f'id="latency-{key}-data"' in html
+
+
+def test_an_observed_outage_makes_an_officially_calm_provider_a_full_card(client, watched):
+    provider, _ = watched
+    now = timezone.now()
+    provider.sources.filter(kind="statuspage").update(last_success_at=now, last_polled_at=now)
+    Provider.objects.filter(pk=provider.pk).update(
+        status="operational", observed_status="major_outage", observed_checked_at=now
+    )
+    html = client.get(reverse("dashboard:index")).content.decode()
+    assert 'class="card card--operational" id="provider-local-api"' in html
+
+    # Stale observations say nothing: the provider goes back among the calm tiles.
+    Provider.objects.filter(pk=provider.pk).update(observed_checked_at=now - timedelta(hours=1))
+    html = client.get(reverse("dashboard:index")).content.decode()
+    assert 'id="provider-local-api"' in html
+    assert 'class="card card--operational" id="provider-local-api"' not in html

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # admin_client's user gets a password; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def provider() -> Provider:
     provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
@@ -202,3 +208,9 @@ def test_poll_now_sends_probes_to_a_batch_and_pages_to_polls(admin_client, provi
         enqueue_polls(list(Source.objects.order_by("pk").values_list("pk", flat=True)))
     assert probe.pk not in [call.args[0] for call in polls.call_args_list]
     batches.assert_called_once_with([probe.pk])
+
+
+def test_the_provider_list_counts_failing_sources(admin_client, provider):
+    html = admin_client.get(reverse("admin:probes_provider_changelist")).content.decode()
+
+    assert '<td class="field-failing_sources">1</td>' in html

@@ -85,10 +85,10 @@ def test_beat_rolls_up_often_and_prunes_nightly():
 
 
 def test_the_rollup_and_prune_tasks_call_their_functions():
-    with mock.patch("probes.tasks.rollups.roll_up", autospec=True) as roll_up:
+    with mock.patch("probes.tasks.probe_rollups.roll_up", autospec=True) as roll_up:
         tasks.roll_up_probe_results_task()
     roll_up.assert_called_once()
-    with mock.patch("probes.tasks.rollups.prune", autospec=True) as prune:
+    with mock.patch("probes.tasks.probe_rollups.prune", autospec=True) as prune:
         tasks.prune_probe_results_task()
     prune.assert_called_once()
 

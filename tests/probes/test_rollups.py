@@ -1,122 +1,121 @@
-"""Rollups equal aggregates of the raw rows; retention keeps them after the raw rows go."""
+"""Daily uptime rollups: kept up to date by polls, equal to a rebuild, read without raw rows."""
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-from django.db.models import Count, Max, Q
 
 from probes import rollups
-from probes.models import ProbeResult, ProbeRollup, Provider, Source
-from probes.observed import percentile
+from probes.models import Incident, Provider, Source, UptimeDay
+from probes.parsers.types import ParsedComponent, ParsedPage, Status
+from probes.recording import record_poll
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 10, 12, 30, tzinfo=UTC)
+
+def t(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 1, day, hour, minute, tzinfo=UTC)
+
+
+def page(api: Status, chat: Status = Status.OPERATIONAL) -> ParsedPage:
+    return ParsedPage(
+        platform="statuspage",
+        components=(
+            ParsedComponent(external_id="api", name="API", status=api),
+            ParsedComponent(external_id="chat", name="Chat", status=chat, position=1),
+        ),
+        has_component_states=True,
+    )
 
 
 @pytest.fixture
 def source() -> Source:
-    provider = Provider.objects.create(slug="example", name="Example AI")
-    return Source.objects.create(
-        provider=provider, url="https://api.example.test/v1/models", kind="http_probe"
+    provider = Provider.objects.create(slug="example", name="Example")
+    return Source.objects.create(provider=provider, url="https://status.example.com/s.json")
+
+
+def rows(source: Source, name: str | None) -> dict[date, UptimeDay]:
+    query = UptimeDay.objects.filter(provider=source.provider)
+    query = query.filter(component=None) if name is None else query.filter(component__name=name)
+    return {row.day: row for row in query}
+
+
+def test_recorded_polls_keep_the_days_they_touch_up_to_date(source):
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 0))
+    record_poll(source, page(Status.MAJOR_OUTAGE), at=t(1, 10))
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 12))
+    api = rows(source, "API")[date(2025, 1, 1)]
+    assert api.computed_until == t(1, 12)
+    assert api.observed_seconds == 12 * 3600
+    assert api.down_seconds == 2 * 3600
+    assert api.tail_status == "operational"
+    # The provider as a whole followed the worst component.
+    assert rows(source, None)[date(2025, 1, 1)].down_seconds == 2 * 3600
+    assert rows(source, "Chat")[date(2025, 1, 1)].down_seconds == 0
+
+
+def test_a_change_days_later_fills_the_quiet_days_in_between(source):
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 0))
+    record_poll(source, page(Status.PARTIAL_OUTAGE), at=t(4, 6))
+    api = rows(source, "API")
+    assert sorted(api) == [date(2025, 1, d) for d in (1, 2, 3, 4)]
+    assert api[date(2025, 1, 2)].observed_seconds == 86400
+    assert api[date(2025, 1, 4)].observed_seconds == 6 * 3600
+
+
+def test_an_unchanged_poll_writes_no_rollup(source, django_assert_num_queries):
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 0))
+    before = list(UptimeDay.objects.values_list("pk", "computed_until"))
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 5))
+    assert list(UptimeDay.objects.values_list("pk", "computed_until")) == before
+
+
+def test_incremental_rows_equal_a_rebuild_from_raw_rows(source):
+    for day, hour, status in [
+        (1, 0, Status.OPERATIONAL),
+        (1, 9, Status.MAJOR_OUTAGE),
+        (2, 3, Status.PARTIAL_OUTAGE),
+        (2, 4, Status.UNDER_MAINTENANCE),
+        (3, 1, Status.OPERATIONAL),
+    ]:
+        record_poll(source, page(status), at=t(day, hour))
+    fields = (
+        "component_id",
+        "day",
+        "observed_seconds",
+        "down_seconds",
+        "maintenance_seconds",
+        "tail_status",
     )
+    incremental = sorted(UptimeDay.objects.values_list(*fields), key=str)
+    rollups.rebuild(source.provider, now=t(3, 1))
+    assert sorted(UptimeDay.objects.values_list(*fields), key=str) == incremental
 
 
-def add_results(source: Source, start: datetime, count: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
-    rows = []
-    for index in range(count):
-        verdict = rng.choice(["up"] * 8 + ["down", "inconclusive"])
-        answered = verdict != "down" or rng.random() < 0.5
-        rows.append(
-            ProbeResult(
-                source=source,
-                provider_id=source.provider_id,
-                at=start + timedelta(minutes=7 * index),
-                verdict=verdict,
-                latency_ms=rng.uniform(50, 900) if answered else None,
-            )
-        )
-    ProbeResult.objects.bulk_create(rows)
-
-
-def assert_rollups_match_raw(period: str) -> None:
-    step = rollups.PERIODS[period]
-    buckets = list(ProbeRollup.objects.filter(period=period))
-    assert buckets
-    for bucket in buckets:
-        raw = ProbeResult.objects.filter(
-            source_id=bucket.source_id, at__gte=bucket.start, at__lt=bucket.start + step
-        )
-        totals = raw.aggregate(
-            count=Count("pk"), failures=Count("pk", filter=Q(verdict="down")), max=Max("latency_ms")
-        )
-        latencies = [v for v in raw.values_list("latency_ms", flat=True) if v is not None]
-        assert (bucket.count, bucket.failures, bucket.max_ms) == (
-            totals["count"],
-            totals["failures"],
-            totals["max"],
-        )
-        assert bucket.p50_ms == percentile(latencies, 50)
-        assert bucket.p95_ms == percentile(latencies, 95)
-    assert sum(b.count for b in buckets) == ProbeResult.objects.filter(at__lte=NOW).count()
-
-
-def test_hourly_and_daily_rollups_equal_the_aggregates_of_the_raw_rows(source):
-    add_results(source, NOW - timedelta(days=3), 600)
-    rollups.roll_up(now=NOW)
-    assert_rollups_match_raw("hour")
-    assert_rollups_match_raw("day")
-
-
-def test_rolling_up_is_incremental_and_idempotent(source):
-    add_results(source, NOW - timedelta(hours=10), 80, seed=1)
-    rollups.roll_up(now=NOW - timedelta(hours=5))
-    first = ProbeRollup.objects.filter(period="hour").count()
-    rollups.roll_up(now=NOW)
-    rollups.roll_up(now=NOW)
-    assert ProbeRollup.objects.filter(period="hour").count() > first
-    assert_rollups_match_raw("hour")
-    before = list(ProbeRollup.objects.values_list("start", "count", "failures", "p95_ms"))
-    rollups.roll_up(now=NOW)
-    assert list(ProbeRollup.objects.values_list("start", "count", "failures", "p95_ms")) == before
-
-
-def test_a_bucket_of_no_answers_has_no_latency(source):
-    ProbeResult.objects.create(
-        source=source,
+def test_incident_days_without_status_data_get_rows(source):
+    incident = Incident.objects.create(
         provider=source.provider,
-        at=NOW - timedelta(minutes=5),
-        verdict="down",
-        error_class="timeout",
+        external_id="x",
+        title="Outage",
+        impact="critical",
+        status="resolved",
+        started_at=t(5, 18, 40),
+        resolved_at=t(6, 2, 20),
+        provenance=Incident.Provenance.ARCHIVE,
     )
-    rollups.roll_up(now=NOW)
-    hour = ProbeRollup.objects.get(period="hour")
-    assert (hour.count, hour.failures, hour.p50_ms, hour.p95_ms, hour.max_ms) == (
-        1,
-        1,
-        None,
-        None,
-        None,
-    )
+    rollups.refresh_incident_days([incident], now=t(20, 0))
+    provider_rows = rows(source, None)
+    assert sorted(provider_rows) == [date(2025, 1, 5), date(2025, 1, 6)]
+    assert provider_rows[date(2025, 1, 5)].down_seconds == 5 * 3600 + 20 * 60
 
 
-def test_pruning_rolls_up_first_then_drops_old_raw_rows_and_keeps_the_rollups(source, settings):
-    settings.AIWATCH_PROBE_RETENTION_DAYS = 7
-    add_results(source, NOW - timedelta(days=10), 2000)
-    raw_total = ProbeResult.objects.filter(at__lte=NOW).count()
-    report = rollups.prune(now=NOW)
-    assert report.results_deleted > 0
-    assert not ProbeResult.objects.filter(at__lt=NOW - timedelta(days=7)).exists()
-    daily = ProbeRollup.objects.filter(period="day")
-    assert sum(daily.values_list("count", flat=True)) == raw_total
-    # Later roll-ups never recompute a bucket from the rows that are left.
-    before = list(daily.order_by("start").values_list("start", "count"))
-    rollups.roll_up(now=NOW + timedelta(days=1))
-    assert (
-        list(daily.order_by("start").values_list("start", "count"))[: len(before) - 1]
-        == before[:-1]
-    )
+def test_reading_days_is_one_query_and_no_data_stays_none(source, django_assert_num_queries):
+    record_poll(source, page(Status.OPERATIONAL), at=t(3, 0))
+    with django_assert_num_queries(1):
+        window, by_subject = rollups.read_days(source.provider, 5, now=t(4, 12))
+    assert window[0] == date(2024, 12, 31)
+    provider_days = by_subject[None]
+    assert [d.uptime for d in provider_days[:3]] == [None, None, None]
+    assert provider_days[3].uptime == 1.0
+    assert provider_days[4].observed_seconds == 12 * 3600
