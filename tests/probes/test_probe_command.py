@@ -122,3 +122,9 @@ def test_a_real_worker_runs_due_probes_in_one_batch(redis_server, status_server,
         for result in provider.probe_results.all()
     }
     assert verdicts == {probes[0].pk: ("up", ""), probes[1].pk: ("down", "overloaded")}
+
+
+def test_backfill_leaves_probes_alone(probe):
+    with mock.patch("probes.management.commands.backfill.backfill_source") as backfill:
+        call_command("backfill", stdout=StringIO())
+    backfill.assert_not_called()
