@@ -15,6 +15,7 @@ from django.db import transaction
 
 from probes.http import outbound_url_problem
 from probes.models import Provider, Source
+from probes.parsers import filters_problem
 
 
 class CatalogError(Exception):
@@ -126,6 +127,9 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
         for values in filters.values()
     ):
         raise CatalogError(f"{where}: filters must map names to lists of strings")
+    filters_wrong = filters_problem(kind, filters)
+    if filters_wrong:
+        raise CatalogError(f"{where}: {filters_wrong}")
     url = _text(raw, "url", where)
     # Offline check (no DNS): the catalog must load without a network; fetch re-checks anyway.
     problem = outbound_url_problem(url, resolve=False)

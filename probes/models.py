@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from probes.http import outbound_url_problem
+from probes.parsers import filters_problem
 from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
 
 
@@ -142,6 +143,7 @@ class Source(models.Model):
         INSTATUS = "instatus", "Instatus (summary.json / components.json)"
         BETTERSTACK = "betterstack", "Better Stack (index.json)"
         GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        GOOGLE_CLOUD_FEED = "google_cloud_feed", "Google Cloud status Atom feed"
         AWS_HEALTH = "aws_health", "AWS Health currentevents"
         AWS_RSS = "aws_rss", "AWS per-service status RSS"
         AZURE_STATUS = "azure_status", "Azure status RSS"
@@ -326,6 +328,9 @@ class Source(models.Model):
             problem = outbound_url_problem(self.url, resolve=True)
             if problem:
                 errors["url"] = f"This URL cannot be polled: {problem}."
+        problem = filters_problem(self.kind, self.filters)
+        if problem:
+            errors["filters"] = f"{problem[0].upper()}{problem[1:]}."
         if self.kind == self.Kind.HTTP_PROBE:
             try:
                 parse_expected_statuses(self.expected_statuses)

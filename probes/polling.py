@@ -114,8 +114,9 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
     try:
         return "", parser(content, filters)
     except ParseError as error:
-        if source.kind != Source.Kind.AUTO:
-            raise ParseError(f"unreadable: {error}") from None
+        if source.kind != Source.Kind.AUTO and source.last_success_at is None:
+            # A chosen kind that never parsed: a wrong URL or kind, not a change.
+            raise ParseError(f"unreadable: not {source.format} ({error})") from None
         try:
             now_looks_like, _ = detect_format(content, filters)
             hint = f"; it now looks like {now_looks_like}"

@@ -315,8 +315,10 @@ def _upsert_incident(
             # of the same facts. The other adds updates, aliases and components.
             values = {}
         elif parsed.partial:
-            # A feed guesses the impact and may know only a late update; keep what we had.
-            values.pop("impact")
+            # A feed guesses the impact and may know only a late update: it may raise the
+            # impact but never lowers it, and never moves the start later.
+            if Impact(incident.impact).as_status().severity >= parsed.impact.as_status().severity:
+                values.pop("impact")
             if incident.started_at <= parsed.started_at:
                 values.pop("started_at")
         changed_fields = [
