@@ -128,3 +128,17 @@ def test_backfill_leaves_probes_alone(probe):
     with mock.patch("probes.management.commands.backfill.backfill_source") as backfill:
         call_command("backfill", stdout=StringIO())
     backfill.assert_not_called()
+
+
+def test_the_admin_form_refuses_bad_probe_settings(probe):
+    from django.core.exceptions import ValidationError
+
+    probe.expected_statuses = "2xx"
+    with pytest.raises(ValidationError) as refused:
+        probe.clean()
+    assert "expected_statuses" in refused.value.message_dict
+
+    chat = Source(provider=probe.provider, url=probe.url, kind="inference")
+    with pytest.raises(ValidationError) as refused:
+        chat.clean()
+    assert {"api_shape", "model"} <= set(refused.value.message_dict)
