@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.observed import ObservedView, observed_view
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
 from probes.recording import STATUS_SOURCE_KINDS
+from probes.reports import Burst
 
 # Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
 # about now: the provider is shown as unknown rather than as whatever it last was.
@@ -20,6 +22,9 @@ STALE_INTERVALS = 5
 STALE_MINIMUM = timedelta(minutes=15)
 # Problems that mean "no data yet" rather than "something broke".
 WAITING_PROBLEMS = frozenset({"not_read", "unconfigured"})
+OBSERVED_TROUBLE = frozenset(
+    {Status.DEGRADED_PERFORMANCE, Status.PARTIAL_OUTAGE, Status.MAJOR_OUTAGE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,10 @@ class ProviderSummary:
     problem: SourceProblem | None
     components: list[Component] = field(default_factory=list)
     open_incidents: list[OpenIncident] = field(default_factory=list)
+    # What our own probes see (probes.observed), shown beside the official status, never in it.
+    observed: ObservedView | None = None
+    # Team reports in the current window against the usual level; set by views that show it.
+    report_burst: Burst | None = None
 
     @property
     def status_label(self) -> str:
@@ -75,7 +84,13 @@ class ProviderSummary:
 
     @property
     def needs_attention(self) -> bool:
-        """Worth a full card: anything but calm, fully readable operation or waiting for data."""
+        """Worth a full card: anything but calm, fully readable operation or waiting for data.
+
+        Our own probes seeing trouble, or a burst of team reports, is news too, whatever the
+        official page says.
+        """
+        if self.observed_trouble or self.team_alarm:
+            return True
         if self.problem is not None:
             return self.problem.kind not in WAITING_PROBLEMS
         return bool(
@@ -85,7 +100,22 @@ class ProviderSummary:
     @property
     def is_waiting(self) -> bool:
         """Not read yet, or nothing to read: a setup matter, not news."""
+        if self.observed_trouble or self.team_alarm:
+            return False
         return self.problem is not None and self.problem.kind in WAITING_PROBLEMS
+
+    @property
+    def observed_trouble(self) -> bool:
+        """Our probes (fresh results only) see the provider degraded or down."""
+        return (
+            self.observed is not None
+            and self.observed.is_fresh
+            and self.observed.status in OBSERVED_TROUBLE
+        )
+
+    @property
+    def team_alarm(self) -> bool:
+        return self.report_burst is not None and self.report_burst.is_burst
 
     @property
     def category(self) -> str:
@@ -143,7 +173,20 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
         problem=problem,
         components=components,
         open_incidents=open_incidents,
+        observed=observed_view(
+            provider, [source.interval_seconds for source in probe_sources(provider)], now
+        ),
     )
+
+
+def probe_sources(provider: Provider) -> list[Source]:
+    """The provider's enabled probes (prefetched by for_dashboard)."""
+    sources: Iterable[Source]
+    if hasattr(provider, "enabled_sources"):
+        sources = provider.enabled_sources
+    else:
+        sources = [source for source in provider.sources.all() if source.enabled]
+    return [source for source in sources if source.is_probe]
 
 
 def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from dashboard import api, summaries, timezones
+from dashboard import api, observations, summaries, team_reports, timezones
+from probes import reports
 from probes.models import Incident, Provider
 from probes.parsers.types import LABELS
 
@@ -23,9 +24,13 @@ def index(request: HttpRequest) -> HttpResponse:
         [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
     )
     counts = Counter(card.category for card in cards)
+    bursts = reports.bursts([card.provider for card in cards], now=now)
+    for card in cards:
+        card.report_burst = bursts.get(card.provider.pk)
     ctx = {
         # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
+        "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
         "attention": [card for card in cards if card.needs_attention],
         "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
         "waiting": [card for card in cards if card.is_waiting],
@@ -49,6 +54,8 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
         "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
+        **observations.provider_observations(provider, now=timezone.now()),
+        "report_form": team_reports.TeamReportForm(),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
 

@@ -36,6 +36,10 @@ class PollResult:
 def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     """Fetch, parse and record one source. Never raises for a bad page: it records the error."""
     at = now or timezone.now()
+    if source.is_probe:
+        # Probes are not status pages: probes.probing runs them and they never touch the
+        # source's error state (which would make the official status unknown).
+        raise ValueError(f"source {source.pk} is a probe; run it with probes.probing")
     try:
         fetched = http.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except http.FetchError as error:

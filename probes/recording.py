@@ -440,8 +440,9 @@ def compute_provider_status(provider: Provider) -> Status:
     return worst(statuses)
 
 
-# Source kinds that speak for the provider's official status (probes, later, do not).
-STATUS_SOURCE_KINDS = {kind.value for kind in Source.Kind}
+# Source kinds that speak for the provider's official status. Probes (http_probe, inference) are
+# our own measurements: they feed observed status (probes.observed), never this one.
+STATUS_SOURCE_KINDS = {kind.value for kind in Source.Kind} - Source.PROBE_KINDS
 
 
 def refresh_provider_status(provider: Provider, *, at: datetime) -> StatusChange | None:

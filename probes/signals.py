@@ -16,3 +16,9 @@ poll_recorded = Signal()
 #: `report` (SyncReport, whose `notes` a receiver may append to). A receiver raising
 #: CatalogError rolls the sync back. sender is the Catalog class.
 catalog_synced = Signal()
+
+#: Sent when an observed status change is confirmed, inside the transaction that records it,
+#: with `provider`, `source` (the probe's Source, or None for the provider as a whole), `old`
+#: and `new` (probes.parsers.types.Status), `at`, and `transition` (ObservedTransition).
+#: Receivers that want "observed outage confirmed / recovered" listen for source None.
+observed_status_changed = Signal()

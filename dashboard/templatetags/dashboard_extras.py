@@ -160,3 +160,9 @@ def elapsed(value: datetime | None) -> str:
     if value is None:
         return ""
     return formatting.format_duration(timezone.now() - value)
+
+
+@register.filter
+def abs_duration(value: timedelta | None) -> str:
+    """A duration without its sign ("5 min"), for "5 min ahead" / "5 min behind"."""
+    return formatting.format_duration(abs(value) if value is not None else None)

@@ -72,6 +72,22 @@ def test_the_provider_list_has_the_documented_shape(client, outage):
                         "url": "https://status.anthropic.example/incidents/x1y2",
                     }
                 ],
+                "observed_status": {
+                    "provenance": "observed",
+                    "status": "unknown",
+                    "status_label": "Unknown",
+                    "checked_at": None,
+                    "changed_at": None,
+                    "fresh": False,
+                    "has_probes": False,
+                },
+                "team_reports": {
+                    "provenance": "team",
+                    "window_minutes": 15,
+                    "recent": 0,
+                    "usual": 0.0,
+                    "burst": False,
+                },
             }
         ]
     }
@@ -100,7 +116,10 @@ def test_one_provider_has_the_same_shape_as_in_the_list(client, outage):
 
     one = client.get(reverse("dashboard:api-provider-detail", args=["anthropic"])).json()
 
+    # The provider endpoint adds detection lead and silent outages (more queries than a list).
+    detection = one.pop("detection")
     assert one == listed
+    assert detection == {"days": 90, "median_lead_seconds": None, "leads": [], "silent_outages": []}
 
 
 def test_an_unknown_provider_is_a_json_404(client):
