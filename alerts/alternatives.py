@@ -14,7 +14,8 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from probes.models import Incident, Provider
+from probes.models import Incident, Provider, Source
+from probes.observed import observed_view
 from probes.parsers.types import Status
 
 RELIABILITY_WINDOW = timedelta(days=30)
@@ -87,11 +88,15 @@ def incident_minutes(
     return total
 
 
-def observed_status(provider: Provider) -> str | None:
-    """What our own probes say about the provider, when they watch it (None otherwise)."""
-    # The probing pipeline adds this field; until then only the official status exists.
-    value = getattr(provider, "observed_status", None)
-    return str(value) if value else None
+def observed_status(provider: Provider, *, now: datetime) -> str | None:
+    """What our own probes say about the provider now; None when none watch it or it is stale."""
+    intervals = [
+        source.interval_seconds
+        for source in provider.sources.all()
+        if source.enabled and source.kind in Source.PROBE_KINDS
+    ]
+    view = observed_view(provider, intervals, now)
+    return view.status.value if view.has_probes and view.is_fresh else None
 
 
 def provider_page_url(slug: str) -> str:
@@ -108,7 +113,9 @@ def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> li
         return []
     others = [
         other
-        for other in Provider.objects.filter(enabled=True).exclude(pk=provider.pk)
+        for other in Provider.objects.filter(enabled=True)
+        .exclude(pk=provider.pk)
+        .prefetch_related("sources")
         if tags & set(other.capabilities or [])
     ]
     start = now - RELIABILITY_WINDOW
@@ -125,7 +132,7 @@ def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> li
             name=other.name,
             capabilities=frozenset(other.capabilities or []),
             official_status=other.status,
-            observed_status=observed_status(other),
+            observed_status=observed_status(other, now=now),
             incident_minutes=incident_minutes(spans[other.pk], start=start, end=now),
         )
         for other in others

@@ -184,11 +184,11 @@ def open_thread(provider: Provider) -> Event | None:
     return Event.objects.open_threads().filter(provider=provider).order_by("-at", "-pk").first()
 
 
-def provider_in_trouble(provider: Provider) -> bool:
+def provider_in_trouble(provider: Provider, *, now: datetime) -> bool:
     """Not operational, or an incident (or a maintenance under way) still open."""
     if provider.status != Status.OPERATIONAL:
         return True
-    if alternatives.observed_status(provider) in DOWN_STATUSES:
+    if alternatives.observed_status(provider, now=now) in DOWN_STATUSES:
         return True
     for is_maintenance, status in (
         Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
@@ -234,7 +234,7 @@ def _write_event(
     kind = primary_type(types)
     payload = {**snapshot(provider, at=at), **facts}
     payload["title"] = headline(kind, payload)
-    in_trouble = provider_in_trouble(provider)
+    in_trouble = provider_in_trouble(provider, now=at)
     event = Event.objects.create(
         provider=provider,
         type=kind,

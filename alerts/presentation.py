@@ -14,7 +14,7 @@ from alerts.events import DOWN_STATUSES
 from alerts.models import Playbook
 from alerts.playbooks import render_markdown
 from probes.models import Provider
-from probes.parsers.types import Status
+from probes.parsers.types import Status, worst
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,16 @@ class PlanB:
     @property
     def is_down(self) -> bool:
         return self.status in DOWN_STATUSES
+
+
+def page_status(provider: Provider, summary: Any = None) -> Status:
+    """The status plan B answers to: the official one, or worse when fresh probes see trouble."""
+    if summary is None:
+        return Status(provider.status)
+    status = Status(summary.status)
+    if getattr(summary, "observed_trouble", False):
+        status = worst([status, Status(summary.observed.status)])
+    return status
 
 
 def plan_b_for(provider: Provider, status: Status | str, *, now: datetime) -> PlanB:
@@ -57,7 +67,7 @@ def overview_plans(summaries: Iterable[Any], *, now: datetime) -> list[PlanB]:
     plans = []
     with_playbook = set(Playbook.objects.values_list("provider_id", flat=True))
     for summary in summaries:
-        status = Status(summary.status)
+        status = page_status(summary.provider, summary)
         if status not in DOWN_STATUSES:
             continue
         provider = summary.provider

@@ -26,7 +26,7 @@ def schedule_reminders(now: datetime) -> int:
     for root in roots:
         provider = root.provider
         assert provider is not None
-        observed = observed_status(provider)
+        observed = observed_status(provider, now=now)
         if provider.status not in DOWN_STATUSES and observed not in DOWN_STATUSES:
             continue  # fine, in maintenance or unreadable: nothing to remind of
         channels = Channel.objects.filter(

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from alerts.presentation import PlanB, overview_plans, plan_b_for
+from alerts.presentation import PlanB, overview_plans, page_status, plan_b_for
 
 register = template.Library()
 
@@ -13,8 +13,7 @@ register = template.Library()
 @register.simple_tag
 def plan_b(provider: Any, summary: Any = None) -> PlanB:
     """`{% plan_b provider summary as plan %}`: playbook and alternatives for the page."""
-    status = summary.status if summary is not None else provider.status
-    return plan_b_for(provider, status, now=timezone.now())
+    return plan_b_for(provider, page_status(provider, summary), now=timezone.now())
 
 
 @register.simple_tag

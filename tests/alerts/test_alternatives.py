@@ -13,7 +13,7 @@ from alerts.alternatives import (
     is_up,
     rank_alternatives,
 )
-from probes.models import Incident, Provider
+from probes.models import Incident, Provider, Source
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -95,3 +95,27 @@ def test_the_query_ranks_real_providers_by_their_last_30_days():
     alternatives = alternatives_for(down, now=NOW)
     assert [(a.slug, a.incident_minutes) for a in alternatives] == [("calm", 0), ("bumpy", 120)]
     assert alternatives[0].url.endswith("/calm/")
+
+
+@pytest.mark.django_db
+def test_a_provider_our_probes_see_down_is_no_alternative_while_that_is_fresh():
+    from datetime import timedelta as td
+
+    down = Provider.objects.create(
+        slug="down", name="Down", capabilities=["chat"], status="major_outage"
+    )
+    probed = Provider.objects.create(
+        slug="probed",
+        name="Probed",
+        capabilities=["chat"],
+        status="operational",
+        observed_status="major_outage",
+        observed_checked_at=NOW - td(minutes=1),
+    )
+    Source.objects.create(
+        provider=probed, kind="http_probe", url="https://api.probed.test/", interval_seconds=60
+    )
+    assert alternatives_for(down, now=NOW) == []
+    # Stale probe results say nothing about now: only the official status counts.
+    Provider.objects.filter(pk=probed.pk).update(observed_checked_at=NOW - td(hours=3))
+    assert [a.slug for a in alternatives_for(down, now=NOW)] == ["probed"]

@@ -262,3 +262,25 @@ def test_a_failure_in_the_outbox_never_rolls_back_the_poll(status_server, monkey
     assert poll(status_server, source, summary({"api": "major_outage"})).state == "ok"
     assert Provider.objects.get().status == "major_outage"
     assert not Event.objects.exists()
+
+
+def test_the_probing_signal_writes_an_observed_outage_event(status_server):
+    from probes import signals
+    from probes.parsers.types import Status
+
+    source = make_source(status_server)
+    poll(status_server, source, summary({"api": "operational"}))
+    Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+    signals.observed_status_changed.send(
+        sender=Provider,
+        provider=source.provider,
+        source=None,
+        old=Status.OPERATIONAL,
+        new=Status.MAJOR_OUTAGE,
+        at=source.last_polled_at,
+        transition=None,
+    )
+    event = Event.objects.get()
+    assert event.type == EventType.OBSERVED_OUTAGE
+    assert event.payload["observed"] == {"old": "operational", "new": "major_outage", "detail": ""}
+    assert Delivery.objects.filter(event=event).count() == 1

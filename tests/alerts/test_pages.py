@@ -90,3 +90,20 @@ def test_the_overview_says_nothing_when_everything_works(client):
     provider("backup", "operational", ["chat"])
     page = client.get(reverse("dashboard:index")).content.decode()
     assert "What to use instead" not in page
+
+
+def test_plan_b_shows_when_our_probes_see_an_outage_the_official_page_does_not(client):
+    fine = provider("example", "operational", ["chat"])
+    Provider.objects.filter(pk=fine.pk).update(
+        observed_status="major_outage", observed_checked_at=timezone.now()
+    )
+    Source.objects.create(
+        provider=fine, kind="http_probe", url="https://api.example.test/", interval_seconds=60
+    )
+    provider("backup", "operational", ["chat"])
+    Playbook.objects.create(provider=fine, body="Switch to Backup.")
+    page = client.get(reverse("dashboard:provider-detail", args=["example"])).content.decode()
+    start = page.index('id="plan-b"')
+    section = page[start : page.index("</section>", start)]
+    assert "Switch to Backup." in section
+    assert ">Backup</a>" in section
