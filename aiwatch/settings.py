@@ -6,6 +6,7 @@ Every variable is listed, with its default, in `.env.example`.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
+    "dashboard.timezones.TimezoneMiddleware",
     # Content-Security-Policy on every response (the policy is under "Web security" below).
     "csp.middleware.CSPMiddleware",
     # Login attempts are counted and limited; AIWATCH_REQUIRE_LOGIN makes every page private.
@@ -156,7 +159,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if os.getenv("PYTEST_CURRENT_TEST") or envbool("AIWATCH_PLAIN_STATIC", False):
+# The hashed manifest only exists after `collectstatic`; development and tests serve files as they
+# are. (PYTEST_CURRENT_TEST is not yet set when pytest-django imports settings, hence "pytest".)
+if DEBUG or "pytest" in sys.modules or envbool("AIWATCH_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 LOGIN_URL = "admin:login"
@@ -226,6 +231,9 @@ AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
 # Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
 # use any port.
 AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
+# The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
+# user (e.g. a session from the admin login) and answers 401 otherwise.
+AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
 AIWATCH_CATALOG_PATH = Path(
     os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
 )

@@ -122,6 +122,19 @@ class Source(models.Model):
         AUTO = "auto", "Detect the format"
         STATUSPAGE = "statuspage", "Atlassian Statuspage API"
         INCIDENTIO = "incidentio", "incident.io (Statuspage-compatible API)"
+        STATUSPAGE_FEED = "statuspage_feed", "Statuspage history feed (history.atom / .rss)"
+        INCIDENTIO_PROXY = "incidentio_proxy", "incident.io page JSON (/proxy/<host>)"
+        INCIDENTIO_FEED = "incidentio_feed", "incident.io Atom feed"
+        INSTATUS = "instatus", "Instatus (summary.json / components.json)"
+        BETTERSTACK = "betterstack", "Better Stack (index.json)"
+        GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        AWS_HEALTH = "aws_health", "AWS Health currentevents"
+        AWS_RSS = "aws_rss", "AWS per-service status RSS"
+        AZURE_STATUS = "azure_status", "Azure status RSS"
+        CHECKLY = "checkly", "Checkly status page JSON"
+        FLASHCAT = "flashcat", "Flashcat status page JSON"
+        DATADOG = "datadog", "Datadog status page (config.json)"
+        FEED = "feed", "Any RSS/Atom incident feed"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(
@@ -142,7 +155,12 @@ class Source(models.Model):
     filters = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Narrow a shared page to this provider, e.g. {"components": ["k8w3r06qmzrp"]}.',
+        help_text=(
+            "Narrow a shared page to this provider. Statuspage, incident.io, Datadog: "
+            '{"components": ["k8w3r06qmzrp"]}; Google: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; '
+            'AWS Health: {"services": ["bedrock"], "regions": ["us-east-1"]}; feeds: '
+            '{"keywords": ["OpenAI"]}.'
+        ),
     )
     enabled = models.BooleanField(default=True)
 

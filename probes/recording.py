@@ -285,6 +285,16 @@ def _upsert_incident(
         if incident.provenance == Incident.Provenance.ARCHIVE:
             # The archive's curated times and wording stay; the source adds its updates.
             values = {}
+        elif _owned_by_another_source(incident, source):
+            # Two sources of one page (JSON and its feed) see the same incident: the one that
+            # first recorded it keeps its fields, so they never flip between two readings
+            # of the same facts. The other adds updates, aliases and components.
+            values = {}
+        elif parsed.partial:
+            # A feed guesses the impact and may know only a late update; keep what we had.
+            values.pop("impact")
+            if incident.started_at <= parsed.started_at:
+                values.pop("started_at")
         changed_fields = [
             name for name, value in values.items() if getattr(incident, name) != value
         ]
@@ -334,6 +344,13 @@ def _upsert_incident(
         outcome.incidents_resolved.append(incident)
     elif incident not in outcome.incidents_opened and (changed or unique_updates):
         outcome.incidents_updated.append(incident)
+
+
+def _owned_by_another_source(incident: Incident, source: Source) -> bool:
+    if incident.source_id is None or incident.source_id == source.pk:
+        return False
+    # An owner that is switched off no longer speaks for the incident.
+    return Source.objects.filter(pk=incident.source_id, enabled=True).exists()
 
 
 def _close_vanished_incidents(

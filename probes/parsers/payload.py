@@ -277,3 +277,16 @@ def time_budget(seconds: float) -> Iterator[None]:
         if previous_delay:
             remaining = max(previous_delay - (time.monotonic() - started), 0.001)
             signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def epoch_time(value: Any, what: str) -> datetime:
+    """Seconds since the epoch (a number or a string of digits) as aware UTC."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,12}(\.\d+)?", value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParseError(f"{what} is not a time in epoch seconds")
+    try:
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ParseError(f"{what} is out of range: {value!r}") from None
+    return check_year(moment, what)

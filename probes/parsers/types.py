@@ -168,6 +168,10 @@ class ParsedIncident:
     scheduled_until: datetime | None = None
     # Other ids the provider uses for the same incident (incident.io kept Statuspage ids).
     aliases: tuple[str, ...] = ()
+    # The source shows only part of the incident (a feed: no impact level, maybe only the
+    # latest update), so `impact` is a guess and `started_at` may be later than the truth.
+    # Recording then keeps what a fuller source said.
+    partial: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -1,0 +1,223 @@
+"""The read API: JSON for scripts and other dashboards. No login; nothing here writes.
+
+Times are ISO-8601 UTC with a `Z`. Every list is built in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from functools import wraps
+from typing import Any, TypedDict
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_GET
+
+from dashboard import summaries
+from dashboard.formatting import iso_utc
+from probes.models import Incident, IncidentUpdate, Provider
+
+DEFAULT_INCIDENT_LIMIT = 200
+MAX_INCIDENT_LIMIT = 1000
+
+
+class SourceErrorDict(TypedDict):
+    reason: str
+    since: str | None
+
+
+class ComponentDict(TypedDict):
+    name: str
+    status: str
+
+
+class OpenIncidentDict(TypedDict):
+    id: str
+    title: str
+    impact: str
+    status: str
+    started_at: str | None
+    url: str
+
+
+class ProviderDict(TypedDict):
+    slug: str
+    name: str
+    status: str
+    status_label: str
+    updated_at: str | None
+    source_error: SourceErrorDict | None
+    components: list[ComponentDict]
+    open_incidents: list[OpenIncidentDict]
+
+
+class UpdateDict(TypedDict):
+    status: str
+    body: str
+    at: str | None
+
+
+class IncidentDict(TypedDict):
+    id: str
+    provider: str
+    title: str
+    impact: str
+    status: str
+    started_at: str | None
+    resolved_at: str | None
+    url: str
+    updates: list[UpdateDict]
+
+
+class BadParameter(ValueError):
+    """A query parameter the API cannot use; its message is shown to the caller."""
+
+
+def provider_dict(summary: summaries.ProviderSummary) -> ProviderDict:
+    problem = summary.problem
+    return {
+        "slug": summary.provider.slug,
+        "name": summary.provider.name,
+        "status": summary.status.value,
+        "status_label": summary.status_label,
+        "updated_at": iso_utc(summary.updated_at),
+        "source_error": (
+            {"reason": problem.reason, "since": iso_utc(problem.since)} if problem else None
+        ),
+        "components": [
+            {"name": component.name, "status": component.status}
+            for component in summary.components
+            if not component.is_group
+        ],
+        "open_incidents": [
+            {
+                "id": item.incident.external_id,
+                "title": item.incident.title,
+                "impact": item.incident.impact,
+                "status": item.incident.status,
+                "started_at": iso_utc(item.incident.started_at),
+                "url": item.incident.url,
+            }
+            for item in summary.open_incidents
+        ],
+    }
+
+
+def incident_dict(incident: Incident) -> IncidentDict:
+    return {
+        "id": incident.external_id,
+        "provider": incident.provider.slug,
+        "title": incident.title,
+        "impact": incident.impact,
+        "status": incident.status,
+        "started_at": iso_utc(incident.started_at),
+        "resolved_at": iso_utc(incident.resolved_at),
+        "url": incident.url,
+        "updates": [
+            {"status": update.status, "body": update.body, "at": iso_utc(update.at)}
+            for update in incident.updates.all()
+        ],
+    }
+
+
+def error_response(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def api_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., Any]:
+    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if settings.AIWATCH_API_REQUIRE_LOGIN and not request.user.is_authenticated:
+            return error_response("sign in to use the API", status=401)
+        return view(request, *args, **kwargs)
+
+    return require_GET(wrapper)
+
+
+@api_endpoint
+def provider_list(request: HttpRequest) -> JsonResponse:
+    now = timezone.now()
+    providers = [
+        provider_dict(summaries.summarise_provider(provider, now=now))
+        for provider in Provider.objects.for_dashboard()
+    ]
+    return JsonResponse({"providers": providers})
+
+
+@api_endpoint
+def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
+    provider = Provider.objects.for_dashboard().filter(slug=slug).first()
+    if provider is None:
+        return error_response(f"no enabled provider {slug!r}", status=404)
+    return JsonResponse(provider_dict(summaries.summarise_provider(provider, now=timezone.now())))
+
+
+@api_endpoint
+def incident_list(request: HttpRequest) -> JsonResponse:
+    """Incidents overlapping [since, until), newest first; filters provider, since, until, limit."""
+    try:
+        since = parse_time_param(request.GET.get("since"), "since")
+        until = parse_time_param(request.GET.get("until"), "until")
+        limit = parse_limit(request.GET.get("limit"))
+    except BadParameter as error:
+        return error_response(str(error))
+    if since and until and since >= until:
+        return error_response("'since' must be earlier than 'until'")
+
+    incidents = Incident.objects.select_related("provider").prefetch_related(
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("at", "pk"))
+    )
+    slug = request.GET.get("provider")
+    if slug is not None:
+        if not Provider.objects.filter(slug=slug).exists():
+            return error_response(f"unknown provider {slug!r}")
+        incidents = incidents.filter(provider__slug=slug)
+    # Overlapping [since, until): started before the end, and not resolved before the start.
+    if until is not None:
+        incidents = incidents.filter(started_at__lt=until)
+    if since is not None:
+        incidents = incidents.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=since))
+    rows = incidents.order_by("-started_at", "-pk")[:limit]
+    return JsonResponse({"incidents": [incident_dict(incident) for incident in rows]})
+
+
+def parse_time_param(value: str | None, name: str) -> datetime | None:
+    """An ISO-8601 date or date-time; a time without an offset is taken as UTC.
+
+    Raises BadParameter for anything else.
+    """
+    if value is None or value == "":
+        return None
+    text = value.strip().replace(" ", "+")  # a `+` in an unencoded query string arrives as space
+    parsed: datetime | date | None
+    try:
+        parsed = parse_datetime(text) or parse_date(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise BadParameter(
+            f"{name!r} must be an ISO-8601 date or time, e.g. 2025-01-15T12:00:00Z, not {value!r}"
+        )
+    if not isinstance(parsed, datetime):
+        parsed = datetime.combine(parsed, time.min)
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def parse_limit(value: str | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_INCIDENT_LIMIT
+    try:
+        limit = int(value)
+    except ValueError:
+        raise BadParameter(f"'limit' must be a whole number, not {value!r}") from None
+    if not 1 <= limit <= MAX_INCIDENT_LIMIT:
+        raise BadParameter(f"'limit' must be between 1 and {MAX_INCIDENT_LIMIT}")
+    return limit

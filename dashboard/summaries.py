@@ -1,0 +1,174 @@
+"""What the overview, provider pages and the API say about a provider, from prefetched rows.
+
+Everything here reads only what `Provider.objects.for_dashboard()` already loaded, so building
+summaries for any number of providers adds no queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.parsers.types import LABELS, SEVERITY, Status, worst
+from probes.recording import STATUS_SOURCE_KINDS
+
+# Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
+# about now: the provider is shown as unknown rather than as whatever it last was.
+STALE_INTERVALS = 5
+STALE_MINIMUM = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    """Why we cannot say how a provider is doing."""
+
+    # "unreadable" (the last poll failed), "not_read" (never read yet), "unconfigured" (no
+    # status source) or "stale" (no fresh read for a long time).
+    kind: str
+    reason: str
+    since: datetime | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    incident: Incident
+    latest_update: IncidentUpdate | None
+
+
+@dataclass
+class ProviderSummary:
+    provider: Provider
+    status: Status
+    # The oldest last good read of the provider's status sources: how fresh the page is.
+    updated_at: datetime | None
+    problem: SourceProblem | None
+    components: list[Component] = field(default_factory=list)
+    open_incidents: list[OpenIncident] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def troubled_components(self) -> list[Component]:
+        """Components (not group containers) whose status is anything but operational."""
+        return [
+            component
+            for component in self.components
+            if not component.is_group and component.status != Status.OPERATIONAL.value
+        ]
+
+    @property
+    def category(self) -> str:
+        """ "operational", "problem", "maintenance" or "unknown": which count it adds to."""
+        if self.status == Status.OPERATIONAL:
+            return "operational"
+        if self.status == Status.UNKNOWN:
+            return "unknown"
+        if self.status == Status.UNDER_MAINTENANCE:
+            return "maintenance"
+        return "problem"
+
+
+def status_sources(provider: Provider) -> list[Source]:
+    """The provider's enabled sources that speak for its official status (prefetched)."""
+    sources: Iterable[Source]
+    if hasattr(provider, "enabled_sources"):
+        sources = provider.enabled_sources
+    else:
+        sources = [source for source in provider.sources.all() if source.enabled]
+    return [source for source in sources if source.kind in STATUS_SOURCE_KINDS]
+
+
+def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
+    """The provider as the dashboard shows it. Never operational from missing or failing data."""
+    sources = status_sources(provider)
+    successes = [source.last_success_at for source in sources if source.last_success_at]
+    updated_at = min(successes) if successes else None
+    problem = find_source_problem(sources, now=now)
+    status = Status.UNKNOWN if problem is not None else Status(provider.status)
+    components = list(provider.components.all())
+    open_incidents = [
+        OpenIncident(incident, next(iter(incident.updates.all()), None))
+        for incident in getattr(provider, "open_incidents", [])
+    ]
+    return ProviderSummary(
+        provider=provider,
+        status=status,
+        updated_at=updated_at,
+        problem=problem,
+        components=components,
+        open_incidents=open_incidents,
+    )
+
+
+def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:
+    """The first reason the sources cannot be trusted right now, or None when they can."""
+    if not sources:
+        return SourceProblem("unconfigured", "no status source is configured")
+    for source in sources:
+        if source.is_failing:
+            return SourceProblem("unreadable", source.last_error, source.error_since, source.url)
+    for source in sources:
+        if source.last_success_at is None:
+            return SourceProblem("not_read", "not read yet", None, source.url)
+    for source in sources:
+        assert source.last_success_at is not None
+        limit = max(source.interval * STALE_INTERVALS, STALE_MINIMUM)
+        if now - source.last_success_at > limit:
+            return SourceProblem(
+                "stale",
+                "no fresh data: the poller may be stopped",
+                source.last_success_at,
+                source.url,
+            )
+    return None
+
+
+def sort_summaries(summaries: list[ProviderSummary]) -> list[ProviderSummary]:
+    """Problems first (worst first), then unknown, maintenance, operational; by name within."""
+    return sorted(
+        summaries, key=lambda s: (-SEVERITY[s.status], s.provider.name.lower(), s.provider.pk)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentGroup:
+    """A group container with its children, or a lone component (group=None)."""
+
+    group: Component | None
+    children: list[Component]
+
+    @property
+    def status(self) -> Status:
+        if self.group is not None and not self.children:
+            return Status(self.group.status)
+        return worst([Status(child.status) for child in self.children])
+
+    @property
+    def name(self) -> str:
+        return self.group.name if self.group is not None else ""
+
+
+def group_components(components: Sequence[Component]) -> list[ComponentGroup]:
+    """Components grouped under their containers, in page order; a group rolls up its children."""
+    children: dict[int, list[Component]] = {}
+    for component in components:
+        if component.group_id is not None and not component.is_group:
+            children.setdefault(component.group_id, []).append(component)
+    known_groups = {component.pk for component in components if component.is_group}
+    groups: list[ComponentGroup] = []
+    loose: list[Component] = []
+    for component in components:
+        if component.is_group:
+            groups.append(ComponentGroup(component, children.get(component.pk, [])))
+        elif component.group_id is None or component.group_id not in known_groups:
+            loose.append(component)
+    result: list[ComponentGroup] = []
+    if loose:
+        result.append(ComponentGroup(None, loose))
+    result.extend(groups)
+    return result

@@ -1,0 +1,222 @@
+"""The operator's configuration UI: providers, their sources and components, incidents.
+
+Fields the pipeline writes are read-only here; the admin only ever changes configuration and
+enqueues polls.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
+
+# Written by the pipeline on every poll; an operator editing them would be overwritten anyway.
+SOURCE_PIPELINE_FIELDS = (
+    "detected_format",
+    "next_poll_at",
+    "last_polled_at",
+    "last_success_at",
+    "last_error",
+    "error_since",
+    "consecutive_failures",
+    "indicator",
+    "etag",
+    "last_modified",
+    "body_hash",
+)
+
+
+admin.site.site_header = "AI Watch administration"
+admin.site.site_title = "AI Watch"
+admin.site.index_title = "Providers, sources and incidents"
+
+# A URL typed without a scheme is taken as https (status pages are), not Django's old http.
+URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+def enqueue_polls(source_ids: list[int]) -> int:
+    """Enqueue one poll per source once the current transaction commits; return how many."""
+    from probes.tasks import poll_source_task
+
+    for source_id in source_ids:
+        # on_commit: a worker must not pick the task up before the admin's own changes land.
+        transaction.on_commit(partial(poll_source_task.delay, source_id))
+    return len(source_ids)
+
+
+def _report_polls(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, count: int) -> None:
+    if count:
+        modeladmin.message_user(
+            request, f"Enqueued {count} poll{'s' if count != 1 else ''}.", messages.SUCCESS
+        )
+    else:
+        modeladmin.message_user(request, "No enabled sources to poll.", messages.WARNING)
+
+
+class SourceInline(admin.StackedInline):  # type: ignore[type-arg]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    model = Source
+    extra = 0
+    fields = (
+        "kind",
+        "url",
+        "interval_seconds",
+        "filters",
+        "enabled",
+        "detected_format",
+        "last_success_at",
+        "last_error",
+    )
+    readonly_fields = ("detected_format", "last_success_at", "last_error")
+    show_change_link = True
+
+
+class ComponentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Component
+    extra = 0
+    fields = ("name", "group", "is_group", "status", "is_active", "status_changed_at")
+    readonly_fields = fields
+    ordering = ("position", "name")
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # components come from the status page itself
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = ("name", "slug", "category", "status", "status_changed_at", "enabled")
+    list_filter = ("enabled", "category", "status")
+    search_fields = ("name", "slug", "notes")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("status", "status_changed_at", "created_at", "updated_at")
+    filter_horizontal = ("upstreams",)
+    inlines = (SourceInline, ComponentInline)
+    actions = ("poll_now",)
+
+    @admin.action(description="Poll now (all enabled sources)")
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        source_ids = list(
+            Source.objects.filter(provider__in=queryset, enabled=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        _report_polls(self, request, enqueue_polls(source_ids))
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = (
+        "provider",
+        "url",
+        "kind",
+        "format_shown",
+        "enabled",
+        "last_success_at",
+        "failures",
+        "error_shown",
+    )
+    list_filter = ("enabled", "kind", "detected_format", "provider")
+    search_fields = ("url", "provider__name", "provider__slug", "last_error")
+    list_select_related = ("provider",)
+    readonly_fields = SOURCE_PIPELINE_FIELDS
+    fieldsets = (
+        (None, {"fields": ("provider", "kind", "url", "interval_seconds", "filters", "enabled")}),
+        ("Written by the poller", {"fields": SOURCE_PIPELINE_FIELDS}),
+    )
+    actions = ("poll_now",)
+
+    @admin.display(description="format", ordering="detected_format")
+    def format_shown(self, source: Source) -> str:
+        return source.format or "—"
+
+    @admin.display(description="failures", ordering="consecutive_failures")
+    def failures(self, source: Source) -> int:
+        return source.consecutive_failures
+
+    @admin.display(description="error")
+    def error_shown(self, source: Source) -> str:
+        return source.last_error[:120] if source.last_error else ""
+
+    @admin.action(description="Poll now")
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        source_ids = list(queryset.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
+        _report_polls(self, request, enqueue_polls(source_ids))
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "provider", "group", "status", "is_group", "is_active")
+    list_filter = ("status", "is_active", "is_group", "provider")
+    search_fields = ("name", "external_id", "provider__name")
+    list_select_related = ("provider", "group")
+    readonly_fields = (
+        "provider",
+        "source",
+        "external_id",
+        "group",
+        "is_group",
+        "position",
+        "status",
+        "status_changed_at",
+        "is_active",
+    )
+
+
+class IncidentUpdateInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = IncidentUpdate
+    extra = 0
+    fields = ("at", "status", "body", "key")
+    ordering = ("at", "pk")
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = (
+        "title",
+        "provider",
+        "impact",
+        "status",
+        "started_at",
+        "resolved_at",
+        "provenance",
+    )
+    list_filter = ("impact", "status", "provenance", "is_maintenance", "provider")
+    search_fields = ("title", "external_id", "provider__name")
+    list_select_related = ("provider",)
+    date_hierarchy = "started_at"
+    autocomplete_fields = ("components",)
+    readonly_fields = ("source", "created_at", "updated_at")
+    inlines = (IncidentUpdateInline,)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit trail: read-only, since uptime is computed from it."""
+
+    list_display = ("at", "provider", "component", "old_status", "new_status")
+    list_filter = ("new_status", "provider")
+    search_fields = ("provider__name", "component__name")
+    list_select_related = ("provider", "component")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

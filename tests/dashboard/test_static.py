@@ -1,0 +1,62 @@
+"""plotly.js comes from the installed package via static files, never a CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.template import Context, Template
+
+
+def test_plotly_is_found_as_a_static_file():
+    path = finders.find("plotly/plotly.min.js")
+
+    assert path is not None
+    assert Path(path).read_bytes()[:200].strip()
+
+
+def test_the_chart_scripts_reference_plotly_through_static():
+    html = Template('{% include "includes/chart_scripts.html" %}').render(Context())
+
+    assert '<script src="/static/plotly/plotly.min.js" defer>' in html
+    assert "cdn" not in html.lower()
+
+
+def test_every_page_can_fetch_plotly_on_demand_from_static(client, db):
+    html = client.get("/").content.decode()
+
+    assert (
+        '<script src="/static/js/charts.js" data-plotly-src="/static/plotly/plotly.min.js" defer>'
+        in html
+    )
+    assert "cdn" not in html.lower()
+
+
+def test_a_chart_is_a_div_with_its_figure_in_a_json_script():
+    html = Template('{% load dashboard_extras %}{% chart figure "uptime" "Daily uptime" %}').render(
+        Context({"figure": {"data": [{"type": "bar", "y": [1]}], "layout": {"title": "</script>"}}})
+    )
+
+    assert 'data-chart="uptime-data"' in html
+    assert '<script id="uptime-data" type="application/json">' in html
+    # json_script escapes the figure, so text in it cannot close the script element.
+    assert '</script>"' not in html
+    assert "\\u003C/script\\u003E" in html
+
+
+def test_charts_js_draws_every_chart_with_plotly():
+    path = finders.find("js/charts.js")
+    assert path is not None
+    source = Path(path).read_text()
+
+    assert "Plotly.newPlot" in source
+    assert "data-chart" in source
+    # Only a page with a chart fetches plotly.js.
+    assert 'querySelectorAll("[data-chart]")' in source
+    assert "data-plotly-src" in source
+
+
+def test_pages_without_charts_do_not_load_plotly_up_front(client, db):
+    html = client.get("/").content.decode()
+
+    assert '<script src="/static/plotly/plotly.min.js"' not in html

@@ -1,0 +1,149 @@
+"""The admin: pages render for every model, pipeline fields are read-only, "Poll now" enqueues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from django.contrib.admin.sites import site
+from django.urls import reverse
+
+from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def provider() -> Provider:
+    provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
+    source = Source.objects.create(
+        provider=provider,
+        url="https://status.example.com/api/v2/summary.json",
+        last_error="HTTP 503 from https://status.example.com/api/v2/summary.json",
+        error_since=AT,
+        consecutive_failures=4,
+    )
+    Source.objects.create(provider=provider, url="https://status.example.com/x.json", enabled=False)
+    group = Component.objects.create(provider=provider, external_id="g", name="APIs", is_group=True)
+    component = Component.objects.create(
+        provider=provider, source=source, external_id="c", name="Chat", group=group
+    )
+    incident = Incident.objects.create(
+        provider=provider, external_id="i1", title="Down", status="investigating", started_at=AT
+    )
+    incident.components.add(component)
+    IncidentUpdate.objects.create(incident=incident, key="u1", status="investigating", at=AT)
+    StatusChange.objects.create(
+        provider=provider, old_status="operational", new_status="major_outage", at=AT
+    )
+    return provider
+
+
+@pytest.mark.parametrize("model", [Provider, Source, Component, Incident, StatusChange])
+def test_it_renders_the_list_and_change_pages(admin_client, provider, model):
+    opts = model._meta
+    changelist = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    obj = model.objects.order_by("pk").first()
+    change = admin_client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    )
+    assert change.status_code == 200
+
+
+def test_the_source_list_shows_health_at_a_glance(admin_client, provider):
+    html = admin_client.get(reverse("admin:probes_source_changelist")).content.decode()
+
+    assert "HTTP 503 from https://status.example.com" in html
+    assert "Example AI" in html
+
+
+def test_the_source_list_runs_a_fixed_number_of_queries(
+    admin_client, provider, django_assert_max_num_queries
+):
+    for number in range(10):
+        Source.objects.create(provider=provider, url=f"https://status.example.com/{number}.json")
+    with django_assert_max_num_queries(12):
+        admin_client.get(reverse("admin:probes_source_changelist"))
+
+
+def test_pipeline_fields_are_read_only():
+    source_admin = site._registry[Source]
+    for field in Source._meta.concrete_fields:
+        if not field.editable and not field.primary_key:
+            assert field.name in source_admin.readonly_fields, field.name
+    provider_admin = site._registry[Provider]
+    assert {"status", "status_changed_at"} <= set(provider_admin.readonly_fields)
+
+
+def test_status_changes_cannot_be_added_changed_or_deleted(admin_client, provider):
+    change = StatusChange.objects.get()
+    assert admin_client.get(reverse("admin:probes_statuschange_add")).status_code == 403
+    response = admin_client.post(
+        reverse("admin:probes_statuschange_change", args=[change.pk]),
+        {"old_status": "operational", "new_status": "operational"},
+    )
+    assert response.status_code == 403
+    StatusChange.objects.get(new_status="major_outage")
+
+
+def test_poll_now_on_sources_enqueues_enabled_sources_after_commit(
+    admin_client, provider, django_capture_on_commit_callbacks
+):
+    ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
+    with mock.patch("probes.tasks.poll_source_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = admin_client.post(
+                reverse("admin:probes_source_changelist"),
+                {"action": "poll_now", "_selected_action": [str(pk) for pk in ids]},
+                follow=True,
+            )
+        # Nothing goes to the broker until the transaction commits.
+        delay.assert_not_called()
+        for callback in callbacks:
+            callback()
+    delay.assert_called_once_with(ids[0])  # the disabled source is skipped
+    assert "Enqueued 1 poll." in response.content.decode()
+
+
+def test_poll_now_on_providers_enqueues_each_enabled_source(
+    admin_client, provider, django_capture_on_commit_callbacks
+):
+    second = Source.objects.create(provider=provider, url="https://status.example.com/y.json")
+    first = Source.objects.filter(provider=provider, enabled=True).order_by("pk")[0]
+    with (
+        mock.patch("probes.tasks.poll_source_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = admin_client.post(
+            reverse("admin:probes_provider_changelist"),
+            {"action": "poll_now", "_selected_action": [str(provider.pk)]},
+            follow=True,
+        )
+    assert [call.args for call in delay.call_args_list] == [(first.pk,), (second.pk,)]
+    assert "Enqueued 2 polls." in response.content.decode()
+
+
+def test_poll_now_says_so_when_there_is_nothing_to_poll(admin_client, provider):
+    Source.objects.update(enabled=False)
+    with mock.patch("probes.tasks.poll_source_task.delay") as delay:
+        response = admin_client.post(
+            reverse("admin:probes_source_changelist"),
+            {
+                "action": "poll_now",
+                "_selected_action": [str(pk) for pk in Source.objects.values_list("pk", flat=True)],
+            },
+            follow=True,
+        )
+    delay.assert_not_called()
+    assert "No enabled sources to poll." in response.content.decode()
+
+
+def test_editable_source_fields_have_examples_in_their_help_text():
+    fields = {field.name: field for field in Source._meta.concrete_fields}
+    for name in ("url", "interval_seconds", "filters", "kind"):
+        assert fields[name].help_text, name
+    assert "e.g." in str(fields["url"].help_text).lower()
