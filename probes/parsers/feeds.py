@@ -63,8 +63,9 @@ def load_feed(content: bytes) -> FeedDict:
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
-    if parsed.get("bozo") and not parsed.get("entries") and not parsed.feed:
-        raise ParseError(f"broken feed: {parsed.get('bozo_exception')}")
+    if not parsed.get("entries") and not parsed.feed:
+        # An <rss> with no <channel> (or an empty <feed>) says nothing: not an all-clear.
+        raise ParseError("feed has no channel and no entries")
     return parsed
 
 
