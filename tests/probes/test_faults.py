@@ -6,6 +6,7 @@ pipeline back to normal without anyone stepping in.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -50,13 +51,13 @@ def assert_recorded_once(provider: Provider) -> None:
     """No transition twice in a row, one first sighting per component, no duplicate incidents."""
     changes = transitions(provider)
     assert all(old != new for old, new in changes), changes
-    assert all(a[1] == b[0] for a, b in zip(changes, changes[1:], strict=False)), changes
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(changes)), changes
     for component in Component.objects.filter(provider=provider):
         statuses = list(
             component.status_changes.order_by("at", "pk").values_list("old_status", "new_status")
         )
         assert all(old != new for old, new in statuses), statuses
-        assert all(a[1] == b[0] for a, b in zip(statuses, statuses[1:], strict=False)), statuses
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(statuses)), statuses
     ids = list(Incident.objects.filter(provider=provider).values_list("external_id", flat=True))
     assert len(ids) == len(set(ids))
 
