@@ -228,12 +228,12 @@ AIWATCH_PARSE_SECONDS = float(os.getenv("AIWATCH_PARSE_SECONDS", "10"))
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
-# Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
-# use any port.
-AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
 # The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
 # user (e.g. a session from the admin login) and answers 401 otherwise.
 AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
+# Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
+# use any port.
+AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
 AIWATCH_CATALOG_PATH = Path(
     os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
 )

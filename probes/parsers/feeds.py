@@ -63,9 +63,10 @@ def load_feed(content: bytes) -> FeedDict:
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
-    if not parsed.get("entries") and not parsed.feed:
-        # An <rss> with no <channel> (or an empty <feed>) says nothing: not an all-clear.
-        raise ParseError("feed has no channel and no entries")
+    if not parsed.feed and not parsed.get("entries"):
+        # No <channel> (RSS) or feed metadata (Atom) and no entries: an empty shell, not a feed.
+        reason = parsed.get("bozo_exception")
+        raise ParseError(f"broken or empty feed{f' ({reason})' if reason else ''}")
     return parsed
 
 

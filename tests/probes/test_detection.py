@@ -15,6 +15,9 @@ EXPECTED: dict[str, str | None] = {
     "challenge_page.html": None,
     "statuspage/summary_operational.json": "statuspage",
     "statuspage/summary_major_outage.json": "statuspage",
+    "statuspage/summary_maintenance.json": "statuspage",
+    "statuspage/summary_incident_indicator_none.json": "statuspage",
+    "statuspage/incidents.json": "statuspage",
     "incidentio/summary_degraded.json": "incidentio",
     "incidentio/summary_operational_null_incidents.json": "incidentio",
     **{f"statuspage_feed/{name}.atom": "statuspage_feed" for name in (

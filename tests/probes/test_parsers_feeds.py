@@ -99,7 +99,7 @@ def test_azure_refuses_other_feeds(fixture):
     ("content", "reason"),
     [
         (b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "http://x.test/a.dtd"><rss/>', "DOCTYPE"),
-        (b'<?xml version="1.0"?>\n<!ENTITY lol "lol"><rss version="2.0"/>', "DOCTYPE or ENTITY"),
+        (b'<?xml version="1.0"?>\n<!ENTITY lol "lol"><rss version="2.0"/>', "DOCTYPE or entity"),
         ('<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x [<!ENTITY a "b">]><rss/>'.encode("utf-16"),
          "DOCTYPE"),
         (b'{"items": []}', "got JSON"),
