@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -121,7 +122,7 @@ def assert_inert(dom: str, page: str) -> None:
 
 
 @pytest.fixture
-def hostile_data() -> dict[str, object]:
+def hostile_data() -> dict[str, Any]:
     now = datetime.now(UTC)
     provider = Provider.objects.create(
         slug="evil", name=f"Evil AI {PAYLOADS[0]}", status="major_outage"
@@ -178,9 +179,9 @@ def test_stored_payloads_stay_inert_on_every_page(live_server, hostile_data, set
     provider = hostile_data["provider"]
     pages = {
         "overview": reverse("dashboard:index"),
-        "provider": reverse("dashboard:provider-detail", args=[provider.slug]),  # type: ignore[union-attr]
-        "open incident": reverse("dashboard:incident-detail", args=[hostile_data["incident"].pk]),  # type: ignore[union-attr]
-        "closed incident": reverse("dashboard:incident-detail", args=[hostile_data["closed"].pk]),  # type: ignore[union-attr]
+        "provider": reverse("dashboard:provider-detail", args=[provider.slug]),
+        "open incident": reverse("dashboard:incident-detail", args=[hostile_data["incident"].pk]),
+        "closed incident": reverse("dashboard:incident-detail", args=[hostile_data["closed"].pk]),
     }
     for name, path in pages.items():
         dom, log = chromium_dom(live_server.url + path)
@@ -200,10 +201,10 @@ def test_stored_payloads_stay_inert_in_the_admin(client, hostile_data):
     incident = hostile_data["incident"]
     paths = [
         reverse("admin:probes_provider_changelist"),
-        reverse("admin:probes_provider_change", args=[provider.pk]),  # type: ignore[union-attr]
+        reverse("admin:probes_provider_change", args=[provider.pk]),
         reverse("admin:probes_source_changelist"),
         reverse("admin:probes_incident_changelist"),
-        reverse("admin:probes_incident_change", args=[incident.pk]),  # type: ignore[union-attr]
+        reverse("admin:probes_incident_change", args=[incident.pk]),
         reverse("admin:probes_component_changelist"),
     ]
     for path in paths:
