@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dashboard import summaries, timezones
 from probes.models import Incident, Provider
 
 
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     cards = summaries.sort_summaries(
@@ -34,6 +35,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", ctx)
 
 
+@require_safe
 def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
     summary = summaries.summarise_provider(provider, now=timezone.now())
@@ -47,6 +49,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/provider_detail.html", ctx)
 
 
+@require_safe
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.select_related("provider", "source").prefetch_related("components"),
