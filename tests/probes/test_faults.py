@@ -253,9 +253,11 @@ def test_a_worker_killed_mid_poll_has_its_poll_redelivered_and_recorded_once(
         assert Source.objects.get(pk=source.pk).last_polled_at is None
         second = start_worker(redis_server.celery_url, log=log, **FAST_REDELIVERY)
         try:
+            # Redis hands the message out again once its visibility timeout (6 s here) has
+            # passed; the worker looks for such messages every 10 s.
             wait_for(
                 lambda: Source.objects.get(pk=source.pk).last_success_at is not None,
-                timeout=25,
+                timeout=45,
                 what="the redelivered poll",
             )
         finally:
