@@ -25,6 +25,13 @@ def _build_schedule() -> dict[str, dict[str, object]]:
             "schedule": float(tick),
             "options": {"expires": tick * 0.9},
         },
+        # Hourly: carry every provider's uptime rows on to the present (quiet days get a row;
+        # changes update their days as they arrive, in probes.rollups).
+        "roll-uptime-days": {
+            "task": "probes.roll_uptime_days",
+            "schedule": 3600.0,
+            "options": {"expires": 3000},
+        },
     }
 
 

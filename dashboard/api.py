@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
-from dashboard import summaries
+from dashboard import history, summaries
 from dashboard.formatting import iso_utc
 from probes.models import Incident, IncidentUpdate, Provider
 
@@ -160,7 +160,10 @@ def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
 
 @api_endpoint
 def incident_list(request: HttpRequest) -> JsonResponse:
-    """Incidents overlapping [since, until), newest first; filters provider, since, until, limit."""
+    """Incidents overlapping [since, until), newest first.
+
+    Filters: provider, since, until, impact, q (words in the title or the updates), limit.
+    """
     try:
         since = parse_time_param(request.GET.get("since"), "since")
         until = parse_time_param(request.GET.get("until"), "until")
@@ -183,6 +186,15 @@ def incident_list(request: HttpRequest) -> JsonResponse:
         incidents = incidents.filter(started_at__lt=until)
     if since is not None:
         incidents = incidents.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=since))
+    impact = request.GET.get("impact", "")
+    if impact:
+        if impact not in history.IMPACT_CHOICES:
+            return error_response(f"'impact' must be one of {', '.join(history.IMPACT_CHOICES)}")
+        incidents = incidents.filter(impact=impact)
+    q = request.GET.get("q", "").strip()
+    if q:
+        # The same search as the incident list: titles and update bodies, every word.
+        incidents = incidents.filter(history.search_q(q[:200]))
     rows = incidents.order_by("-started_at", "-pk")[:limit]
     return JsonResponse({"incidents": [incident_dict(incident) for incident in rows]})
 

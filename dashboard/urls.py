@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import api, views
+from dashboard import api, history_urls, views
 
 app_name = "dashboard"
 
@@ -15,3 +15,5 @@ urlpatterns = [
     path("api/v1/providers/<slug:slug>/", api.provider_detail, name="api-provider-detail"),
     path("api/v1/incidents/", api.incident_list, name="api-incidents"),
 ]
+# History: /history/, /incidents/ (+ CSV), /feeds/incidents.atom, the uptime API.
+urlpatterns += history_urls.urlpatterns

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ProbesConfig(AppConfig):
     name = "probes"
     verbose_name = "Providers and sources"
+
+    def ready(self) -> None:
+        # Connects the uptime rollup receiver to probes.signals.poll_recorded.
+        from probes import rollups  # noqa: F401

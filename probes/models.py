@@ -325,6 +325,23 @@ class Incident(models.Model):
     provenance = models.CharField(
         max_length=16, choices=Provenance.choices, default=Provenance.LIVE
     )
+    # Curated by the archive (probes/archive.py); live polls and backfills never overwrite them.
+    postmortem_url = models.URLField(max_length=2000, blank=True)
+    root_cause = models.TextField(blank=True, help_text="In our own words.")
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Structured extras: affected products, per-product recoveries (each with its "
+        "source, kept side by side where sources disagree), source links, whether times are "
+        "verified, and component impacts a history source reported.",
+    )
+    upstream_incidents = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="downstream_incidents",
+        help_text="Incidents of an upstream provider (a cloud) that caused or overlapped this one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -381,3 +398,50 @@ class IncidentUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident}: {self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class UptimeDay(models.Model):
+    """One UTC day of one component (or, with no component, of a provider as a whole).
+
+    A rollup kept up to date as changes arrive (probes/rollups.py); pages read these rows and
+    never the raw StatusChange history. The rules live in probes/uptime.py.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="uptime_days")
+    component = models.ForeignKey(
+        Component, on_delete=models.CASCADE, null=True, blank=True, related_name="uptime_days"
+    )
+    day = models.DateField(help_text="A UTC day.")
+    # Seconds with a known, non-maintenance status: the denominator.
+    observed_seconds = models.PositiveIntegerField(default=0)
+    # Weighted downtime: major outage counts in full, partial outage at PARTIAL_OUTAGE_WEIGHT.
+    down_seconds = models.FloatField(default=0.0)
+    major_seconds = models.PositiveIntegerField(default=0)
+    partial_seconds = models.PositiveIntegerField(default=0)
+    degraded_seconds = models.PositiveIntegerField(default=0)
+    maintenance_seconds = models.PositiveIntegerField(default=0)
+    # The row covers the day up to here; readers carry `tail_status` on to the present.
+    computed_until = models.DateTimeField()
+    tail_status = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "day"],
+                condition=Q(component__isnull=True),
+                name="uptimeday_unique_provider_day",
+            ),
+            models.UniqueConstraint(
+                fields=["component", "day"],
+                condition=Q(component__isnull=False),
+                name="uptimeday_unique_component_day",
+            ),
+        ]
+        indexes = [
+            # Provider pages and the uptime API read one provider's days in a window.
+            models.Index(fields=["provider", "day"], name="uptimeday_provider_day"),
+        ]
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.component or self.provider}: {self.day}"

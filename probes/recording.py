@@ -7,6 +7,7 @@ status really changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -108,6 +109,29 @@ def record_poll(
 
     outcome.provider_change = refresh_provider_status(provider, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
+    return outcome
+
+
+@transaction.atomic
+def record_incidents(
+    source: Source, incidents: Sequence[ParsedIncident], *, at: datetime, provenance: str
+) -> PollOutcome:
+    """Store incidents from a history list (a backfill): upserts only.
+
+    Unlike `record_poll` it leaves the source's poll state (validators, errors, components)
+    alone, closes nothing, and sends no poll_recorded signal: old incidents are not news.
+    Idempotent, and merged with live and archived incidents by external id or alias.
+    """
+    locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
+    provider = locked.provider
+    outcome = PollOutcome()
+    components_by_id = {
+        component.external_id: component
+        for component in Component.objects.filter(provider=provider)
+    }
+    for parsed in incidents:
+        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance)
+    outcome.provider_change = refresh_provider_status(provider, at=at)
     return outcome
 
 

@@ -9,8 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import health, polling, scheduling
-from probes.models import Source
+from probes import health, polling, rollups, scheduling
+from probes.models import Provider, Source
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,11 @@ def dispatch_due_polls() -> None:
     for source_id in scheduling.claim_due_sources(now):
         # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
         poll_source_task.apply_async((source_id,), expires=settings.AIWATCH_DISPATCH_SECONDS * 4)
+
+
+@shared_task(name="probes.roll_uptime_days", ignore_result=True)
+def roll_uptime_days_task() -> None:
+    """Write each provider's uptime rows up to now, so quiet days get their row too."""
+    now = timezone.now()
+    for provider in Provider.objects.filter(enabled=True):
+        rollups.catch_up(provider, now=now)

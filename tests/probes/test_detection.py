@@ -66,6 +66,10 @@ EXPECTED: dict[str, str | None] = {
         "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
     "feed/betterstack_style.rss": "feed",
     "feed/changed.xml": None,
+    # History lists and feeds the backfill tests serve.
+    "history/statuspage_incidents.json": "statuspage",
+    "history/incidentio_incidents.json": "incidentio",
+    "history/statuspage_history.atom": "statuspage_feed",
 }
 
 

@@ -1,0 +1,267 @@
+"""Plotly figures as plain dicts: data in, JSON-able dict out. No request, no ORM, no clock.
+
+Pages hand these to the browser with `json_script`; static/js/charts.js draws them. Every
+figure says what it shows in its hover text (words, not only colour) and names UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from probes.uptime import DayUptime
+
+IMPACT_COLOURS = {
+    "critical": "#b42318",
+    "major": "#e04f16",
+    "minor": "#ca8504",
+    "none": "#667085",
+    "maintenance": "#1570ef",
+}
+IMPACT_LABELS = {
+    "critical": "Critical",
+    "major": "Major",
+    "minor": "Minor",
+    "none": "No impact",
+    "maintenance": "Maintenance",
+}
+# Uptime colour scale: red below 95 %, amber to 99.5 %, green above; hover text gives the number.
+UPTIME_COLOURSCALE = [[0.0, "#b42318"], [0.95, "#f79009"], [0.995, "#ca8504"], [1.0, "#12b76a"]]
+
+BASE_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 30},
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "hoverlabel": {"align": "left"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeRow:
+    """One row of the uptime bars: a component (or the provider) and its days."""
+
+    name: str
+    days: Sequence[DayUptime]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineBar:
+    """One incident on the cross-provider timeline."""
+
+    provider: str
+    title: str
+    impact: str
+    start: datetime
+    end: datetime
+    url: str
+    ongoing: bool = False
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    layout = {**BASE_LAYOUT}
+    layout.update(extra)
+    return layout
+
+
+def _pct(value: float | None) -> str:
+    return "no data" if value is None else f"{value * 100:.2f}%"
+
+
+def build_uptime_bars(
+    rows: Sequence[UptimeRow],
+    *,
+    days: Sequence[date],
+    incidents_by_day: Mapping[date, Sequence[str]],
+) -> dict[str, Any]:
+    """90-day uptime bars, one row per component: a heatmap with one cell per UTC day.
+
+    Days with no data are left empty (null), never drawn as 100 %.
+    """
+    x = [day.isoformat() for day in days]
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    for row in rows:
+        by_day = {d.day: d for d in row.days}
+        z_row: list[float | None] = []
+        text_row: list[str] = []
+        for day in days:
+            value = by_day.get(day)
+            uptime = value.uptime if value else None
+            z_row.append(None if uptime is None else round(uptime * 100, 3))
+            lines = [f"{row.name}", f"{day.isoformat()} (UTC day)", f"Uptime: {_pct(uptime)}"]
+            if value is not None and value.down_seconds:
+                lines.append(f"Down: {value.minutes_down:g} min")
+            titles = incidents_by_day.get(day, ())
+            lines += [f"Incident: {title}" for title in titles[:5]]
+            if len(titles) > 5:
+                lines.append(f"and {len(titles) - 5} more")
+            text_row.append("<br>".join(lines))
+        z.append(z_row)
+        text.append(text_row)
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": x,
+                "y": [row.name for row in rows],
+                "z": z,
+                "text": text,
+                "hovertemplate": "%{text}<extra></extra>",
+                "zmin": 0,
+                "zmax": 100,
+                "colorscale": [[stop, colour] for stop, colour in UPTIME_COLOURSCALE],
+                "showscale": False,
+                "xgap": 2,
+                "ygap": 4,
+            }
+        ],
+        "layout": _layout(
+            height=max(120, 34 * len(rows) + 60),
+            xaxis={
+                "type": "date",
+                "fixedrange": True,
+                # Explicit, so a window with empty days still spans exactly those days.
+                "range": _day_range(days),
+            },
+            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        ),
+    }
+
+
+def _day_range(days: Sequence[date]) -> list[str]:
+    # Half a day either side, so the first and last cells are drawn whole.
+    if not days:
+        return []
+    return [f"{days[0] - timedelta(days=1)} 12:00", f"{days[-1]} 12:00"]
+
+
+def build_outage_timeline(
+    bars: Sequence[TimelineBar], *, providers: Sequence[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Cross-provider timeline: one row per provider, one bar per incident coloured by impact.
+
+    Each bar carries its incident's URL in customdata; static/js/history.js opens it on click.
+    Zoom by dragging; the range starts at [start, end].
+    """
+    traces = []
+    for impact in ("critical", "major", "minor", "none", "maintenance"):
+        chosen = [bar for bar in bars if bar.impact == impact]
+        if not chosen:
+            continue
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": IMPACT_LABELS[impact],
+                "y": [bar.provider for bar in chosen],
+                "base": [bar.start.isoformat() for bar in chosen],
+                # Horizontal bars on a date axis take their length in milliseconds.
+                "x": [_milliseconds(bar.end - bar.start) for bar in chosen],
+                "marker": {"color": IMPACT_COLOURS[impact]},
+                "customdata": [[bar.url, bar.title] for bar in chosen],
+                "text": [_bar_hover(bar) for bar in chosen],
+                "hovertemplate": "%{text}<extra></extra>",
+                "textposition": "none",
+            }
+        )
+    return {
+        "data": traces,
+        "layout": _layout(
+            barmode="overlay",
+            height=max(160, 44 * len(providers) + 90),
+            dragmode="zoom",
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+            xaxis={
+                "type": "date",
+                "range": [start.isoformat(), end.isoformat()],
+                "title": {"text": "Time (UTC)"},
+            },
+            yaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": list(providers),
+                "autorange": "reversed",
+                "automargin": True,
+                "fixedrange": True,
+            },
+        ),
+    }
+
+
+def _milliseconds(delta: timedelta) -> int:
+    # A zero-length incident still gets a visible sliver (one minute).
+    return max(int(delta.total_seconds() * 1000), 60_000)
+
+
+def _bar_hover(bar: TimelineBar) -> str:
+    until = "ongoing" if bar.ongoing else f"{bar.end:%Y-%m-%d %H:%M} UTC"
+    return (
+        f"<b>{bar.provider}</b>: {bar.title}<br>Impact: {IMPACT_LABELS.get(bar.impact, bar.impact)}"
+        f"<br>{bar.start:%Y-%m-%d %H:%M} UTC → {until}<br>Click to open the incident"
+    )
+
+
+def build_incidents_per_month(
+    counts: Mapping[str, Mapping[date, int]], *, months: Sequence[date]
+) -> dict[str, Any]:
+    """Incidents per UTC month, one bar series per provider, stacked."""
+    x = [month.strftime("%Y-%m") for month in months]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": provider,
+                "x": x,
+                "y": [by_month.get(month, 0) for month in months],
+                "hovertemplate": f"{provider}<br>%{{x}}: %{{y}} incidents<extra></extra>",
+            }
+            for provider, by_month in counts.items()
+        ],
+        "layout": _layout(
+            barmode="stack",
+            height=320,
+            xaxis={"type": "category", "title": {"text": "Month (UTC)"}},
+            yaxis={
+                "title": {"text": "Incidents"},
+                "rangemode": "tozero",
+                "tickformat": "d",
+                "automargin": True,
+            },
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        ),
+    }
+
+
+def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, Any]:
+    """Mean time to recovery per provider, in hours; providers without resolved incidents
+    are left out (no bar is not zero)."""
+    known = [(name, value) for name, value in mttr if value is not None]
+    hours = [round(value.total_seconds() / 3600, 2) for _, value in known]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [name for name, _ in known],
+                "x": hours,
+                "marker": {"color": "#475467"},
+                "text": [_hours_text(value) for _, value in known],
+                "textposition": "auto",
+                "hovertemplate": "%{y}: MTTR %{text}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            height=max(160, 34 * len(known) + 80),
+            xaxis={"title": {"text": "Mean time to recovery (hours)"}, "rangemode": "tozero"},
+            yaxis={"autorange": "reversed", "automargin": True},
+        ),
+    }
+
+
+def _hours_text(value: timedelta) -> str:
+    minutes = round(value.total_seconds() / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -1,0 +1,90 @@
+"""Our own Atom feed of incidents: /feeds/incidents.atom, all providers or ?provider=SLUG."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from probes.models import Incident, Provider
+
+FEED_SIZE = 50
+
+
+class IncidentsFeed(Feed):  # type: ignore[type-arg]
+    feed_type = Atom1Feed
+    # Times in the entries are UTC: a feed reader has no viewer zone to use.
+    description_template = None
+
+    def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> Provider | None:
+        slug = request.GET.get("provider", "").strip()
+        if not slug:
+            return None
+        provider = Provider.objects.filter(slug=slug).first()
+        if provider is None:
+            raise Http404(f"unknown provider {slug!r}")
+        return provider
+
+    def title(self, obj: Provider | None) -> str:
+        return f"AI Watch: {obj.name} incidents" if obj else "AI Watch: incidents"
+
+    def subtitle(self, obj: Provider | None) -> str:
+        who = obj.name if obj else "the AI services AI Watch follows"
+        return f"Incidents and outages of {who}, newest first. Times in UTC."
+
+    def link(self, obj: Provider | None) -> str:
+        if obj is not None:
+            return reverse("dashboard:provider-detail", args=[obj.slug])
+        return reverse("dashboard:incident-list")
+
+    def items(self, obj: Provider | None) -> list[Incident]:
+        incidents = Incident.objects.select_related("provider").prefetch_related("updates")
+        if obj is not None:
+            incidents = incidents.filter(provider=obj)
+        return list(incidents.order_by("-started_at", "-pk")[:FEED_SIZE])
+
+    def item_title(self, item: Incident) -> str:
+        return f"{item.provider.name}: {item.title}"
+
+    def item_link(self, item: Incident) -> str:
+        return reverse("dashboard:incident-detail", args=[item.pk])
+
+    def item_guid(self, item: Incident) -> str:
+        return f"aiwatch:incident:{item.provider.slug}:{item.external_id}"
+
+    item_guid_is_permalink = False
+
+    def item_description(self, item: Incident) -> str:
+        resolved = _utc(item.resolved_at) if item.resolved_at else "not yet"
+        parts = [
+            f"<p><strong>{escape(item.get_impact_display())}</strong> impact, "
+            f"{escape(item.get_status_display().lower())}.</p>",
+            f"<p>Started {_utc(item.started_at)}; resolved {resolved}.</p>",
+        ]
+        updates = list(item.updates.all())
+        if updates:
+            latest = max(updates, key=lambda update: (update.at, update.pk))
+            parts.append(
+                f"<p>Latest update ({escape(latest.status)}, {_utc(latest.at)}): "
+                f"{escape(latest.body[:2000])}</p>"
+            )
+        if item.postmortem_url:
+            parts.append(f'<p><a href="{escape(item.postmortem_url)}">Postmortem</a></p>')
+        return "".join(parts)
+
+    def item_pubdate(self, item: Incident) -> datetime:
+        return item.started_at
+
+    def item_updateddate(self, item: Incident) -> datetime:
+        return item.updated_at
+
+    def item_categories(self, item: Incident) -> list[str]:
+        return [item.provider.slug, item.impact]
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,311 @@
+"""What the history pages show, gathered in a fixed number of queries.
+
+Plain functions over querysets: the views (dashboard/history_views.py), the API and the
+template tags call them. Uptime comes from the UptimeDay rollups only (probes.rollups), never
+from raw StatusChange rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+
+from dashboard import charts
+from probes import reliability, rollups, uptime
+from probes.models import Component, Incident, IncidentUpdate, Provider
+from probes.parsers.types import Impact
+
+IMPACT_CHOICES = [impact.value for impact in Impact]
+MAX_RANGE_DAYS = 3 * 366
+
+
+class FilterError(ValueError):
+    """A filter value we cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilters:
+    provider: str = ""
+    impact: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query-string values (dates as UTC days), for links and CSV export."""
+        values = {
+            "provider": self.provider,
+            "impact": self.impact,
+            "since": self.since.date().isoformat() if self.since else "",
+            "until": (self.until - timedelta(days=1)).date().isoformat() if self.until else "",
+            "q": self.q,
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise FilterError(f"{name!r} must be a date like 2024-12-26") from None
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def parse_filters(params: Mapping[str, str]) -> IncidentFilters:
+    """Filters from a query string: provider slug, impact, since/until UTC days, q text.
+
+    `until` is inclusive (the whole day). Raises FilterError naming a bad value.
+    """
+    impact = (params.get("impact") or "").strip()
+    if impact and impact not in IMPACT_CHOICES:
+        raise FilterError(f"'impact' must be one of {', '.join(IMPACT_CHOICES)}")
+    since = parse_day(params.get("since"), "since")
+    until = parse_day(params.get("until"), "until")
+    if since and until and since > until:
+        raise FilterError("'since' must not be after 'until'")
+    return IncidentFilters(
+        provider=(params.get("provider") or "").strip(),
+        impact=impact,
+        since=day_start(since) if since else None,
+        until=day_start(until) + timedelta(days=1) if until else None,
+        q=(params.get("q") or "").strip()[:200],
+    )
+
+
+def filter_incidents(incidents: QuerySet[Incident], filters: IncidentFilters) -> QuerySet[Incident]:
+    """Apply the filters; dates select incidents overlapping [since, until)."""
+    if filters.provider:
+        incidents = incidents.filter(provider__slug=filters.provider)
+    if filters.impact:
+        incidents = incidents.filter(impact=filters.impact)
+    if filters.until is not None:
+        incidents = incidents.filter(started_at__lt=filters.until)
+    if filters.since is not None:
+        incidents = incidents.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=filters.since))
+    if filters.q:
+        incidents = incidents.filter(search_q(filters.q))
+    return incidents
+
+
+def search_q(text: str) -> Q:
+    """Titles and update bodies containing every word of `text` (case-insensitive).
+
+    An Exists subquery rather than a join, so an incident with many matching updates is listed
+    once and no DISTINCT is needed.
+    """
+    condition = Q()
+    for word in text.split()[:8]:
+        in_updates = IncidentUpdate.objects.filter(incident=OuterRef("pk"), body__icontains=word)
+        condition &= Q(title__icontains=word) | Q(Exists(in_updates))
+    return condition
+
+
+# -- the /history/ page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFigures:
+    provider: Provider
+    figures: reliability.Reliability
+
+
+@dataclass
+class HistoryData:
+    start: datetime
+    end: datetime
+    incidents: list[Incident]
+    providers: list[Provider]
+    figures: list[ProviderFigures]
+    timeline: dict[str, Any]
+    per_month: dict[str, Any]
+    mttr: dict[str, Any]
+
+
+def default_range(now: datetime, days: int = 90) -> tuple[date, date]:
+    """The last `days` UTC days, today included."""
+    today = now.astimezone(UTC).date()
+    return today - timedelta(days=days - 1), today
+
+
+def history_data(start: datetime, end: datetime, *, now: datetime) -> HistoryData:
+    """Everything /history/ shows for [start, end), in two queries however long the history."""
+    incidents = list(
+        Incident.objects.filter(is_maintenance=False)
+        .overlapping(start, end)
+        .select_related("provider")
+        .order_by("started_at", "pk")
+    )
+    providers = sorted({i.provider for i in incidents}, key=lambda p: p.name.lower())
+    by_provider: dict[int, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        by_provider[incident.provider_id].append(incident)
+
+    clip_end = min(end, now)
+    figures = [
+        ProviderFigures(
+            provider,
+            reliability.compute_reliability(
+                [_interval(i) for i in by_provider[provider.pk]],
+                start=start,
+                end=max(clip_end, start),
+            ),
+        )
+        for provider in providers
+    ]
+    bars = [
+        charts.TimelineBar(
+            provider=incident.provider.name,
+            title=incident.title,
+            impact=incident.impact,
+            start=incident.started_at,
+            end=incident.resolved_at or now,
+            url=reverse("dashboard:incident-detail", args=[incident.pk]),
+            ongoing=incident.resolved_at is None,
+        )
+        for incident in incidents
+    ]
+    months = [m.date() for m in reliability.month_starts(start, end)]
+    counts: dict[str, dict[date, int]] = {p.name: {} for p in providers}
+    for incident in incidents:
+        if incident.started_at < start:
+            continue
+        month = incident.started_at.astimezone(UTC).date().replace(day=1)
+        per = counts[incident.provider.name]
+        per[month] = per.get(month, 0) + 1
+    return HistoryData(
+        start=start,
+        end=end,
+        incidents=incidents,
+        providers=providers,
+        figures=figures,
+        timeline=charts.build_outage_timeline(
+            bars, providers=[p.name for p in providers], start=start, end=end
+        ),
+        per_month=charts.build_incidents_per_month(counts, months=months),
+        mttr=charts.build_mttr_chart([(f.provider.name, f.figures.mttr) for f in figures]),
+    )
+
+
+def _interval(incident: Incident) -> reliability.Interval:
+    return reliability.Interval(
+        start=incident.started_at,
+        end=incident.resolved_at,
+        impact=incident.impact,
+        is_maintenance=incident.is_maintenance,
+    )
+
+
+# -- uptime for one provider ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectUptime:
+    name: str
+    component: Component | None
+    days: list[uptime.DayUptime]
+    window_90: uptime.WindowUptime
+    window_365: uptime.WindowUptime
+
+
+@dataclass
+class ProviderHistory:
+    provider: Provider
+    days: list[date]
+    subjects: list[SubjectUptime]
+    incidents_by_day: dict[date, list[str]]
+    chart: dict[str, Any]
+    figures: reliability.Reliability
+    months: list[reliability.MonthReliability]
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any of the last 90 days has an uptime figure for any row."""
+        return any(day.uptime is not None for s in self.subjects for day in s.days[-90:])
+
+
+def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
+    """Uptime bars (90 days), 90/365-day uptime and reliability figures, in three queries."""
+    year, by_subject = rollups.read_days(provider, 365, now=now)
+    components = list(
+        Component.objects.filter(provider=provider, is_group=False, is_active=True).order_by(
+            "position", "name"
+        )
+    )
+    subjects = [_subject(provider.name + " (overall)", None, by_subject.get(None, []))]
+    empty = uptime.extend_days([], year, now=now)
+    subjects += [
+        _subject(component.name, component, by_subject.get(component.pk, empty))
+        for component in components
+    ]
+
+    start = uptime.day_start(year[0])
+    incidents = list(
+        Incident.objects.filter(provider=provider, is_maintenance=False)
+        .overlapping(start, now)
+        .order_by("started_at", "pk")
+    )
+    days_90 = year[-90:]
+    incidents_by_day: dict[date, list[str]] = defaultdict(list)
+    for incident in incidents:
+        last = (incident.resolved_at or now).astimezone(UTC).date()
+        for day in uptime.utc_days(
+            max(incident.started_at.astimezone(UTC).date(), days_90[0]), last
+        ):
+            incidents_by_day[day].append(incident.title)
+    intervals = [_interval(i) for i in incidents]
+    chart = charts.build_uptime_bars(
+        [charts.UptimeRow(s.name, s.days[-90:]) for s in subjects],
+        days=days_90,
+        incidents_by_day=incidents_by_day,
+    )
+    return ProviderHistory(
+        provider=provider,
+        days=days_90,
+        subjects=subjects,
+        incidents_by_day=dict(incidents_by_day),
+        chart=chart,
+        figures=reliability.compute_reliability(intervals, start=start, end=now),
+        months=list(reversed(reliability.by_month(intervals, start=start, end=now))),
+    )
+
+
+def _subject(
+    name: str, component: Component | None, days: Sequence[uptime.DayUptime]
+) -> SubjectUptime:
+    return SubjectUptime(
+        name=name,
+        component=component,
+        days=list(days),
+        window_90=uptime.summarize(days[-90:]),
+        window_365=uptime.summarize(days),
+    )
+
+
+# -- one incident -----------------------------------------------------------------------------
+
+
+def related_upstream_incidents(incident: Incident, *, now: datetime) -> list[Incident]:
+    """Upstream incidents linked to this one, plus those of its provider's upstreams that
+    overlapped it in time (a cloud outage during an AI outage), oldest first."""
+    linked = list(incident.upstream_incidents.select_related("provider"))
+    upstream_ids = list(incident.provider.upstreams.values_list("pk", flat=True))
+    overlapping: list[Incident] = []
+    if upstream_ids:
+        overlapping = list(
+            Incident.objects.filter(provider_id__in=upstream_ids, is_maintenance=False)
+            .overlapping(incident.started_at, incident.resolved_at or now)
+            .exclude(pk__in=[i.pk for i in linked])
+            .select_related("provider")
+        )
+    return sorted(linked + overlapping, key=lambda i: (i.started_at, i.pk))

@@ -1,0 +1,194 @@
+"""History pages: the cross-provider outage history, the incident list (HTML and CSV) and the
+uptime API. Thin views over dashboard/history.py."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dashboard import history
+from probes import rollups, uptime
+from probes.models import Incident, Provider
+
+PAGE_SIZE = 25
+CSV_LIMIT = 10_000
+
+
+@require_GET
+def history_page(request: HttpRequest) -> HttpResponse:
+    """/history/: the outage timeline, incidents per month and MTTR over a chosen range."""
+    now = timezone.now()
+    first, last = history.default_range(now)
+    error = ""
+    try:
+        first = history.parse_day(request.GET.get("since"), "since") or first
+        last = history.parse_day(request.GET.get("until"), "until") or last
+        if first > last:
+            raise history.FilterError("'since' must not be after 'until'")
+        if (last - first).days > history.MAX_RANGE_DAYS:
+            raise history.FilterError(f"choose at most {history.MAX_RANGE_DAYS} days")
+    except history.FilterError as problem:
+        error = str(problem)
+        first, last = history.default_range(now)
+    start = history.day_start(first)
+    end = history.day_start(last) + timedelta(days=1)
+    data = history.history_data(start, end, now=now)
+    ctx = {
+        "data": data,
+        "since": first.isoformat(),
+        "until": last.isoformat(),
+        "error": error,
+        "list_query": history.IncidentFilters(since=start, until=end).as_query(),
+    }
+    return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
+
+
+def _filtered(request: HttpRequest) -> tuple[Any, history.IncidentFilters | None, str]:
+    incidents = Incident.objects.select_related("provider").order_by("-started_at", "-pk")
+    try:
+        filters = history.parse_filters(request.GET)
+    except history.FilterError as problem:
+        return incidents.none(), None, str(problem)
+    return history.filter_incidents(incidents, filters), filters, ""
+
+
+@require_GET
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """/incidents/: every incident, filtered, searchable, paginated."""
+    incidents, filters, error = _filtered(request)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filters.as_query() if filters else {}
+    ctx = {
+        "page": page,
+        "incidents": list(page.object_list),
+        "filters": filters or history.IncidentFilters(),
+        "form": {
+            name: request.GET.get(name, "")
+            for name in ("provider", "impact", "since", "until", "q")
+        },
+        "query": query,
+        "providers": list(Provider.objects.order_by("name").values_list("slug", "name")),
+        "impacts": history.IMPACT_CHOICES,
+        "error": error,
+    }
+    return render(request, "dashboard/incident_list.html", ctx, status=400 if error else 200)
+
+
+CSV_COLUMNS = [
+    "id",
+    "provider",
+    "title",
+    "impact",
+    "status",
+    "started_at",
+    "resolved_at",
+    "duration_minutes",
+    "provenance",
+    "external_id",
+    "url",
+    "postmortem_url",
+    "page",
+]
+
+
+@require_GET
+def incident_csv(request: HttpRequest) -> HttpResponse:
+    """/incidents/export.csv: the same filters as the list, every match (up to CSV_LIMIT)."""
+    incidents, _, error = _filtered(request)
+    if error:
+        return HttpResponse(error + "\n", status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for incident in incidents[:CSV_LIMIT]:
+        duration = incident.duration
+        writer.writerow(
+            [
+                incident.pk,
+                incident.provider.slug,
+                _cell(incident.title),
+                incident.impact,
+                incident.status,
+                incident.started_at.isoformat(),
+                incident.resolved_at.isoformat() if incident.resolved_at else "",
+                round(duration.total_seconds() / 60) if duration is not None else "",
+                incident.provenance,
+                _cell(incident.external_id),
+                incident.url,
+                incident.postmortem_url,
+                request.build_absolute_uri(
+                    reverse("dashboard:incident-detail", args=[incident.pk])
+                ),
+            ]
+        )
+    return response
+
+
+def _cell(text: str) -> str:
+    # Spreadsheets run a cell starting with = + - @ as a formula: text from status pages must not.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def uptime_api(request: HttpRequest, slug: str) -> JsonResponse:
+    """GET /api/v1/providers/<slug>/uptime/?days=90: one entry per UTC day, oldest first.
+
+    `uptime` is a percentage, or null for a day without data; `minutes_down` is weighted
+    (probes/uptime.py); `incidents` lists the incidents that touched the day.
+    """
+    provider = Provider.objects.filter(slug=slug).first()
+    if provider is None:
+        return JsonResponse({"error": f"unknown provider {slug!r}"}, status=404)
+    raw = request.GET.get("days", "90")
+    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        return JsonResponse({"error": "'days' must be a whole number from 1 to 365"}, status=400)
+    days = int(raw)
+    now = timezone.now()
+    window, by_subject = rollups.read_days(provider, days, now=now)
+    start = history.day_start(window[0])
+    touched: dict[str, list[dict[str, Any]]] = {}
+    for incident in (
+        Incident.objects.filter(provider=provider, is_maintenance=False)
+        .overlapping(start, now)
+        .order_by("started_at", "pk")
+    ):
+        first = max(incident.started_at.date(), window[0])
+        last = (incident.resolved_at or now).date()
+        entry = {
+            "id": incident.pk,
+            "external_id": incident.external_id,
+            "title": incident.title,
+            "impact": incident.impact,
+        }
+        for offset in range((last - first).days + 1):
+            touched.setdefault((first + timedelta(days=offset)).isoformat(), []).append(entry)
+    summary = uptime.summarize(by_subject[None])
+    return JsonResponse(
+        {
+            "provider": provider.slug,
+            "days_requested": days,
+            "uptime": _percent(summary.uptime),
+            "days": [
+                {
+                    "date": day.day.isoformat(),
+                    "uptime": _percent(day.uptime),
+                    "minutes_down": day.minutes_down,
+                    "incidents": touched.get(day.day.isoformat(), []),
+                }
+                for day in by_subject[None]
+            ],
+        }
+    )
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 3)

@@ -1,0 +1,298 @@
+"""Keep UptimeDay rows up to date: recompute only the days a change touches.
+
+`update_rollups` recomputes whole UTC days for one provider (its own row and one per component)
+from the StatusChange rows of those days, the status in force before them and the incidents
+overlapping them. A poll that changed something calls it for the days since the provider's
+last rollup (usually just today), inside the poll's own transaction, so rollups and raw rows
+never disagree. Pages read the rows only (`read_days`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Subquery
+from django.dispatch import receiver
+from django.utils import timezone
+
+from probes import signals, uptime
+from probes.models import Component, Incident, Provider, Source, StatusChange, UptimeDay
+from probes.parsers.types import Impact, Status
+from probes.recording import PollOutcome
+
+logger = logging.getLogger(__name__)
+
+# How far back an incremental update may reach; older days need `rebuild_uptime`.
+MAX_CATCH_UP = timedelta(days=400)
+
+
+def incident_spans(incidents: Iterable[Incident]) -> dict[int | None, list[uptime.ImpactSpan]]:
+    """Impact spans per subject: None for the provider, else a component pk.
+
+    Component impacts a history source reported (details["component_impacts"], matched by the
+    component's external id) win over the incident's plain component list.
+    """
+    spans: dict[int | None, list[uptime.ImpactSpan]] = defaultdict(list)
+    for incident in incidents:
+        status = _incident_status(incident)
+        if status is None:
+            continue
+        spans[None].append(uptime.ImpactSpan(incident.started_at, incident.resolved_at, status))
+        components = list(incident.components.all())
+        reported = incident.details.get("component_impacts") if incident.details else None
+        by_external = {component.external_id: component.pk for component in components}
+        if isinstance(reported, list) and reported:
+            for item in reported:
+                pk = by_external.get(str(item.get("component_id")))
+                parsed = _impact_span(item)
+                if pk is not None and parsed is not None:
+                    spans[pk].append(parsed)
+            continue
+        for component in components:
+            spans[component.pk].append(
+                uptime.ImpactSpan(incident.started_at, incident.resolved_at, status)
+            )
+    return spans
+
+
+def _incident_status(incident: Incident) -> Status | None:
+    if incident.is_maintenance:
+        return Status.UNDER_MAINTENANCE
+    try:
+        status = Impact(incident.impact).as_status()
+    except ValueError:
+        return None
+    return None if status == Status.OPERATIONAL else status
+
+
+def _impact_span(item: Any) -> uptime.ImpactSpan | None:
+    try:
+        start = datetime.fromisoformat(item["start_at"])
+        end = datetime.fromisoformat(item["end_at"]) if item.get("end_at") else None
+        return uptime.ImpactSpan(start, end, Status(item["status"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def update_rollups(
+    provider: Provider, *, start: datetime, end: datetime, now: datetime | None = None
+) -> int:
+    """Recompute the provider's UptimeDay rows for every UTC day from `start` to `end`.
+
+    Whole days are recomputed (the last one up to `now`). Idempotent; returns how many rows
+    were written.
+    """
+    now = now or timezone.now()
+    lo = uptime.day_start(start)
+    hi = min(uptime.day_start(end) + uptime.DAY, now)
+    if hi < lo:
+        return 0
+
+    components = list(Component.objects.filter(provider=provider, is_group=False))
+    changes: dict[int | None, list[tuple[datetime, Status]]] = defaultdict(list)
+    for component_id, at, new_status in (
+        StatusChange.objects.filter(provider=provider, at__gte=lo, at__lte=hi)
+        .order_by("at", "pk")
+        .values_list("component_id", "at", "new_status")
+    ):
+        changes[component_id].append((at, Status(new_status)))
+
+    earlier = StatusChange.objects.filter(provider=provider, at__lt=lo).order_by("-at", "-pk")
+    before: dict[int | None, Status | None] = {}
+    provider_before = earlier.filter(component=None).values_list("new_status", flat=True).first()
+    before[None] = Status(provider_before) if provider_before else None
+    for pk, status in (
+        Component.objects.filter(pk__in=[c.pk for c in components])
+        .annotate(
+            before=Subquery(earlier.filter(component=OuterRef("pk")).values("new_status")[:1])
+        )
+        .values_list("pk", "before")
+    ):
+        before[pk] = Status(status) if status else None
+
+    incidents = (
+        Incident.objects.filter(provider=provider)
+        .overlapping(lo, hi)
+        .prefetch_related("components")
+    )
+    spans = incident_spans(incidents)
+
+    subjects: list[int | None] = [None, *(component.pk for component in components)]
+    computed: list[tuple[int | None, uptime.DayTotals]] = []
+    for subject in subjects:
+        for totals in uptime.compute_days(
+            changes.get(subject, []),
+            spans.get(subject, []),
+            before=before.get(subject),
+            start=lo,
+            end=hi,
+        ):
+            computed.append((subject, totals))
+    return _store(provider, computed, lo.date(), max(lo, hi - timedelta(microseconds=1)).date())
+
+
+FIELDS = (
+    "observed_seconds",
+    "down_seconds",
+    "major_seconds",
+    "partial_seconds",
+    "degraded_seconds",
+    "maintenance_seconds",
+    "computed_until",
+    "tail_status",
+)
+
+
+def _store(
+    provider: Provider,
+    computed: Sequence[tuple[int | None, uptime.DayTotals]],
+    first: date,
+    last: date,
+) -> int:
+    existing = {
+        (row.component_id, row.day): row
+        for row in UptimeDay.objects.filter(provider=provider, day__gte=first, day__lte=last)
+    }
+    to_create: list[UptimeDay] = []
+    to_update: list[UptimeDay] = []
+    for subject, totals in computed:
+        values = {
+            "observed_seconds": totals.observed_seconds,
+            "down_seconds": totals.down_seconds,
+            "major_seconds": totals.major_seconds,
+            "partial_seconds": totals.partial_seconds,
+            "degraded_seconds": totals.degraded_seconds,
+            "maintenance_seconds": totals.maintenance_seconds,
+            "computed_until": totals.computed_until,
+            "tail_status": totals.tail_status.value if totals.tail_status else "",
+        }
+        row = existing.get((subject, totals.day))
+        if row is None:
+            if (
+                totals.observed_seconds == 0
+                and not totals.maintenance_seconds
+                and (totals.tail_status is None)
+            ):
+                continue  # nothing known: no row is the same as "no data"
+            to_create.append(
+                UptimeDay(provider=provider, component_id=subject, day=totals.day, **values)
+            )
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    UptimeDay.objects.bulk_create(to_create, batch_size=500)
+    UptimeDay.objects.bulk_update(to_update, FIELDS, batch_size=500)
+    return len(to_create) + len(to_update)
+
+
+def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None) -> int:
+    """Bring the provider's rows up to `now` from where they stopped (or from `since`)."""
+    last = (
+        UptimeDay.objects.filter(provider=provider)
+        .order_by("-day", "-computed_until")
+        .values_list("computed_until", flat=True)
+        .first()
+    )
+    if last is None:
+        # Never rolled up: start from the first recorded change.
+        last = (
+            StatusChange.objects.filter(provider=provider)
+            .order_by("at")
+            .values_list("at", flat=True)
+            .first()
+        )
+    start = min(filter(None, [last, since, now]))
+    start = max(start, now - MAX_CATCH_UP)
+    return update_rollups(provider, start=start, end=now, now=now)
+
+
+def rebuild(provider: Provider, *, now: datetime | None = None) -> int:
+    """Throw away and recompute every row of the provider from the raw history."""
+    now = now or timezone.now()
+    firsts = [
+        StatusChange.objects.filter(provider=provider)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first(),
+        Incident.objects.filter(provider=provider)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first(),
+    ]
+    with transaction.atomic():
+        UptimeDay.objects.filter(provider=provider).delete()
+        known = [moment for moment in firsts if moment is not None]
+        if not known:
+            return 0
+        return update_rollups(provider, start=min(known), end=now, now=now)
+
+
+def refresh_incident_days(incidents: Iterable[Incident], *, now: datetime | None = None) -> int:
+    """Recompute the days the given incidents cover (after an archive load or a backfill)."""
+    now = now or timezone.now()
+    by_provider: dict[int, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        by_provider[incident.provider_id].append(incident)
+    written = 0
+    for incidents_of_provider in by_provider.values():
+        provider = incidents_of_provider[0].provider
+        # Merge touching day ranges so a provider with many incidents is walked once per stretch.
+        ranges = sorted(
+            (uptime.day_start(i.started_at), uptime.day_start(i.resolved_at or now))
+            for i in incidents_of_provider
+        )
+        merged: list[list[datetime]] = []
+        for lo, hi in ranges:
+            if merged and lo <= merged[-1][1] + uptime.DAY:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        for lo, hi in merged:
+            written += update_rollups(provider, start=lo, end=hi, now=now)
+    return written
+
+
+def read_days(
+    provider: Provider, days: int, *, now: datetime | None = None
+) -> tuple[list[date], dict[int | None, list[uptime.DayUptime]]]:
+    """The last `days` UTC days per subject (None = the provider), from rollup rows only."""
+    now = now or timezone.now()
+    window = uptime.window_days(now.date(), days)
+    rows: dict[int | None, list[UptimeDay]] = defaultdict(list)
+    for row in UptimeDay.objects.filter(provider=provider, day__gte=window[0], day__lte=window[-1]):
+        rows[row.component_id].append(row)
+    result = {
+        subject: uptime.extend_days(subject_rows, window, now=now)
+        for subject, subject_rows in rows.items()
+    }
+    result.setdefault(None, uptime.extend_days([], window, now=now))
+    return window, result
+
+
+@receiver(signals.poll_recorded, sender=Source, dispatch_uid="probes.rollups.on_poll_recorded")
+def on_poll_recorded(
+    sender: type[Source], source: Source, outcome: PollOutcome, at: datetime, **kwargs: Any
+) -> None:
+    """Same transaction as the poll: a change and its rollup commit (or roll back) together."""
+    if not (outcome.changed or outcome.provider_change):
+        return
+    touched = [
+        *outcome.incidents_opened,
+        *outcome.incidents_updated,
+        *outcome.incidents_resolved,
+    ]
+    since = min((incident.started_at for incident in touched), default=None)
+    try:
+        # A savepoint: should the rollup fail, the poll's own data still commits, and
+        # `rebuild_uptime` (or the next change) repairs the days.
+        with transaction.atomic():
+            catch_up(source.provider, now=at, since=since)
+    except (DatabaseError, ValueError) as error:
+        logger.error("uptime rollup for %s failed: %s", source.provider.slug, error)

@@ -1,0 +1,375 @@
+"""Uptime arithmetic: pure functions over status intervals, no database and no clock.
+
+The rules
+---------
+* Time is split into **UTC days** (00:00-24:00 UTC). A day is the same 86,400 seconds for
+  everyone; a viewer in New York on the day clocks change still sees UTC-day buckets (the page
+  labels them as UTC dates). Durations are differences of aware UTC datetimes, so DST never
+  adds or loses an hour.
+* **Major outage** counts as down for 100 % of its time.
+* **Partial outage** counts as down for ``PARTIAL_OUTAGE_WEIGHT`` (0.3) of its time: 30 minutes
+  of partial outage are 9 minutes down. This follows the weighting Atlassian Statuspage uses
+  for the uptime bars on its hosted pages (partial outage at 30 % of a major outage) as it is
+  commonly described; we have not verified the figure against Statuspage's own text.
+* **Degraded performance** and **operational** are up.
+* **Under maintenance** is excluded from the denominator: planned work neither helps nor hurts.
+* **Unknown** (we could not read the source) and **no data** (before we first saw the subject,
+  or a gap) are excluded from the denominator too. A day with no observed second has uptime
+  ``None`` ("no data"), never 100 %.
+
+Sources of truth, combined per subject (a component, or a provider as a whole):
+
+1. StatusChange intervals: each change holds until the next one; the last one holds until
+   "now" (the end of the computation).
+2. Incident impacts: while an incident is open, its subject is at least as bad as the
+   incident's impact says (critical → major outage, major → partial outage, minor → degraded),
+   for the components it names (or per-component impacts a history source gave), and for the
+   provider as a whole. The worse of the recorded status and the impact wins.
+3. On a UTC day that a reported incident touches, time with no StatusChange data counts as
+   operational: the provider's own history says nothing else was wrong that day. This is what
+   lets archived and backfilled incidents (which have no StatusChange rows) give the day they
+   happened a figure. Other days without data stay "no data".
+
+`daily_totals` turns the combined intervals into per-day totals, which probes/rollups.py stores
+as UptimeDay rows. `extend_days` carries the stored rows on to the present (the last known
+status holds) without touching raw rows, so a page view costs one query.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+from probes.parsers.types import Status, worst
+
+PARTIAL_OUTAGE_WEIGHT = 0.3
+
+DOWN_WEIGHTS: dict[Status, float] = {
+    Status.MAJOR_OUTAGE: 1.0,
+    Status.PARTIAL_OUTAGE: PARTIAL_OUTAGE_WEIGHT,
+}
+
+# Statuses whose time is left out of the denominator.
+EXCLUDED: frozenset[Status] = frozenset({Status.UNDER_MAINTENANCE, Status.UNKNOWN})
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """[start, end) in one status; `status` None means no data."""
+
+    start: datetime
+    end: datetime
+    status: Status | None
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactSpan:
+    """An incident's effect on a subject: at least `status` over [start, end); end None = open."""
+
+    start: datetime
+    end: datetime | None
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """What one UTC day of one subject adds up to, up to `computed_until`."""
+
+    day: date
+    observed_seconds: int
+    down_seconds: float
+    major_seconds: int
+    partial_seconds: int
+    degraded_seconds: int
+    maintenance_seconds: int
+    computed_until: datetime
+    # The recorded status (StatusChange only) at `computed_until`; None when there is none.
+    tail_status: Status | None
+
+    @property
+    def uptime(self) -> float | None:
+        return uptime_ratio(self.observed_seconds, self.down_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class DayUptime:
+    """One day as pages and the API show it."""
+
+    day: date
+    observed_seconds: float
+    down_seconds: float
+
+    @property
+    def uptime(self) -> float | None:
+        return uptime_ratio(self.observed_seconds, self.down_seconds)
+
+    @property
+    def minutes_down(self) -> float:
+        return round(self.down_seconds / 60, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowUptime:
+    days: int
+    observed_seconds: float
+    down_seconds: float
+
+    @property
+    def uptime(self) -> float | None:
+        return uptime_ratio(self.observed_seconds, self.down_seconds)
+
+
+class RollupRow(Protocol):
+    """What `extend_days` needs from a stored day (probes.models.UptimeDay fits)."""
+
+    day: date
+    observed_seconds: int
+    down_seconds: float
+    computed_until: datetime
+    tail_status: str
+
+
+def uptime_ratio(observed_seconds: float, down_seconds: float) -> float | None:
+    """Up share of observed time, 0..1; None when nothing was observed (no data, not 100 %)."""
+    if observed_seconds <= 0:
+        return None
+    return max(0.0, min(1.0, 1.0 - down_seconds / observed_seconds))
+
+
+def day_start(moment: datetime | date) -> datetime:
+    """Midnight UTC starting the UTC day of `moment`."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(UTC).date()
+    return datetime.combine(moment, time.min, tzinfo=UTC)
+
+
+def utc_days(start: date, end: date) -> list[date]:
+    """Every UTC day from `start` through `end`, inclusive."""
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def status_segments(
+    changes: Sequence[tuple[datetime, Status]],
+    *,
+    before: Status | None,
+    start: datetime,
+    end: datetime,
+) -> list[Segment]:
+    """The recorded status over [start, end).
+
+    `changes` are (at, new_status) in time order; `before` is the status in force at `start`
+    (None when there was no data yet). Changes outside the window only move the state.
+    """
+    segments: list[Segment] = []
+    current = before
+    cursor = start
+    for at, status in changes:
+        if at <= start:
+            current = status
+            continue
+        if at >= end:
+            break
+        if at > cursor:
+            segments.append(Segment(cursor, at, current))
+            cursor = at
+        current = status
+    if cursor < end:
+        segments.append(Segment(cursor, end, current))
+    return segments
+
+
+def combine(
+    recorded: Sequence[Segment], spans: Iterable[ImpactSpan], *, start: datetime, end: datetime
+) -> list[Segment]:
+    """Lay incident impacts over recorded segments (rules 2 and 3 of the module docstring)."""
+    clipped = [
+        (max(span.start, start), min(span.end or end, end), span.status)
+        for span in spans
+        if span.status != Status.OPERATIONAL
+    ]
+    clipped = [(a, b, status) for a, b, status in clipped if a < b]
+    incident_days = set()
+    for a, b, _ in clipped:
+        last = (b - timedelta(microseconds=1)).astimezone(UTC).date()
+        incident_days.update(utc_days(a.astimezone(UTC).date(), last))
+
+    bounds = {start, end}
+    for segment in recorded:
+        bounds.update((segment.start, segment.end))
+    for a, b, _ in clipped:
+        bounds.update((a, b))
+    midnight = day_start(start)
+    while midnight < end:
+        if midnight > start:
+            bounds.add(midnight)
+        midnight += DAY
+    edges = sorted(bound for bound in bounds if start <= bound <= end)
+
+    result: list[Segment] = []
+    index = 0
+    for a, b in itertools.pairwise(edges):
+        while index < len(recorded) and recorded[index].end <= a:
+            index += 1
+        base = (
+            recorded[index].status if index < len(recorded) and recorded[index].start <= a else None
+        )
+        if base is None and a.astimezone(UTC).date() in incident_days:
+            base = Status.OPERATIONAL
+        active = [status for sa, sb, status in clipped if sa <= a and b <= sb]
+        status = worst([*active, *([base] if base is not None else [])]) if active else base
+        if result and result[-1].status == status and result[-1].end == a:
+            result[-1] = Segment(result[-1].start, b, status)
+        else:
+            result.append(Segment(a, b, status))
+    return result
+
+
+def daily_totals(
+    segments: Sequence[Segment],
+    recorded: Sequence[Segment],
+    *,
+    start: datetime,
+    end: datetime,
+    handed_on: Callable[[datetime], Status | None] | None = None,
+) -> list[DayTotals]:
+    """Totals per UTC day from `start`'s day up to `end` (the last day is cut at `end`).
+
+    `segments` is the combined timeline (`combine`); `recorded` the StatusChange-only one, used
+    for the status a day hands on to the next (or `handed_on(moment)` when given, which also
+    sees a change made exactly at the end of the day).
+    """
+    totals: list[DayTotals] = []
+    first_segment = 0
+    first, last = start.astimezone(UTC).date(), (end - timedelta(microseconds=1)).astimezone(UTC)
+    for day in utc_days(first, last.date()):
+        lo = max(day_start(day), start)
+        hi = min(day_start(day) + DAY, end)
+        seconds: dict[Status | None, float] = {}
+        # Segments are in time order: skip those that ended before this day.
+        while first_segment < len(segments) and segments[first_segment].end <= lo:
+            first_segment += 1
+        for segment in segments[first_segment:]:
+            if segment.start >= hi:
+                break
+            a, b = max(segment.start, lo), min(segment.end, hi)
+            if a < b:
+                seconds[segment.status] = seconds.get(segment.status, 0.0) + (b - a).total_seconds()
+        observed = sum(
+            value
+            for status, value in seconds.items()
+            if status is not None and status not in EXCLUDED
+        )
+        down = sum(seconds.get(status, 0.0) * weight for status, weight in DOWN_WEIGHTS.items())
+        totals.append(
+            DayTotals(
+                day=day,
+                observed_seconds=round(observed),
+                down_seconds=down,
+                major_seconds=round(seconds.get(Status.MAJOR_OUTAGE, 0.0)),
+                partial_seconds=round(seconds.get(Status.PARTIAL_OUTAGE, 0.0)),
+                degraded_seconds=round(seconds.get(Status.DEGRADED_PERFORMANCE, 0.0)),
+                maintenance_seconds=round(seconds.get(Status.UNDER_MAINTENANCE, 0.0)),
+                computed_until=hi,
+                tail_status=status_at(recorded, hi) if handed_on is None else handed_on(hi),
+            )
+        )
+    return totals
+
+
+def status_at(segments: Sequence[Segment], moment: datetime) -> Status | None:
+    """The status in force just before `moment` (the state handed on), None without data."""
+    for segment in reversed(segments):
+        if segment.start < moment <= segment.end:
+            return segment.status
+    return None
+
+
+def compute_days(
+    changes: Sequence[tuple[datetime, Status]],
+    spans: Iterable[ImpactSpan],
+    *,
+    before: Status | None,
+    start: datetime,
+    end: datetime,
+) -> list[DayTotals]:
+    """The whole recipe for one subject: recorded status, incident impacts, daily totals.
+
+    Times may come in any zone; they are compared as instants and bucketed by UTC day.
+    """
+    changes = [(at.astimezone(UTC), status) for at, status in changes]
+    spans = [
+        ImpactSpan(span.start.astimezone(UTC), span.end and span.end.astimezone(UTC), span.status)
+        for span in spans
+    ]
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    recorded = status_segments(changes, before=before, start=start, end=end)
+    combined = combine(recorded, spans, start=start, end=end)
+
+    times = [at for at, _ in changes]
+
+    def handed_on(moment: datetime) -> Status | None:
+        # The last change at or before `moment`, else what held before the window.
+        index = bisect.bisect_right(times, moment)
+        return changes[index - 1][1] if index else before
+
+    if end <= start:
+        # An empty stretch (a change at the very start of a day, read at that instant): only
+        # the status it hands on is known.
+        return [
+            DayTotals(start.date(), 0, 0.0, 0, 0, 0, 0, start, handed_on(start)),
+        ]
+    return daily_totals(combined, recorded, start=start, end=end, handed_on=handed_on)
+
+
+def extend_days(
+    rows: Iterable[RollupRow], days: Sequence[date], *, now: datetime
+) -> list[DayUptime]:
+    """The uptime of each of `days`, from stored rows, carried on to `now`.
+
+    A row covers its day up to `computed_until`; the rest of the day (up to `now`) is in the
+    row's `tail_status`. A day with no row inherits the status the last earlier row handed on
+    (no change arrived, so nothing changed). Days after `now` and days before any row have no
+    data.
+    """
+    by_day: Mapping[date, RollupRow] = {row.day: row for row in rows}
+    result: list[DayUptime] = []
+    carried: Status | None = None
+    for day in days:
+        lo, hi = day_start(day), min(day_start(day) + DAY, now)
+        row = by_day.get(day)
+        observed = 0.0
+        down = 0.0
+        if row is not None:
+            observed, down = float(row.observed_seconds), float(row.down_seconds)
+            carried = Status(row.tail_status) if row.tail_status else None
+            lo = max(lo, row.computed_until)
+        if carried is not None and lo < hi and carried not in EXCLUDED:
+            extra = (hi - lo).total_seconds()
+            observed += extra
+            down += extra * DOWN_WEIGHTS.get(carried, 0.0)
+        result.append(DayUptime(day=day, observed_seconds=observed, down_seconds=down))
+    return result
+
+
+def summarize(days: Sequence[DayUptime]) -> WindowUptime:
+    """One figure for a window of days: observed-time weighted, so no-data days do not count."""
+    return WindowUptime(
+        days=len(days),
+        observed_seconds=sum(day.observed_seconds for day in days),
+        down_seconds=sum(day.down_seconds for day in days),
+    )
+
+
+def window_days(today: date, count: int) -> list[date]:
+    """The last `count` UTC days ending with `today`, oldest first."""
+    return utc_days(today - timedelta(days=count - 1), today)

@@ -1,0 +1,152 @@
+"""The history page, the incident list and the history parts of provider and incident pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from probes.models import Incident, IncidentUpdate, Provider
+
+pytestmark = pytest.mark.django_db
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def archive() -> None:
+    call_command("load_archive", verbosity=0)
+
+
+def test_december_2024_shows_openais_outage_beside_azures(client, archive):
+    response = client.get(
+        reverse("dashboard:history"), {"since": "2024-12-01", "until": "2024-12-31"}
+    )
+    assert response.status_code == 200
+    figure = response.context["data"].timeline
+    rows = {(trace["name"], row) for trace in figure["data"] for row in trace["y"]}
+    assert ("Critical", "OpenAI") in rows
+    assert ("Major", "Microsoft Azure") in rows
+    openai = Incident.objects.get(external_id="6bwlxnvdncnm")
+    urls = [item[0] for trace in figure["data"] for item in trace["customdata"]]
+    assert reverse("dashboard:incident-detail", args=[openai.pk]) in urls
+    content = response.content.decode()
+    assert 'id="outage-timeline-data"' in content
+    assert "js/history.js" in content
+    assert "<script>" not in content  # data travels in json_script, code in static files
+
+
+def test_the_history_page_defaults_to_the_last_ninety_days(client, archive):
+    with time_machine.travel(utc(2025, 7, 1, 12), tick=False):
+        response = client.get(reverse("dashboard:history"))
+    assert response.context["since"] == "2025-04-03"
+    assert response.context["until"] == "2025-07-01"
+    titles = [incident.external_id for incident in response.context["data"].incidents]
+    assert titles == ["01JXCAW3K3JAE0EP56AEZ7CBG3", "ow5i3PPK96RduMcb1SsW"]
+
+
+def test_a_bad_range_says_so_and_falls_back(client):
+    response = client.get(
+        reverse("dashboard:history"), {"since": "2025-02-01", "until": "2025-01-01"}
+    )
+    assert response.status_code == 400
+    assert "must not be after" in response.content.decode()
+
+
+def make_history(count: int) -> None:
+    providers = [
+        Provider.objects.get_or_create(slug=f"p{i}", defaults={"name": f"Provider {i}"})[0]
+        for i in range(3)
+    ]
+    existing = Incident.objects.count()
+    for n in range(existing, existing + count):
+        incident = Incident.objects.create(
+            provider=providers[n % 3],
+            external_id=f"i{n}",
+            title=f"Incident {n}",
+            impact=["minor", "major", "critical"][n % 3],
+            status="resolved",
+            started_at=utc(2025, 1, 1) + timedelta(hours=7 * n),
+            resolved_at=utc(2025, 1, 1) + timedelta(hours=7 * n + 2),
+        )
+        IncidentUpdate.objects.create(
+            incident=incident, key="u", status="resolved", body="ok", at=incident.started_at
+        )
+
+
+def test_the_history_page_query_count_stays_constant_as_history_grows(client):
+    params = {"since": "2025-01-01", "until": "2025-03-31"}
+    make_history(3)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("dashboard:history"), params).status_code == 200
+    make_history(60)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("dashboard:history"), params)
+    assert len(response.context["data"].incidents) == 63
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_incident_list_filters_searches_and_pages(client, archive):
+    url = reverse("dashboard:incident-list")
+    response = client.get(url, {"provider": "openai"})
+    assert response.status_code == 200
+    assert {i.provider.slug for i in response.context["incidents"]} == {"openai"}
+    found = client.get(url, {"q": "GPU"}).context["incidents"]  # only in update bodies / titles
+    assert [i.external_id for i in found] == ["01JXCAW3K3JAE0EP56AEZ7CBG3"]
+    assert [
+        i.external_id
+        for i in client.get(url, {"impact": "major", "provider": "azure"}).context["incidents"]
+    ] == ["archive-2024-12-26-south-central-us-power"]
+    make_history(30)
+    first = client.get(url)
+    assert first.context["page"].paginator.num_pages == 2
+    assert len(client.get(url, {"page": 2}).context["incidents"]) == Incident.objects.count() - 25
+    assert client.get(url, {"impact": "terrible"}).status_code == 400
+
+
+def test_the_incident_page_shows_postmortem_root_cause_recoveries_and_upstream(client, archive):
+    incident = Incident.objects.get(external_id="6bwlxnvdncnm")
+    response = client.get(reverse("dashboard:incident-detail", args=[incident.pk]))
+    content = response.content.decode()
+    assert "https://status.openai.com/incidents/6bwlxnvdncnm" in content
+    assert "power failure" in content.lower()
+    # Both ChatGPT recovery times, each with its source; UTC in the tooltip.
+    assert "2024-12-27 02:20 UTC" in content
+    assert "2024-12-27 04:16 UTC" in content
+    assert "Power incident in one South Central US availability zone" in content
+    assert "Archive" in content
+
+
+def test_unverified_times_are_flagged(client, archive):
+    incident = Incident.objects.get(external_id="01K47A0QGE7KMK2AHJZVYSTHXW")
+    content = client.get(reverse("dashboard:incident-detail", args=[incident.pk])).content.decode()
+    assert "Unverified times" in content
+
+
+def test_the_provider_page_has_uptime_bars_and_reliability(client, archive):
+    with time_machine.travel(utc(2025, 1, 15, 12), tick=False):
+        response = client.get(reverse("dashboard:provider-detail", args=["openai"]))
+    content = response.content.decode()
+    assert 'id="uptime-bars-data"' in content
+    history = response.context["history"]
+    overall = history.subjects[0]
+    by_day = {day.day.isoformat(): day for day in overall.days}
+    # 18:40-24:00 critical on the 26th: 5 h 20 min of 24 h down; no data before it.
+    assert by_day["2024-12-26"].minutes_down == 320.0
+    assert by_day["2024-12-20"].uptime is None
+    assert "Mean time to recovery" in content
+
+
+def test_a_provider_without_uptime_data_says_so_instead_of_an_empty_chart(client):
+    Provider.objects.create(slug="quiet", name="Quiet AI")
+    content = client.get(reverse("dashboard:provider-detail", args=["quiet"])).content.decode()
+    assert "No uptime data for the last 90 days yet" in content
+    assert 'id="uptime-bars-data"' not in content
+    assert "no data" in content  # the table says "no data", never 100%
