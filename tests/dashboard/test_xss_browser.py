@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
 
@@ -34,6 +34,12 @@ PAYLOADS = (
     f"<math><mtext><table><mglyph><style><img src=x onerror=\"document.title='{MARK}'\">",
 )
 PAYLOAD = " ".join(PAYLOADS)
+
+OPTIONAL_PAGES = {
+    "history": "dashboard:history",
+    "incident list": "dashboard:incident-list",
+    "incidents": "dashboard:incidents",
+}
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -183,6 +189,12 @@ def test_stored_payloads_stay_inert_on_every_page(live_server, hostile_data, set
         "open incident": reverse("dashboard:incident-detail", args=[hostile_data["incident"].pk]),
         "closed incident": reverse("dashboard:incident-detail", args=[hostile_data["closed"].pk]),
     }
+    # Pages other parts of the site add (history, incident lists) are covered once routed.
+    for name, url_name in OPTIONAL_PAGES.items():
+        try:
+            pages[name] = reverse(url_name)
+        except NoReverseMatch:
+            continue
     for name, path in pages.items():
         dom, log = chromium_dom(live_server.url + path)
         assert_inert(dom, name)
