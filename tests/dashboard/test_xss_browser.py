@@ -159,6 +159,10 @@ def hostile_data() -> dict[str, Any]:
         started_at=now - timedelta(hours=1),
         url=f"javascript:document.title='{MARK}'",
     )
+    # Set separately: a field the history part added, shown on the incident page.
+    Incident.objects.filter(pk=incident.pk).update(
+        postmortem_url=f"javascript:document.title='{MARK}'", root_cause=PAYLOAD
+    )
     incident.components.add(component)
     IncidentUpdate.objects.create(
         incident=incident, key="u1", status="investigating", body=PAYLOAD, at=now
