@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aiwatch.settings")
 
@@ -31,6 +32,18 @@ def _build_schedule() -> dict[str, dict[str, object]]:
             "task": "probes.roll_uptime_days",
             "schedule": 3600.0,
             "options": {"expires": 3000},
+        },
+        # Every 5 minutes: fold new probe results into hourly and daily rollups (incremental).
+        "roll-up-probe-results": {
+            "task": "probes.roll_up_probe_results",
+            "schedule": 300.0,
+            "options": {"expires": 240},
+        },
+        # Nightly: roll up, then delete raw probe results older than the retention.
+        "prune-probe-results": {
+            "task": "probes.prune_probe_results",
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"expires": 3600},
         },
     }
 

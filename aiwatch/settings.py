@@ -246,6 +246,33 @@ AIWATCH_CATALOG_PATH = Path(
     os.getenv("AIWATCH_CATALOG_PATH", BASE_DIR / "aiwatch" / "catalog.toml")
 )
 
+# Probes (our own measurements; see probes/probing.py and probes/observed.py)
+# How many probes one batch runs at once on its async client.
+AIWATCH_PROBE_CONCURRENCY = envint("AIWATCH_PROBE_CONCURRENCY", 20)
+# Raw probe results are kept this many days; hourly and daily rollups stay.
+AIWATCH_PROBE_RETENTION_DAYS = envint("AIWATCH_PROBE_RETENTION_DAYS", 7)
+# Hourly rollups are kept this many days (daily rollups are kept for good).
+AIWATCH_PROBE_HOURLY_RETENTION_DAYS = envint("AIWATCH_PROBE_HOURLY_RETENTION_DAYS", 90)
+# A change of observed status needs this many results in a row; recovery this many successes.
+AIWATCH_OBSERVED_CONFIRM = envint("AIWATCH_OBSERVED_CONFIRM", 2)
+AIWATCH_OBSERVED_RECOVER = envint("AIWATCH_OBSERVED_RECOVER", 2)
+# Slow means latency above the probe's own recent p95 times this factor (and above the floor).
+AIWATCH_OBSERVED_SLOW_FACTOR = float(os.getenv("AIWATCH_OBSERVED_SLOW_FACTOR", "3"))
+AIWATCH_OBSERVED_SLOW_FLOOR_MS = float(os.getenv("AIWATCH_OBSERVED_SLOW_FLOOR_MS", "1000"))
+# The recent p95 comes from this many hours of results, once there are at least 10.
+AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
+# Degraded too when this share of the last 10 results failed, even if not in a row.
+AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
+# An observed outage counts for an official incident that starts up to this long after it ends.
+AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)
+# Team reports: one per person per provider per window; at most this many per network (IP) and
+# per provider in one window; a burst is this many times the usual level (and at least the minimum).
+AIWATCH_REPORT_WINDOW_MINUTES = envint("AIWATCH_REPORT_WINDOW_MINUTES", 15)
+AIWATCH_REPORT_MAX_PER_NETWORK = envint("AIWATCH_REPORT_MAX_PER_NETWORK", 20)
+AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
+AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
+AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

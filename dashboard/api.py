@@ -19,9 +19,12 @@ from django.views.decorators.http import require_GET
 
 from dashboard import history, summaries
 from dashboard.formatting import iso_utc
+from probes import observed, reports
 from probes.models import Incident, IncidentUpdate, Provider
 
 DEFAULT_INCIDENT_LIMIT = 200
+# Detection lead and silent outages cover this many days on the provider endpoint.
+DETECTION_DAYS = 90
 MAX_INCIDENT_LIMIT = 1000
 
 
@@ -44,6 +47,28 @@ class OpenIncidentDict(TypedDict):
     url: str
 
 
+class ObservedStatusDict(TypedDict):
+    """What our own probes see; never part of `status`, which is the provider's own word."""
+
+    provenance: str
+    status: str
+    status_label: str
+    # When the last probe result was applied, and when the status last changed.
+    checked_at: str | None
+    changed_at: str | None
+    # False once the probes have not reported for a while: status is then "unknown".
+    fresh: bool
+    has_probes: bool
+
+
+class TeamReportsDict(TypedDict):
+    provenance: str
+    window_minutes: int
+    recent: int
+    usual: float
+    burst: bool
+
+
 class ProviderDict(TypedDict):
     slug: str
     name: str
@@ -53,6 +78,34 @@ class ProviderDict(TypedDict):
     source_error: SourceErrorDict | None
     components: list[ComponentDict]
     open_incidents: list[OpenIncidentDict]
+    observed_status: ObservedStatusDict | None
+    team_reports: TeamReportsDict | None
+
+
+class LeadDict(TypedDict):
+    incident_id: str
+    title: str
+    first_post_at: str | None
+    observed_at: str | None
+    # Positive: our probes confirmed the outage before the provider's first post.
+    lead_seconds: float
+
+
+class EpisodeDict(TypedDict):
+    status: str
+    start: str | None
+    end: str | None
+
+
+class DetectionDict(TypedDict):
+    days: int
+    median_lead_seconds: float | None
+    leads: list[LeadDict]
+    silent_outages: list[EpisodeDict]
+
+
+class ProviderDetailDict(ProviderDict):
+    detection: DetectionDict
 
 
 class UpdateDict(TypedDict):
@@ -104,6 +157,58 @@ def provider_dict(summary: summaries.ProviderSummary) -> ProviderDict:
             }
             for item in summary.open_incidents
         ],
+        "observed_status": observed_status_dict(summary),
+        "team_reports": team_reports_dict(summary),
+    }
+
+
+def observed_status_dict(summary: summaries.ProviderSummary) -> ObservedStatusDict | None:
+    view = summary.observed
+    if view is None:
+        return None
+    return {
+        "provenance": "observed",
+        "status": view.status.value,
+        "status_label": view.label,
+        "checked_at": iso_utc(view.checked_at),
+        "changed_at": iso_utc(view.changed_at),
+        "fresh": view.is_fresh,
+        "has_probes": view.has_probes,
+    }
+
+
+def team_reports_dict(summary: summaries.ProviderSummary) -> TeamReportsDict | None:
+    burst = summary.report_burst
+    if burst is None:
+        return None
+    return {
+        "provenance": "team",
+        "window_minutes": int(reports.window().total_seconds() // 60),
+        "recent": burst.recent,
+        "usual": round(burst.usual, 3),
+        "burst": burst.is_burst,
+    }
+
+
+def detection_dict(detection: observed.Detection, days: int) -> DetectionDict:
+    median = detection.median_lead
+    return {
+        "days": days,
+        "median_lead_seconds": median.total_seconds() if median is not None else None,
+        "leads": [
+            {
+                "incident_id": lead.incident.external_id,
+                "title": lead.incident.title,
+                "first_post_at": iso_utc(lead.incident.first_post_at),
+                "observed_at": iso_utc(lead.observed_at),
+                "lead_seconds": lead.lead.total_seconds(),
+            }
+            for lead in detection.leads
+        ],
+        "silent_outages": [
+            {"status": e.status.value, "start": iso_utc(e.start), "end": iso_utc(e.end)}
+            for e in detection.silent
+        ],
     }
 
 
@@ -129,13 +234,21 @@ def error_response(message: str, status: int = 400) -> JsonResponse:
 
 
 def api_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., Any]:
-    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect)."""
+    """GET only; a login only when AIWATCH_API_REQUIRE_LOGIN is on (401 JSON, no redirect).
+
+    An open API may be read by scripts on other sites (a team portal's status widget): the data
+    is public and the header never allows credentials, so no signed-in view leaks.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        if settings.AIWATCH_API_REQUIRE_LOGIN and not request.user.is_authenticated:
-            return error_response("sign in to use the API", status=401)
-        return view(request, *args, **kwargs)
+        if settings.AIWATCH_API_REQUIRE_LOGIN:
+            if not request.user.is_authenticated:
+                return error_response("sign in to use the API", status=401)
+            return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
     return require_GET(wrapper)
 
@@ -143,11 +256,11 @@ def api_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., Any]:
 @api_endpoint
 def provider_list(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
-    providers = [
-        provider_dict(summaries.summarise_provider(provider, now=now))
-        for provider in Provider.objects.for_dashboard()
-    ]
-    return JsonResponse({"providers": providers})
+    rows = [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
+    bursts = reports.bursts([summary.provider for summary in rows], now=now)
+    for summary in rows:
+        summary.report_burst = bursts.get(summary.provider.pk)
+    return JsonResponse({"providers": [provider_dict(summary) for summary in rows]})
 
 
 @api_endpoint
@@ -155,7 +268,16 @@ def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
     provider = Provider.objects.for_dashboard().filter(slug=slug).first()
     if provider is None:
         return error_response(f"no enabled provider {slug!r}", status=404)
-    return JsonResponse(provider_dict(summaries.summarise_provider(provider, now=timezone.now())))
+    now = timezone.now()
+    summary = summaries.summarise_provider(provider, now=now)
+    summary.report_burst = reports.bursts([provider], now=now)[provider.pk]
+    body: ProviderDetailDict = {
+        **provider_dict(summary),
+        "detection": detection_dict(
+            observed.detection_for(provider, now=now, days=DETECTION_DAYS), DETECTION_DAYS
+        ),
+    }
+    return JsonResponse(body)
 
 
 @api_endpoint

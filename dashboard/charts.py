@@ -6,6 +6,7 @@ figure says what it shows in its hover text (words, not only colour) and names U
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -67,7 +68,8 @@ def _layout(**extra: Any) -> dict[str, Any]:
 
 
 def _pct(value: float | None) -> str:
-    return "no data" if value is None else f"{value * 100:.2f}%"
+    # Rounded down, so a day with any downtime never reads 100.00%.
+    return "no data" if value is None else f"{math.floor(value * 10000) / 100:.2f}%"
 
 
 def build_uptime_bars(
@@ -205,6 +207,16 @@ def _bar_hover(bar: TimelineBar) -> str:
     )
 
 
+def _nice_step(counts: Mapping[str, Mapping[date, int]]) -> int:
+    """A whole tick step giving at most about six ticks for the tallest stacked bar."""
+    totals: dict[date, int] = {}
+    for by_month in counts.values():
+        for month, count in by_month.items():
+            totals[month] = totals.get(month, 0) + count
+    tallest = max(totals.values(), default=0)
+    return max(1, -(-tallest // 6))
+
+
 def build_incidents_per_month(
     counts: Mapping[str, Mapping[date, int]], *, months: Sequence[date]
 ) -> dict[str, Any]:
@@ -228,7 +240,10 @@ def build_incidents_per_month(
             yaxis={
                 "title": {"text": "Incidents"},
                 "rangemode": "tozero",
+                # Counts are whole: ticks at least one apart, so "1, 1, 2, 2" never appears.
                 "tickformat": "d",
+                "tick0": 0,
+                "dtick": max(1, _nice_step(counts)),
                 "automargin": True,
             },
             legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
@@ -265,3 +280,77 @@ def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, 
 def _hours_text(value: timedelta) -> str:
     minutes = round(value.total_seconds() / 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+# Probe latency and team reports (probes.rollups, probes.reports).
+
+PROBE_CHART_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "hoverlabel": {"align": "left"},
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LatencySeries:
+    """One probe's latency buckets: (bucket start UTC, p50 ms, p95 ms), oldest first."""
+
+    name: str
+    points: Sequence[tuple[datetime, float | None, float | None]]
+
+
+def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[str, Any]:
+    """p50 as a solid line and p95 as a dotted one per probe; gaps where nothing answered."""
+    data: list[dict[str, Any]] = []
+    for item in series:
+        x = [start.isoformat() for start, _, _ in item.points]
+        for label, index, dash in (("p50", 1, "solid"), ("p95", 2, "dot")):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": f"{item.name} {label}",
+                    "x": x,
+                    "y": [point[index] for point in item.points],
+                    "line": {"dash": dash, "width": 2},
+                    "marker": {"size": 4},
+                    "connectgaps": False,
+                    "hovertemplate": f"{item.name}<br>%{{x|%Y-%m-%d %H:%M}} UTC<br>"
+                    f"{label} %{{y:.0f}} ms<extra></extra>",
+                }
+            )
+    return {
+        "data": data,
+        "layout": {
+            **PROBE_CHART_LAYOUT,
+            "title": {"text": title, "font": {"size": 14}},
+            "xaxis": {"type": "date", "title": {"text": "UTC"}},
+            "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
+        },
+    }
+
+
+def build_report_chart(counts: Sequence[tuple[datetime, int]], *, title: str) -> dict[str, Any]:
+    """Team reports per time step, Downdetector-style bars."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "Reports",
+                "x": [start.isoformat() for start, _ in counts],
+                "y": [count for _, count in counts],
+                "marker": {"color": "#b54708"},
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y} report(s)<extra></extra>",
+            }
+        ],
+        "layout": {
+            **PROBE_CHART_LAYOUT,
+            "title": {"text": title, "font": {"size": 14}},
+            "xaxis": {"type": "date", "title": {"text": "UTC"}},
+            "yaxis": {"title": {"text": "reports"}, "rangemode": "tozero", "dtick": 1},
+            "bargap": 0.1,
+        },
+    }

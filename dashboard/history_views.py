@@ -4,6 +4,7 @@ uptime API. Thin views over dashboard/history.py."""
 from __future__ import annotations
 
 import csv
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -191,4 +192,5 @@ def uptime_api(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 3)
+    # Rounded down, so any downtime at all never reads as 100.
+    return None if value is None else math.floor(value * 100_000) / 1000

@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.observed import ObservedView, observed_view
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
 from probes.recording import STATUS_SOURCE_KINDS
+from probes.reports import Burst
 
 # Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
 # about now: the provider is shown as unknown rather than as whatever it last was.
 STALE_INTERVALS = 5
 STALE_MINIMUM = timedelta(minutes=15)
+# Problems that mean "no data yet" rather than "something broke".
+WAITING_PROBLEMS = frozenset({"not_read", "unconfigured"})
+OBSERVED_TROUBLE = frozenset(
+    {Status.DEGRADED_PERFORMANCE, Status.PARTIAL_OUTAGE, Status.MAJOR_OUTAGE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,10 @@ class ProviderSummary:
     problem: SourceProblem | None
     components: list[Component] = field(default_factory=list)
     open_incidents: list[OpenIncident] = field(default_factory=list)
+    # What our own probes see (probes.observed), shown beside the official status, never in it.
+    observed: ObservedView | None = None
+    # Team reports in the current window against the usual level; set by views that show it.
+    report_burst: Burst | None = None
 
     @property
     def status_label(self) -> str:
@@ -62,6 +73,51 @@ class ProviderSummary:
         ]
 
     @property
+    def active_incidents(self) -> list[OpenIncident]:
+        """Open incidents that are not maintenance."""
+        return [item for item in self.open_incidents if not item.incident.is_maintenance]
+
+    @property
+    def maintenances(self) -> list[OpenIncident]:
+        """Maintenance that is scheduled or under way."""
+        return [item for item in self.open_incidents if item.incident.is_maintenance]
+
+    @property
+    def needs_attention(self) -> bool:
+        """Worth a full card: anything but calm, fully readable operation or waiting for data.
+
+        Our own probes seeing trouble, or a burst of team reports, is news too, whatever the
+        official page says.
+        """
+        if self.observed_trouble or self.team_alarm:
+            return True
+        if self.problem is not None:
+            return self.problem.kind not in WAITING_PROBLEMS
+        return bool(
+            self.status != Status.OPERATIONAL or self.open_incidents or self.troubled_components
+        )
+
+    @property
+    def is_waiting(self) -> bool:
+        """Not read yet, or nothing to read: a setup matter, not news."""
+        if self.observed_trouble or self.team_alarm:
+            return False
+        return self.problem is not None and self.problem.kind in WAITING_PROBLEMS
+
+    @property
+    def observed_trouble(self) -> bool:
+        """Our probes (fresh results only) see the provider degraded or down."""
+        return (
+            self.observed is not None
+            and self.observed.is_fresh
+            and self.observed.status in OBSERVED_TROUBLE
+        )
+
+    @property
+    def team_alarm(self) -> bool:
+        return self.report_burst is not None and self.report_burst.is_burst
+
+    @property
     def category(self) -> str:
         """ "operational", "problem", "maintenance" or "unknown": which count it adds to."""
         if self.status == Status.OPERATIONAL:
@@ -71,6 +127,14 @@ class ProviderSummary:
         if self.status == Status.UNDER_MAINTENANCE:
             return "maintenance"
         return "problem"
+
+
+def as_status(value: str) -> Status:
+    """A stored status value, or unknown for one this version does not know."""
+    try:
+        return Status(value)
+    except ValueError:
+        return Status.UNKNOWN
 
 
 def status_sources(provider: Provider) -> list[Source]:
@@ -89,12 +153,19 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
     successes = [source.last_success_at for source in sources if source.last_success_at]
     updated_at = min(successes) if successes else None
     problem = find_source_problem(sources, now=now)
-    status = Status.UNKNOWN if problem is not None else Status(provider.status)
+    status = Status.UNKNOWN if problem is not None else as_status(provider.status)
     components = list(provider.components.all())
-    open_incidents = [
-        OpenIncident(incident, next(iter(incident.updates.all()), None))
-        for incident in getattr(provider, "open_incidents", [])
-    ]
+    if hasattr(provider, "open_incidents"):
+        # Prefetched by for_dashboard() with each incident's updates newest first.
+        open_incidents = [
+            OpenIncident(incident, next(iter(incident.updates.all()), None))
+            for incident in provider.open_incidents
+        ]
+    else:  # a provider loaded some other way: ask the database
+        open_incidents = [
+            OpenIncident(incident, incident.updates.order_by("-at", "-pk").first())
+            for incident in provider.incidents.open().order_by("-started_at")
+        ]
     return ProviderSummary(
         provider=provider,
         status=status,
@@ -102,7 +173,20 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
         problem=problem,
         components=components,
         open_incidents=open_incidents,
+        observed=observed_view(
+            provider, [source.interval_seconds for source in probe_sources(provider)], now
+        ),
     )
+
+
+def probe_sources(provider: Provider) -> list[Source]:
+    """The provider's enabled probes (prefetched by for_dashboard)."""
+    sources: Iterable[Source]
+    if hasattr(provider, "enabled_sources"):
+        sources = provider.enabled_sources
+    else:
+        sources = [source for source in provider.sources.all() if source.enabled]
+    return [source for source in sources if source.is_probe]
 
 
 def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:
@@ -145,8 +229,8 @@ class ComponentGroup:
     @property
     def status(self) -> Status:
         if self.group is not None and not self.children:
-            return Status(self.group.status)
-        return worst([Status(child.status) for child in self.children])
+            return as_status(self.group.status)
+        return worst([as_status(child.status) for child in self.children])
 
     @property
     def name(self) -> str:

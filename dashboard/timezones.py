@@ -70,6 +70,16 @@ def zone_choices(current: str) -> list[str]:
     return zones
 
 
+def all_zones_by_region() -> list[tuple[str, list[str]]]:
+    """Every IANA zone this system knows, grouped by region ("Europe", "America"...)."""
+    regions: dict[str, list[str]] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        if "/" not in name or name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            continue
+        regions.setdefault(name.split("/", 1)[0], []).append(name)
+    return [("", ["UTC"]), *sorted(regions.items())]
+
+
 class TimezoneMiddleware:
     """Activate the zone named by the `tz` cookie for this request (UTC when absent or invalid)."""
 

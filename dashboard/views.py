@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from dashboard import summaries, timezones
+from dashboard import api, observations, summaries, team_reports, timezones
+from probes import reports
 from probes.models import Incident, Provider
+from probes.parsers.types import LABELS
 
 
 @require_safe
@@ -22,8 +25,16 @@ def index(request: HttpRequest) -> HttpResponse:
         [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
     )
     counts = Counter(card.category for card in cards)
+    bursts = reports.bursts([card.provider for card in cards], now=now)
+    for card in cards:
+        card.report_burst = bursts.get(card.provider.pk)
     ctx = {
+        # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
+        "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
+        "attention": [card for card in cards if card.needs_attention],
+        "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
+        "waiting": [card for card in cards if card.is_waiting],
         "counts": {
             "operational": counts["operational"],
             "problem": counts["problem"],
@@ -45,6 +56,8 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
         "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
+        **observations.provider_observations(provider, now=timezone.now()),
+        "report_form": team_reports.TeamReportForm(),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
 
@@ -64,9 +77,28 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboard/incident_detail.html", ctx)
 
 
-@require_POST
+def api_docs(request: HttpRequest) -> HttpResponse:
+    ctx = {
+        "statuses": [(status.value, label) for status, label in LABELS.items()],
+        "login_required": settings.AIWATCH_API_REQUIRE_LOGIN,
+        "default_limit": api.DEFAULT_INCIDENT_LIMIT,
+        "max_limit": api.MAX_INCIDENT_LIMIT,
+    }
+    return render(request, "dashboard/api_docs.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
 def set_timezone(request: HttpRequest) -> HttpResponse:
-    """Remember the viewer's chosen zone in the `tz` cookie and go back where they were."""
+    """Remember the viewer's chosen zone in the `tz` cookie and go back where they were.
+
+    GET shows every zone to choose from (the header's picker lists only common ones).
+    """
+    if request.method == "GET":
+        ctx = {
+            "regions": timezones.all_zones_by_region(),
+            "next": request.GET.get("next", ""),
+        }
+        return render(request, "dashboard/timezone.html", ctx)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -11,10 +11,21 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
+from probes.inference import estimate_cost
+from probes.models import (
+    Component,
+    Incident,
+    IncidentUpdate,
+    ObservedTransition,
+    ProbeResult,
+    Provider,
+    Source,
+    StatusChange,
+    TeamReport,
+)
 
 # Written by the pipeline on every poll; an operator editing them would be overwritten anyway.
 SOURCE_PIPELINE_FIELDS = (
@@ -29,6 +40,25 @@ SOURCE_PIPELINE_FIELDS = (
     "etag",
     "last_modified",
     "body_hash",
+    # Written by probes.observed for probe sources.
+    "observed_status",
+    "observed_changed_at",
+    "observed_pending",
+    "observed_streak",
+    "observed_pending_since",
+    "observed_through",
+)
+PROBE_FIELDS = (
+    "method",
+    "expected_statuses",
+    "timeout_seconds",
+    "api_shape",
+    "api_key_env",
+    "model",
+    "max_tokens",
+    "stream",
+    "price_input_per_mtok",
+    "price_output_per_mtok",
 )
 
 
@@ -43,12 +73,21 @@ URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 
 
 def enqueue_polls(source_ids: list[int]) -> int:
-    """Enqueue one poll per source once the current transaction commits; return how many."""
-    from probes.tasks import poll_source_task
+    """Enqueue one poll per status source, and one probe batch for the probes among them, once
+    the current transaction commits; return how many sources."""
+    from probes.tasks import poll_source_task, run_probe_batch_task
 
+    probe_ids = sorted(
+        Source.objects.filter(pk__in=source_ids, kind__in=Source.PROBE_KINDS).values_list(
+            "pk", flat=True
+        )
+    )
     for source_id in source_ids:
-        # on_commit: a worker must not pick the task up before the admin's own changes land.
-        transaction.on_commit(partial(poll_source_task.delay, source_id))
+        if source_id not in probe_ids:
+            # on_commit: a worker must not pick the task up before the admin's own changes land.
+            transaction.on_commit(partial(poll_source_task.delay, source_id))
+    if probe_ids:
+        transaction.on_commit(partial(run_probe_batch_task.delay, probe_ids))
     return len(source_ids)
 
 
@@ -95,14 +134,45 @@ class ComponentInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     formfield_overrides = URL_FIELD_OVERRIDES
-    list_display = ("name", "slug", "category", "status", "status_changed_at", "enabled")
+    list_display = (
+        "name",
+        "slug",
+        "category",
+        "status",
+        "status_changed_at",
+        "failing_sources",
+        "enabled",
+    )
     list_filter = ("enabled", "category", "status")
     search_fields = ("name", "slug", "notes")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("status", "status_changed_at", "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "status_changed_at",
+        "observed_status",
+        "observed_status_changed_at",
+        "observed_checked_at",
+        "created_at",
+        "updated_at",
+    )
     filter_horizontal = ("upstreams",)
     inlines = (SourceInline, ComponentInline)
     actions = ("poll_now",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                failing_source_count=Count(
+                    "sources", filter=Q(sources__enabled=True) & ~Q(sources__last_error="")
+                )
+            )
+        )
+
+    @admin.display(description="failing sources", ordering="failing_source_count")
+    def failing_sources(self, provider: Provider) -> int:
+        return getattr(provider, "failing_source_count", 0)
 
     @admin.action(description="Poll now (all enabled sources)")
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
@@ -130,11 +200,43 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("enabled", "kind", "detected_format", "provider")
     search_fields = ("url", "provider__name", "provider__slug", "last_error")
     list_select_related = ("provider",)
-    readonly_fields = SOURCE_PIPELINE_FIELDS
+    readonly_fields = (*SOURCE_PIPELINE_FIELDS, "probe_cost")
     fieldsets = (
         (None, {"fields": ("provider", "kind", "url", "interval_seconds", "filters", "enabled")}),
+        (
+            "Probe (kinds: HTTP probe, inference probe)",
+            {
+                "fields": (*PROBE_FIELDS, "probe_cost"),
+                "description": "Our own measurements: they feed the observed status, never "
+                "the official one. API keys are read from the named environment variable "
+                "at each call and never stored.",
+            },
+        ),
         ("Written by the poller", {"fields": SOURCE_PIPELINE_FIELDS}),
     )
+
+    @admin.display(description="cost per day")
+    def probe_cost(self, source: Source) -> str:
+        """Inference probes spend tokens: per call times calls per day, and money if priced."""
+        if source.pk is None or source.kind != Source.Kind.INFERENCE:
+            return "Only inference probes cost tokens."
+        last = (
+            ProbeResult.objects.filter(source=source, input_tokens__isnull=False)
+            .order_by("-at", "-pk")
+            .values_list("input_tokens", "output_tokens")
+            .first()
+        )
+        return str(
+            estimate_cost(
+                interval_seconds=source.interval_seconds,
+                max_tokens=source.max_tokens,
+                last_input_tokens=last[0] if last else None,
+                last_output_tokens=last[1] if last else None,
+                price_input_per_mtok=source.price_input_per_mtok,
+                price_output_per_mtok=source.price_output_per_mtok,
+            )
+        )
+
     actions = ("poll_now",)
 
     @admin.display(description="format", ordering="detected_format")
@@ -197,7 +299,7 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("title", "external_id", "provider__name")
     list_select_related = ("provider",)
     date_hierarchy = "started_at"
-    autocomplete_fields = ("components",)
+    autocomplete_fields = ("components", "upstream_incidents")
     readonly_fields = ("source", "created_at", "updated_at")
     inlines = (IncidentUpdateInline,)
 
@@ -219,4 +321,65 @@ class StatusChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows the pipeline writes: visible, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProbeResult)
+class ProbeResultAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "provider",
+        "source",
+        "verdict",
+        "error_class",
+        "status_code",
+        "latency_ms",
+        "ttft_ms",
+        "input_tokens",
+        "output_tokens",
+    )
+    list_filter = ("verdict", "error_class", "provider")
+    list_select_related = ("provider", "source")
+    date_hierarchy = "at"
+
+
+@admin.register(ObservedTransition)
+class ObservedTransitionAdmin(ReadOnlyAdmin):
+    """Confirmed observed changes; detection lead and silent outages are computed from them."""
+
+    list_display = ("at", "provider", "source", "old_status", "new_status", "since")
+    list_filter = ("new_status", "provider")
+    list_select_related = ("provider", "source")
+    date_hierarchy = "at"
+
+
+@admin.register(TeamReport)
+class TeamReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Reports can be deleted (spam, a test click) but not invented or rewritten."""
+
+    list_display = ("at", "provider", "note")
+    list_filter = ("provider",)
+    search_fields = ("note", "provider__name")
+    list_select_related = ("provider",)
+    date_hierarchy = "at"
+    readonly_fields = ("provider", "at", "note")
+    exclude = ("person", "network")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

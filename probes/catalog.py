@@ -15,6 +15,7 @@ from django.db import transaction
 
 from probes.http import outbound_url_problem
 from probes.models import Provider, Source
+from probes.parsers import filters_problem
 
 
 class CatalogError(Exception):
@@ -28,6 +29,8 @@ class SourceEntry:
     interval_seconds: int = 120
     filters: dict[str, list[str]] = field(default_factory=dict)
     enabled: bool = True
+    # Probe kinds only (http_probe, inference): what Source's probe fields hold.
+    probe: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,8 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
     kind = str(raw.get("kind", "auto"))
     if kind not in {choice.value for choice in Source.Kind}:
         raise CatalogError(f"{where}: kind {kind!r} is not a known source kind")
-    interval = raw.get("interval_seconds", 120)
+    # Probes default to every minute; status pages to every two.
+    interval = raw.get("interval_seconds", 60 if kind in Source.PROBE_KINDS else 120)
     if not isinstance(interval, int) or not 30 <= interval <= 86400:
         raise CatalogError(f"{where}: interval_seconds must be a whole number from 30 to 86400")
     filters = raw.get("filters", {})
@@ -123,6 +127,9 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
         for values in filters.values()
     ):
         raise CatalogError(f"{where}: filters must map names to lists of strings")
+    filters_wrong = filters_problem(kind, filters)
+    if filters_wrong:
+        raise CatalogError(f"{where}: {filters_wrong}")
     url = _text(raw, "url", where)
     # Offline check (no DNS): the catalog must load without a network; fetch re-checks anyway.
     problem = outbound_url_problem(url, resolve=False)
@@ -134,7 +141,53 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
         interval_seconds=interval,
         filters=filters,
         enabled=bool(raw.get("enabled", True)),
+        probe=_read_probe_fields(raw, kind, where),
     )
+
+
+# Catalog key -> (type, Source field) for probe sources.
+PROBE_FIELDS: dict[str, type] = {
+    "method": str,
+    "expected_statuses": str,
+    "timeout_seconds": float,
+    "api_shape": str,
+    "api_key_env": str,
+    "model": str,
+    "max_tokens": int,
+    "stream": bool,
+}
+
+
+def _read_probe_fields(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any]:
+    from probes.verdicts import parse_expected_statuses
+
+    present = {key: raw[key] for key in PROBE_FIELDS if key in raw}
+    if present and kind not in Source.PROBE_KINDS:
+        raise CatalogError(f"{where}: {sorted(present)} apply to probe kinds only")
+    probe: dict[str, Any] = {}
+    for key, value in present.items():
+        wanted = PROBE_FIELDS[key]
+        if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            raise CatalogError(f"{where}: {key} must be a {wanted.__name__}")
+        probe[key] = value
+    if probe.get("method", "GET") not in {choice.value for choice in Source.Method}:
+        raise CatalogError(f"{where}: method must be GET, HEAD or POST")
+    try:
+        parse_expected_statuses(probe.get("expected_statuses", ""))
+    except ValueError as error:
+        raise CatalogError(f"{where}: expected_statuses: {error}") from None
+    if not 1 <= probe.get("timeout_seconds", 10.0) <= 30:
+        raise CatalogError(f"{where}: timeout_seconds must be from 1 to 30")
+    if kind == Source.Kind.INFERENCE:
+        if probe.get("api_shape") not in {choice.value for choice in Source.ApiShape}:
+            raise CatalogError(f"{where}: api_shape must be 'openai' or 'anthropic'")
+        if not probe.get("model"):
+            raise CatalogError(f"{where}: an inference probe needs a model")
+        if not 1 <= probe.get("max_tokens", 1) <= 5:
+            raise CatalogError(f"{where}: max_tokens must be from 1 to 5")
+    return probe
 
 
 def _text(raw: dict[str, Any], key: str, where: str) -> str:
@@ -204,6 +257,7 @@ def _sync_source(provider: Provider, entry: SourceEntry, report: SyncReport) -> 
         "interval_seconds": entry.interval_seconds,
         "filters": entry.filters,
         "enabled": entry.enabled,
+        **entry.probe,
     }
     source = Source.objects.filter(provider=provider, url=entry.url).first()
     if source is None:

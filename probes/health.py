@@ -61,8 +61,11 @@ def _ago(moment: datetime, now: datetime) -> str:
 def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:
     """Compare the pipeline's last signs of life with `now`. Two queries and two Redis calls."""
     health = PipelineHealth()
-    sources = Source.objects.filter(enabled=True, provider__enabled=True).aggregate(
-        newest_success=Max("last_success_at"), shortest_interval=Min("interval_seconds")
+    # Status sources only: probes have their own freshness (observed status goes stale).
+    sources = (
+        Source.objects.filter(enabled=True, provider__enabled=True)
+        .exclude(kind__in=Source.PROBE_KINDS)
+        .aggregate(newest_success=Max("last_success_at"), shortest_interval=Min("interval_seconds"))
     )
     if sources["shortest_interval"] is None:
         return health  # nothing to poll yet: nothing can be behind

@@ -1,4 +1,5 @@
-"""The one outbound HTTP seam: every request AI Watch makes goes through `fetch`.
+"""The one outbound HTTP seam: every request AI Watch makes goes through `fetch` (or its async
+twin `fetch_async`, which probe batches use to run many requests on one client).
 
 It bounds everything a stranger's server could stretch: connect, read and total time, body
 size (after decompression), and redirects. It sends conditional requests so an unchanged page
@@ -7,12 +8,13 @@ costs a 304, and names the project in its User-Agent.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -53,6 +55,9 @@ class FetchResult:
     content: bytes
     elapsed: timedelta
     headers: dict[str, str] = field(default_factory=dict)
+    # fetch_async only: (bytes received so far, seconds since the request started) per chunk,
+    # so a streaming answer can tell when its first token arrived.
+    chunk_times: tuple[tuple[int, float], ...] = ()
 
     @property
     def not_modified(self) -> bool:
@@ -179,6 +184,131 @@ def fetch(
             except httpx.HTTPError as error:
                 raise FetchError("connection", f"{type(error).__name__}: {error}") from None
     raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+
+
+async def fetch_async(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    limits: Limits | None = None,
+    follow_redirects: bool = True,
+) -> FetchResult:
+    """Like `fetch`, on a shared async client: the same address checks, limits and error kinds.
+
+    Make the client with `async_client()`. Every hop passes `check_url` (in a thread: it may
+    block on DNS) and connects to the address it approved. Redirects are followed for GET and
+    HEAD only, when `follow_redirects` is true, and never carry `headers` to another host (they
+    may hold a key). Raises FetchError; never returns a partial body.
+    """
+    limits = limits or Limits.from_settings()
+    extra = dict(headers or {})
+    request_headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json, */*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+        **extra,
+    }
+    timeout = httpx.Timeout(
+        connect=limits.connect_timeout,
+        read=limits.read_timeout,
+        write=limits.read_timeout,
+        pool=limits.total_timeout,
+    )
+    started = time.monotonic()
+    current = url
+    first_host = ""
+    try:
+        async with asyncio.timeout(limits.total_timeout):
+            for _hop in range(limits.max_redirects + 1):
+                target = await asyncio.to_thread(check_url, current)
+                first_host = first_host or target.host
+                if target.host != first_host:
+                    request_headers = {
+                        name: value for name, value in request_headers.items() if name not in extra
+                    }
+                request = client.build_request(
+                    method,
+                    target.connect_url,
+                    headers={**request_headers, "Host": target.host_header},
+                    content=content,
+                    timeout=timeout,
+                    extensions=target.extensions,
+                )
+                response = await client.send(request, stream=True)
+                try:
+                    if (
+                        follow_redirects
+                        and method in ("GET", "HEAD")
+                        and response.is_redirect
+                        and "location" in response.headers
+                    ):
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    body, chunk_times = await _read_capped_async(
+                        response, limits.max_bytes, started
+                    )
+                finally:
+                    await response.aclose()
+                kept = {
+                    name: response.headers[name]
+                    for name in _KEPT_HEADERS
+                    if name in response.headers
+                }
+                return FetchResult(
+                    url=current,
+                    status_code=response.status_code,
+                    content=body,
+                    elapsed=timedelta(seconds=time.monotonic() - started),
+                    headers=kept,
+                    chunk_times=chunk_times,
+                )
+    except TimeoutError:
+        raise FetchError("timeout", "the whole answer took longer than the total timeout") from None
+    except httpx.TimeoutException as error:
+        raise FetchError("timeout", f"timed out ({type(error).__name__})") from None
+    except httpx.ConnectError as error:
+        raise classify_connect_error(error) from None
+    except httpx.HTTPError as error:
+        raise FetchError("connection", f"{type(error).__name__}: {error}") from None
+    raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+
+
+def async_client(*, max_connections: int = 20) -> httpx.AsyncClient:
+    """The client `fetch_async` expects: verifying TLS, no redirects of its own, no proxies."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=False,
+        verify=tls_context(),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+    )
+
+
+async def _read_capped_async(
+    response: httpx.Response, max_bytes: int, started: float
+) -> tuple[bytes, tuple[tuple[int, float], ...]]:
+    """Like `_read_capped`; the total time is bounded by the caller's asyncio.timeout."""
+    declared = response.headers.get("content-length", "")
+    if (
+        declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
+        raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
+    chunks: list[bytes] = []
+    times: list[tuple[int, float]] = []
+    size = 0
+    async for chunk in _decoded_chunks_async(response):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
+        chunks.append(chunk)
+        times.append((size, time.monotonic() - started))
+    return b"".join(chunks), tuple(times)
 
 
 # Outbound address policy -------------------------------------------------------------------
@@ -490,22 +620,39 @@ class _Inflater:
                 return
 
 
-def _decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
+def _inflater_for(response: httpx.Response) -> _Inflater | None:
+    """The decoder the answer needs (None: not compressed); FetchError for unknown encodings."""
     encodings = [
         part.strip().lower()
         for part in response.headers.get("content-encoding", "").split(",")
         if part.strip() and part.strip().lower() != "identity"
     ]
     if not encodings:
-        yield from response.iter_raw()
-        return
+        return None
     if len(encodings) > 1 or encodings[0] not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(
             "connection", f"unsupported Content-Encoding {response.headers['content-encoding']!r}"
         )
-    inflater = _Inflater(encodings[0])
+    return _Inflater(encodings[0])
+
+
+def _decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
+    inflater = _inflater_for(response)
+    if inflater is None:
+        yield from response.iter_raw()
+        return
     for raw in response.iter_raw():
         yield from inflater.feed(raw)
+
+
+async def _decoded_chunks_async(response: httpx.Response) -> AsyncIterator[bytes]:
+    inflater = _inflater_for(response)
+    async for raw in response.aiter_raw():
+        if inflater is None:
+            yield raw
+        else:
+            for chunk in inflater.feed(raw):
+                yield chunk
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
@@ -536,6 +683,17 @@ def classify_connect_error(error: Exception) -> FetchError:
     """Name the cause of a failed connection: DNS, TLS, refused, or other."""
     text = str(error)
     lowered = text.lower()
+    # The async transport words a refusal as "All connection attempts failed": the cause
+    # chain still holds the socket error that says what happened.
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError("refused", f"connection refused: {cause}")
+        if isinstance(cause, socket.gaierror):
+            return FetchError("dns", f"DNS lookup failed: {cause}")
+        if isinstance(cause, ssl.SSLError):
+            return FetchError("tls", f"TLS failed: {cause}")
+        cause = cause.__cause__ or cause.__context__
     if any(
         word in lowered
         for word in (

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from probes.http import outbound_url_problem
+from probes.parsers import filters_problem
 from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
 
 
@@ -94,6 +95,12 @@ class Provider(models.Model):
     status = StatusField(editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Written by probes.observed: what our own probes see, beside (never inside) `status`.
+    observed_status = StatusField(editable=False)
+    observed_status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the last probe result was applied: how fresh the observed status is.
+    observed_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +116,10 @@ class Provider(models.Model):
     def status_label(self) -> str:
         return LABELS[Status(self.status)]
 
+    @property
+    def observed_status_label(self) -> str:
+        return LABELS[Status(self.observed_status)]
+
 
 class SourceQuerySet(models.QuerySet["Source"]):
     def due(self, now: datetime) -> SourceQuerySet:
@@ -116,7 +127,11 @@ class SourceQuerySet(models.QuerySet["Source"]):
 
 
 class Source(models.Model):
-    """One thing we poll for a provider: a status API or a feed."""
+    """One thing we poll for a provider: a status API, a feed, or one of our own probes.
+
+    Probe kinds (`PROBE_KINDS`) are our own measurements: they never speak for the provider's
+    official status, and the dispatcher hands them to the probe batch, not to `poll_source`.
+    """
 
     class Kind(models.TextChoices):
         AUTO = "auto", "Detect the format"
@@ -128,6 +143,7 @@ class Source(models.Model):
         INSTATUS = "instatus", "Instatus (summary.json / components.json)"
         BETTERSTACK = "betterstack", "Better Stack (index.json)"
         GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        GOOGLE_CLOUD_FEED = "google_cloud_feed", "Google Cloud status Atom feed"
         AWS_HEALTH = "aws_health", "AWS Health currentevents"
         AWS_RSS = "aws_rss", "AWS per-service status RSS"
         AZURE_STATUS = "azure_status", "Azure status RSS"
@@ -135,6 +151,17 @@ class Source(models.Model):
         FLASHCAT = "flashcat", "Flashcat status page JSON"
         DATADOG = "datadog", "Datadog status page (config.json)"
         FEED = "feed", "Any RSS/Atom incident feed"
+        HTTP_PROBE = "http_probe", "HTTP probe (is the API reachable?)"
+        INFERENCE = "inference", "Inference probe (a tiny real request, needs an API key)"
+
+    class Method(models.TextChoices):
+        GET = "GET", "GET"
+        HEAD = "HEAD", "HEAD"
+        POST = "POST", "POST"
+
+    class ApiShape(models.TextChoices):
+        OPENAI = "openai", "OpenAI-compatible chat completions"
+        ANTHROPIC = "anthropic", "Anthropic Messages"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(
@@ -164,6 +191,74 @@ class Source(models.Model):
     )
     enabled = models.BooleanField(default=True)
 
+    # Probe settings (kinds http_probe and inference); status sources ignore them.
+    method = models.CharField(
+        max_length=8,
+        choices=Method.choices,
+        default=Method.GET,
+        help_text="HTTP probes only, e.g. GET. Inference probes always POST.",
+    )
+    expected_statuses = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="HTTP status codes that mean reachable, e.g. '200-299,401'. "
+        "Empty: any answer below 500 (except 429) means reachable.",
+    )
+    timeout_seconds = models.FloatField(
+        default=10.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(30.0)],
+        help_text="Give up after this many seconds, e.g. 10. A probe that times out is down.",
+    )
+    api_shape = models.CharField(
+        "API shape",
+        max_length=16,
+        choices=ApiShape.choices,
+        blank=True,
+        help_text="Inference probes: the request format. The URL is the full endpoint, e.g. "
+        "https://api.openai.com/v1/chat/completions or https://api.anthropic.com/v1/messages.",
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=100,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z_][A-Z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+            )
+        ],
+        help_text="Inference probes: the NAME of the environment variable holding the key, e.g. "
+        "OPENAI_API_KEY. The key itself is never stored here. Empty: no key (local servers).",
+    )
+    model = models.CharField(
+        max_length=200, blank=True, help_text="Inference probes: the model, e.g. gpt-4o-mini."
+    )
+    max_tokens = models.PositiveSmallIntegerField(
+        "output tokens",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Inference probes: at most this many output tokens per call (1 to 5).",
+    )
+    stream = models.BooleanField(
+        default=False,
+        help_text="Inference probes: stream the answer, which also measures time to first token.",
+    )
+    price_input_per_mtok = models.DecimalField(
+        "input price per 1M tokens",
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Optional, in your currency, e.g. 0.15. Used only to show what the probe costs.",
+    )
+    price_output_per_mtok = models.DecimalField(
+        "output price per 1M tokens",
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Optional, e.g. 0.60.",
+    )
+
     # Written by the pipeline.
     next_poll_at = models.DateTimeField(default=timezone.now, editable=False)
     detected_format = models.CharField(max_length=32, blank=True, editable=False)
@@ -178,6 +273,17 @@ class Source(models.Model):
     etag = models.CharField(max_length=500, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)
     body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Probe state, written by probes.observed: the confirmed status, the status the latest
+    # results point to and how many in a row do, and the last ProbeResult applied (so applying
+    # the same results again changes nothing).
+    observed_status = StatusField(editable=False)
+    observed_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_pending = models.CharField(max_length=24, blank=True, editable=False)
+    observed_streak = models.PositiveIntegerField(default=0, editable=False)
+    observed_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_through = models.BigIntegerField(default=0, editable=False)
+
+    PROBE_KINDS = frozenset({"http_probe", "inference"})
 
     objects = SourceQuerySet.as_manager()
 
@@ -189,15 +295,6 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
-
-    def clean(self) -> None:
-        super().clean()
-        # The admin form and full_clean refuse URLs the outbound seam would never fetch
-        # (private addresses, odd schemes and ports), with the reason in words.
-        if self.url:
-            problem = outbound_url_problem(self.url, resolve=True)
-            if problem:
-                raise ValidationError({"url": f"This URL cannot be polled: {problem}."})
 
     @property
     def format(self) -> str:
@@ -211,6 +308,41 @@ class Source(models.Model):
     @property
     def interval(self) -> timedelta:
         return timedelta(seconds=self.interval_seconds)
+
+    @property
+    def is_probe(self) -> bool:
+        return self.kind in self.PROBE_KINDS
+
+    @property
+    def observed_status_label(self) -> str:
+        return LABELS[Status(self.observed_status)]
+
+    def clean(self) -> None:
+        from probes.verdicts import parse_expected_statuses
+
+        super().clean()
+        errors: dict[str, str] = {}
+        # The admin form and full_clean refuse URLs the outbound seam would never fetch
+        # (private addresses, odd schemes and ports), with the reason in words.
+        if self.url:
+            problem = outbound_url_problem(self.url, resolve=True)
+            if problem:
+                errors["url"] = f"This URL cannot be polled: {problem}."
+        problem = filters_problem(self.kind, self.filters)
+        if problem:
+            errors["filters"] = f"{problem[0].upper()}{problem[1:]}."
+        if self.kind == self.Kind.HTTP_PROBE:
+            try:
+                parse_expected_statuses(self.expected_statuses)
+            except ValueError as error:
+                errors["expected_statuses"] = str(error)
+        if self.kind == self.Kind.INFERENCE:
+            if not self.api_shape:
+                errors["api_shape"] = "Choose the API shape of an inference probe."
+            if not self.model:
+                errors["model"] = "Name the model an inference probe asks, e.g. gpt-4o-mini."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Component(models.Model):
@@ -445,3 +577,152 @@ class UptimeDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component or self.provider}: {self.day}"
+
+
+class ProbeResult(models.Model):
+    """One run of one probe: what answered, how fast, and how it failed if it did.
+
+    Raw rows are kept AIWATCH_PROBE_RETENTION_DAYS; ProbeRollup keeps the aggregates for longer.
+    """
+
+    class Verdict(models.TextChoices):
+        UP = "up", "Up"
+        DOWN = "down", "Down"
+        # The probe could not tell (our quota, our key, our request): it moves no status.
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+    class ErrorClass(models.TextChoices):
+        NONE = "", "None"
+        TIMEOUT = "timeout", "Timeout"
+        DNS = "dns", "DNS lookup failed"
+        TLS = "tls", "TLS failed"
+        REFUSED = "refused", "Connection refused"
+        CONNECTION = "connection", "Connection failed"
+        SERVER_ERROR = "http_5xx", "Server error (5xx)"
+        OVERLOADED = "overloaded", "Provider overloaded (503/529)"
+        RATE_LIMITED = "rate_limited", "Rate limited (429: our quota)"
+        UNEXPECTED_STATUS = "unexpected_status", "Unexpected status code"
+        MALFORMED = "malformed", "Malformed answer"
+        AUTH = "auth", "Key refused (401/403)"
+        BAD_REQUEST = "bad_request", "Request refused (4xx)"
+        NO_KEY = "no_key", "API key variable not set"
+        BLOCKED = "blocked", "Address not allowed"
+        TOO_LARGE = "too_large", "Answer too large"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="probe_results")
+    # Denormalised from source so provider pages read one index.
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="probe_results")
+    at = models.DateTimeField()
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    error_class = models.CharField(max_length=24, choices=ErrorClass.choices, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Total time to the whole answer; None when no answer came (timeouts, refused...).
+    latency_ms = models.FloatField(null=True, blank=True)
+    # Streaming inference probes: time to the first token.
+    ttft_ms = models.FloatField(null=True, blank=True)
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            # Observed status (baseline p95) and rollups read one probe's results in time order.
+            models.Index(fields=["source", "at"], name="proberesult_source_at"),
+            # Provider pages; the retention task deletes by time.
+            models.Index(fields=["provider", "at"], name="proberesult_provider_at"),
+            models.Index(fields=["at"], name="proberesult_at"),
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} at {self.at:%Y-%m-%d %H:%M:%S}: {self.verdict} {self.error_class}"
+
+
+class ProbeRollup(models.Model):
+    """Hourly or daily aggregates of one probe's results, recomputed exactly from raw rows."""
+
+    class Period(models.TextChoices):
+        HOUR = "hour", "Hour"
+        DAY = "day", "Day"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="probe_rollups")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="probe_rollups")
+    period = models.CharField(max_length=8, choices=Period.choices)
+    start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    # Over the results that got an answer; None when none did.
+    p50_ms = models.FloatField(null=True, blank=True)
+    p95_ms = models.FloatField(null=True, blank=True)
+    max_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "period", "start"], name="proberollup_unique_bucket"
+            )
+        ]
+        indexes = [
+            # Latency charts read one provider's buckets of one period in time order.
+            models.Index(fields=["provider", "period", "start"], name="proberollup_provider"),
+        ]
+        ordering = ["start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.period} {self.start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class ObservedTransition(models.Model):
+    """One confirmed change of observed status: of one probe, or (source None) of a provider.
+
+    Written once per transition by probes.observed; the input to detection lead and silent
+    outages.
+    """
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="observed_transitions"
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="observed_transitions",
+    )
+    old_status = StatusField()
+    new_status = StatusField()
+    # When it was confirmed, and when the first result of the confirming streak came in.
+    at = models.DateTimeField()
+    since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["provider", "source", "at"], name="observed_timeline"),
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        subject = self.source_id or self.provider
+        return f"{subject}: {self.old_status} → {self.new_status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class TeamReport(models.Model):
+    """Someone on the team pressed "I'm affected" for a provider."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="team_reports")
+    at = models.DateTimeField()
+    note = models.CharField(max_length=280, blank=True)
+    # Keyed digests, never the raw session id or address: enough to rate-limit, nothing more.
+    person = models.CharField(max_length=64, editable=False)
+    network = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["provider", "at"], name="teamreport_provider_at"),
+            models.Index(fields=["person", "at"], name="teamreport_person_at"),
+            models.Index(fields=["network", "at"], name="teamreport_network_at"),
+        ]
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: report at {self.at:%Y-%m-%d %H:%M}"

@@ -36,6 +36,10 @@ class PollResult:
 def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     """Fetch, parse and record one source. Never raises for a bad page: it records the error."""
     at = now or timezone.now()
+    if source.is_probe:
+        # Probes are not status pages: probes.probing runs them and they never touch the
+        # source's error state (which would make the official status unknown).
+        raise ValueError(f"source {source.pk} is a probe; run it with probes.probing")
     try:
         fetched = http.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except http.FetchError as error:
@@ -110,8 +114,9 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
     try:
         return "", parser(content, filters)
     except ParseError as error:
-        if source.kind != Source.Kind.AUTO:
-            raise ParseError(f"unreadable: {error}") from None
+        if source.kind != Source.Kind.AUTO and source.last_success_at is None:
+            # A chosen kind that never parsed: a wrong URL or kind, not a change.
+            raise ParseError(f"unreadable: not {source.format} ({error})") from None
         try:
             now_looks_like, _ = detect_format(content, filters)
             hint = f"; it now looks like {now_looks_like}"

@@ -315,8 +315,10 @@ def _upsert_incident(
             # of the same facts. The other adds updates, aliases and components.
             values = {}
         elif parsed.partial:
-            # A feed guesses the impact and may know only a late update; keep what we had.
-            values.pop("impact")
+            # A feed guesses the impact and may know only a late update: it may raise the
+            # impact but never lowers it, and never moves the start later.
+            if Impact(incident.impact).as_status().severity >= parsed.impact.as_status().severity:
+                values.pop("impact")
             if incident.started_at <= parsed.started_at:
                 values.pop("started_at")
         changed_fields = [
@@ -438,8 +440,9 @@ def compute_provider_status(provider: Provider) -> Status:
     return worst(statuses)
 
 
-# Source kinds that speak for the provider's official status (probes, later, do not).
-STATUS_SOURCE_KINDS = {kind.value for kind in Source.Kind}
+# Source kinds that speak for the provider's official status. Probes (http_probe, inference) are
+# our own measurements: they feed observed status (probes.observed), never this one.
+STATUS_SOURCE_KINDS = {kind.value for kind in Source.Kind} - Source.PROBE_KINDS
 
 
 def refresh_provider_status(provider: Provider, *, at: datetime) -> StatusChange | None:

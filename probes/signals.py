@@ -11,3 +11,9 @@ from django.dispatch import Signal
 #: Sent after a poll of `source` was recorded (also after an unchanged or failed poll), with
 #: `outcome` (probes.recording.PollOutcome) and `at`. sender is the Source class.
 poll_recorded = Signal()
+
+#: Sent when an observed status change is confirmed, inside the transaction that records it,
+#: with `provider`, `source` (the probe's Source, or None for the provider as a whole), `old`
+#: and `new` (probes.parsers.types.Status), `at`, and `transition` (ObservedTransition).
+#: Receivers that want "observed outage confirmed / recovered" listen for source None.
+observed_status_changed = Signal()

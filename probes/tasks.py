@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import health, polling, rollups, scheduling
+from probes import health, polling, probe_rollups, probing, rollups, scheduling
 from probes.models import Provider, Source
 
 logger = logging.getLogger(__name__)
@@ -18,23 +18,40 @@ logger = logging.getLogger(__name__)
 @shared_task(name="probes.poll_source", ignore_result=True)
 def poll_source_task(source_id: int) -> None:
     source = Source.objects.select_related("provider").filter(pk=source_id).first()
-    if source is None or not source.enabled:
-        return  # deleted or disabled since it was enqueued
+    if source is None or not source.enabled or source.is_probe:
+        return  # deleted or disabled since it was enqueued; probes run in batches
     polling.poll_source(source)
 
 
 @shared_task(name="probes.dispatch_due_polls", ignore_result=True)
 def dispatch_due_polls() -> None:
-    """Claim the due sources and enqueue one poll each; note the tick for the health checks."""
+    """Claim the due sources; enqueue one poll per status source and one batch for the probes.
+
+    Notes the tick for the health checks.
+    """
     now = timezone.now()
     try:
         health.record_dispatch_heartbeat(now)
     except redis.RedisError:
         # The enqueues below need Redis too and will fail loudly; the heartbeat is secondary.
         logger.warning("could not record the dispatcher heartbeat")
-    for source_id in scheduling.claim_due_sources(now):
-        # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
-        poll_source_task.apply_async((source_id,), expires=settings.AIWATCH_DISPATCH_SECONDS * 4)
+    claimed = scheduling.claim_due_sources(now)
+    probe_ids = set(
+        Source.objects.filter(pk__in=claimed, kind__in=Source.PROBE_KINDS).values_list(
+            "pk", flat=True
+        )
+    )
+    expires = settings.AIWATCH_DISPATCH_SECONDS * 4
+    for source_id in claimed:
+        if source_id not in probe_ids:
+            # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
+            poll_source_task.apply_async((source_id,), expires=expires)
+    # Probes run many at a time on one async client, so a whole chunk is one task.
+    ordered = sorted(probe_ids)
+    for start in range(0, len(ordered), PROBE_BATCH_SIZE):
+        run_probe_batch_task.apply_async(
+            (ordered[start : start + PROBE_BATCH_SIZE],), expires=expires
+        )
 
 
 @shared_task(name="probes.roll_uptime_days", ignore_result=True)
@@ -43,3 +60,31 @@ def roll_uptime_days_task() -> None:
     now = timezone.now()
     for provider in Provider.objects.filter(enabled=True):
         rollups.catch_up(provider, now=now)
+
+
+# A batch runs at most AIWATCH_PROBE_CONCURRENCY probes at once, each bounded by its timeout
+# (at most 30 s): this many per task keeps a batch well inside the task time limits below.
+PROBE_BATCH_SIZE = 60
+
+
+@shared_task(name="probes.run_probe_batch", ignore_result=True, soft_time_limit=150, time_limit=180)
+def run_probe_batch_task(source_ids: list[int]) -> None:
+    sources = list(
+        Source.objects.select_related("provider")
+        .filter(
+            pk__in=source_ids, enabled=True, provider__enabled=True, kind__in=Source.PROBE_KINDS
+        )
+        .order_by("pk")
+    )
+    if sources:
+        probing.run_probes(sources)
+
+
+@shared_task(name="probes.roll_up_probe_results", ignore_result=True)
+def roll_up_probe_results_task() -> None:
+    probe_rollups.roll_up(now=timezone.now())
+
+
+@shared_task(name="probes.prune_probe_results", ignore_result=True)
+def prune_probe_results_task() -> None:
+    probe_rollups.prune(now=timezone.now())

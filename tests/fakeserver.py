@@ -42,6 +42,12 @@ class SeenRequest:
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 drops connections when a probe batch opens many at once,
+    # and each dropped SYN costs a one-second retransmit.
+    request_queue_size = 128
+
+
 class FakeServer:
     def __init__(self) -> None:
         self.answers: dict[str, Answer | list[Answer]] = {}
@@ -51,6 +57,9 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as separate writes: without TCP_NODELAY each answer
+            # waits on the client's delayed ACK (tens of milliseconds).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -108,9 +117,10 @@ class FakeServer:
             do_POST = _answer
             do_HEAD = _answer
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        # A short poll interval: shutdown() waits up to one interval, paid by every test.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

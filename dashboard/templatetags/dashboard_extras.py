@@ -113,11 +113,13 @@ def ago(value: datetime | None) -> SafeString | str:
     if value is None:
         return "never"
     local = timezone.localtime(value)
+    title = f"{formatting.format_datetime(local)} {local:%Z}"
+    if local.utcoffset() or timezone.get_current_timezone_name() != "UTC":
+        title += f" ({value.astimezone(UTC):%H:%M} UTC)"
     return format_html(
-        '<time datetime="{}" title="{} ({})">{}</time>',
+        '<time datetime="{}" title="{}">{}</time>',
         formatting.iso_utc(value),
-        f"{formatting.format_datetime(local)} {local:%Z}",
-        value.astimezone(UTC).strftime("%H:%M UTC"),
+        title,
         formatting.format_relative(value, timezone.now()),
     )
 
@@ -158,3 +160,17 @@ def chart(
         "label": label,
         "fallback": fallback,
     }
+
+
+@register.filter
+def elapsed(value: datetime | None) -> str:
+    """How long ago `value` was, as a duration: "3 h 5 min" (for "down for ...")."""
+    if value is None:
+        return ""
+    return formatting.format_duration(timezone.now() - value)
+
+
+@register.filter
+def abs_duration(value: timedelta | None) -> str:
+    """A duration without its sign ("5 min"), for "5 min ahead" / "5 min behind"."""
+    return formatting.format_duration(abs(value) if value is not None else None)

@@ -6,6 +6,7 @@ need no extra context: `{% provider_uptime provider %}`, `{% incident_history in
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -60,7 +61,8 @@ def percent(value: float | None) -> str:
     """An uptime ratio as "99.95%", or "no data" (never 100 % by default)."""
     if value is None:
         return "no data"
-    return f"{value * 100:.2f}%"
+    # Rounded down, so a day with any downtime never reads 100.00%.
+    return f"{math.floor(value * 10000) / 100:.2f}%"
 
 
 @register.filter

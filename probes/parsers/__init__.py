@@ -34,6 +34,7 @@ PARSERS: dict[str, Parser] = {
     "instatus": instatus.parse_instatus,
     "betterstack": betterstack.parse_betterstack,
     "google_cloud": google_cloud.parse_google_cloud,
+    "google_cloud_feed": google_cloud.parse_google_cloud_feed,
     "aws_health": aws_health.parse_aws_health,
     "aws_rss": aws_health.parse_aws_rss,
     "azure_status": feeds.parse_azure_status,
@@ -57,12 +58,56 @@ DETECTION_ORDER: tuple[str, ...] = (
     "checkly",
     "google_cloud",
     "aws_health",
+    "google_cloud_feed",
     "statuspage_feed",
     "incidentio_feed",
     "aws_rss",
     "azure_status",
     "feed",
 )
+
+
+# The filter keys each format understands (formats.md; see each parser's docstring). `auto`
+# takes the keys any format knows, since the format is not known until the first poll.
+FILTER_KEYS: dict[str, frozenset[str]] = {
+    "statuspage": frozenset({"components"}),
+    "incidentio": frozenset({"components"}),
+    "statuspage_feed": frozenset(),
+    "incidentio_proxy": frozenset({"components"}),
+    "incidentio_feed": frozenset(),
+    "instatus": frozenset({"components"}),
+    "betterstack": frozenset({"components"}),
+    "google_cloud": frozenset({"products", "product_titles", "base_url"}),
+    "google_cloud_feed": frozenset({"keywords"}),
+    "aws_health": frozenset({"services", "regions"}),
+    "aws_rss": frozenset(),
+    "azure_status": frozenset({"keywords"}),
+    "checkly": frozenset(),
+    "flashcat": frozenset(),
+    "datadog": frozenset({"components"}),
+    "feed": frozenset({"keywords"}),
+}
+FILTER_KEYS["auto"] = frozenset().union(*FILTER_KEYS.values())
+
+
+def filters_problem(kind: str, filters: object) -> str:
+    """Why `filters` do not suit `kind` ("" when they do): a mapping of known names to lists
+    of non-empty strings, e.g. {"services": ["bedrock"], "regions": ["us-east-1"]}."""
+    if not isinstance(filters, dict):
+        return 'filters must be an object such as {"components": ["k8w3r06qmzrp"]}'
+    allowed = FILTER_KEYS.get(kind, frozenset())
+    unknown = sorted(set(filters) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        return f"{kind} does not use filter {', '.join(unknown)} (it knows: {known})"
+    for name, values in filters.items():
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(value, str) and value.strip() for value in values)
+        ):
+            return f"filter {name} must be a non-empty list of strings"
+    return ""
 
 
 def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, ParsedPage]:
@@ -79,4 +124,12 @@ def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, 
     raise ParseError("no known status format matched (" + "; ".join(reasons) + ")")
 
 
-__all__ = ["DETECTION_ORDER", "PARSERS", "ParseError", "Parser", "detect_format"]
+__all__ = [
+    "DETECTION_ORDER",
+    "FILTER_KEYS",
+    "PARSERS",
+    "ParseError",
+    "Parser",
+    "detect_format",
+    "filters_problem",
+]

@@ -56,13 +56,15 @@ def parse_checkly(content: bytes, filters: Filters) -> ParsedPage:
     document = require_dict(load_json(content), "document")
     if isinstance(document.get("metadata"), list) and isinstance(document.get("uptime"), list):
         return _parse_uptime(document)
-    if set(document) == {"incidents"} and isinstance(document["incidents"], list):
+    # Statuspage-like documents also carry "incidents"; theirs come with a "page".
+    foreign = {"page", "components", "status", "summary", "data"}.intersection(document)
+    if not foreign and isinstance(document.get("incidents"), list):
         incidents = require_list(document["incidents"], "incidents")
         if all(
             isinstance(i, dict) and "lastUpdateStatus" in i and "severity" in i for i in incidents
         ):
             return _parse_unresolved(incidents)
-    if set(document) <= {"active", "upcoming"} and isinstance(document.get("active"), list):
+    if not foreign and "incidents" not in document and isinstance(document.get("active"), list):
         return _parse_windows(document)
     raise ParseError("not a Checkly uptime, unresolved-incidents or maintenance-windows document")
 

@@ -63,10 +63,10 @@ def load_feed(content: bytes) -> FeedDict:
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")
         raise ParseError(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
-    if not parsed.feed and not parsed.get("entries"):
-        # No <channel> (RSS) or feed metadata (Atom) and no entries: an empty shell, not a feed.
-        reason = parsed.get("bozo_exception")
-        raise ParseError(f"broken or empty feed{f' ({reason})' if reason else ''}")
+    feed = parsed.feed
+    if not any(feed.get(name) for name in ("title", "link", "id")):
+        # Not even a channel title or link: a stub, not a status feed.
+        raise ParseError("feed has no channel (no title, link or id)")
     return parsed
 
 
@@ -276,6 +276,9 @@ def _generic_incident(entry: FeedDict, notes: list[str]) -> ParsedIncident:
     if state is None:
         # No state word anywhere: we cannot tell it ended, so it stays open.
         notes.append(f"entry {external_id[:60]}: no state found, kept open")
+        state = IncidentStatus.INVESTIGATING
+    elif state == IncidentStatus.UPDATE:
+        # "Update" names a post, not a state: the incident is still being worked on.
         state = IncidentStatus.INVESTIGATING
     maintenance = state in MAINTENANCE_STATES or impact == Impact.MAINTENANCE
     if maintenance:

@@ -6,15 +6,20 @@ and `affected_products` carry stable ids. Product titles get renamed ("Vertex Ge
 so filters name products by id: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; and
 {"base_url": ["https://www.google.com/appsstatus/dashboard/"]} makes Workspace's relative
 links right; {"product_titles": ["Gemini"]} matches product titles where ids are not
-known (Workspace's Gemini app). The window covers every open incident, so one that leaves it has ended. No
-component states are published.
+known (Workspace's Gemini app). The window covers every open incident, so one that leaves it
+has ended. No component states are published.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .feeds import entries, entry_html, entry_time, entry_title, html_to_text, load_feed
 from .payload import (
+    check_year,
     clean_text,
     digest,
     load_json,
@@ -157,4 +162,116 @@ def _incident(
             for p in products
             if isinstance(p.get("title"), str)
         ),
+    )
+
+
+# --- the Atom feed ---------------------------------------------------------------------------
+# `/en/feed.atom`: one entry per update, titled "RESOLVED: <description>" (or "UPDATE: ..."),
+# id `tag:status.cloud.google.com,2026:feed:<incident id>.<update id>`. The HTML opens with
+# "Incident began at <strong>2026-02-27 04:37</strong> and ended at <strong>...</strong>
+# (all times are <strong>US/Pacific</strong>)": local times, converted here.
+
+_FEED_ID = re.compile(r"^tag:[^,]+,\d{4}:feed:([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$")
+_FEED_HOST = re.compile(r"^https?://(status\.cloud\.google\.com|www\.google\.com/appsstatus)(/|$)")
+_TITLE_PREFIX = re.compile(r"^\s*([A-Z][A-Z ]{2,20}):\s*")
+_BEGAN = re.compile(r"(?is)began at\s*<strong>\s*([\d-]+ [\d:]+)\s*</strong>")
+_ENDED = re.compile(r"(?is)ended at\s*<strong>\s*([\d-]+ [\d:]+)\s*</strong>")
+_ZONE = re.compile(r"(?is)all times are\s*<strong>\s*([A-Za-z_/+-]+)\s*</strong>")
+FEED_PREFIXES = {
+    "RESOLVED": IncidentStatus.RESOLVED,
+    "UPDATE": IncidentStatus.UPDATE,
+    "MITIGATED": IncidentStatus.MONITORING,
+}
+
+
+def parse_google_cloud_feed(content: bytes, filters: Filters) -> ParsedPage:
+    """Parse Google Cloud's status Atom feed, grouping its per-update entries by incident."""
+    parsed = load_feed(content)
+    items = entries(parsed)
+    if not _FEED_HOST.match(str(parsed.feed.get("link", ""))) and not items:
+        raise ParseError("an empty feed that is not Google Cloud's")
+    groups: dict[str, list[tuple[datetime, str, Any]]] = {}
+    for entry in items:
+        match = _FEED_ID.match(str(entry.get("id", "")))
+        if not match:
+            raise ParseError(f"entry id {str(entry.get('id'))[:80]!r} is not a Google feed id")
+        groups.setdefault(match.group(1), []).append((entry_time(entry), match.group(2), entry))
+    notes: list[str] = []
+    incidents = [_feed_incident(incident_id, group, notes) for incident_id, group in groups.items()]
+    keywords = [word.lower() for word in filters.get("keywords", ()) if word.strip()]
+    if keywords:
+        incidents = [
+            i
+            for i in incidents
+            if any(
+                w in i.title.lower() or any(w in u.body.lower() for u in i.updates)
+                for w in keywords
+            )
+        ]
+    return ParsedPage(platform="google_cloud_feed", incidents=tuple(incidents), notes=tuple(notes))
+
+
+def _local_time(text: str, zone_name: str, incident_id: str) -> datetime:
+    try:
+        zone = ZoneInfo(zone_name)
+        local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParseError(
+            f"incident {incident_id}: unreadable time {text[:30]!r} {zone_name[:30]!r}"
+        ) from None
+    return check_year(local.astimezone(UTC), "feed time")
+
+
+def _feed_incident(
+    incident_id: str, group: list[tuple[datetime, str, Any]], notes: list[str]
+) -> ParsedIncident:
+    group.sort(key=lambda item: (item[0], item[1]))
+    updates = []
+    for at, update_id, entry in group:
+        title = str(entry.get("title", ""))
+        prefix = _TITLE_PREFIX.match(title)
+        status = (
+            FEED_PREFIXES.get(prefix.group(1).strip(), IncidentStatus.UPDATE)
+            if prefix
+            else IncidentStatus.UPDATE
+        )
+        markup = entry_html(entry)
+        body_html = re.sub(r"(?is)^\s*<p>.*?all times are.*?</p>", "", markup, count=1)
+        updates.append(
+            ParsedUpdate(
+                key=f"{incident_id}.{update_id}"[:200],
+                status=status,
+                body=html_to_text(body_html),
+                at=at,
+            )
+        )
+    newest = group[-1][2]
+    newest_title = entry_title(newest)
+    prefix = _TITLE_PREFIX.match(newest_title)
+    title = newest_title[prefix.end() :] if prefix else newest_title
+    markup = entry_html(newest)
+    zone_match = _ZONE.search(markup)
+    zone_name = zone_match.group(1) if zone_match else "UTC"
+    began = _BEGAN.search(markup)
+    ended = _ENDED.search(markup)
+    started_at = _local_time(began.group(1), zone_name, incident_id) if began else updates[0].at
+    closed = updates[-1].status == IncidentStatus.RESOLVED
+    resolved_at = None
+    if closed:
+        resolved_at = (
+            _local_time(ended.group(1), zone_name, incident_id) if ended else updates[-1].at
+        )
+    elif ended:
+        notes.append(f"incident {incident_id}: has an end time but no RESOLVED entry, kept open")
+    return ParsedIncident(
+        external_id=incident_id,
+        title=title or "Google Cloud incident",
+        impact=Impact.MINOR,
+        status=IncidentStatus.RESOLVED if closed else IncidentStatus.INVESTIGATING,
+        started_at=min(started_at, updates[0].at),
+        resolved_at=resolved_at,
+        url=f"{DEFAULT_BASE}incidents/{incident_id}",
+        updates=tuple(updates),
+        # No severity in the feed; incidents.json (same ids) knows it.
+        partial=True,
     )

@@ -214,7 +214,7 @@ def _proxy_event(
         at = parse_time(update.get("published_at"), "update.published_at")
         body = clean_text(
             optional_str(update.get("message_string"), "update.message_string")
-            or optional_str(update.get("message"), "update.message")
+            or rich_text(update.get("message"))
         )
         to_status = update.get("to_status")
         update_status = (
@@ -264,6 +264,36 @@ def _proxy_event(
     )
 
 
+def rich_text(value: Any) -> str:
+    """Plain text of a message given as a string or as a rich-text tree of nodes with "text"
+    leaves (paragraphs become lines). Anything else gives ""."""
+    if isinstance(value, str):
+        return value
+    lines: list[str] = []
+    current: list[str] = []
+    # Iterative and bounded: a hostile tree cannot recurse or run long.
+    stack: list[Any] = [value]
+    visited = 0
+    while stack and visited < 20_000:
+        node = stack.pop()
+        visited += 1
+        if node == "\n":
+            lines.append("".join(current))
+            current = []
+        elif isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                current.append(node["text"])
+            children = node.get("content")
+            if isinstance(children, list):
+                if node.get("type") == "paragraph":
+                    stack.append("\n")
+                stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    lines.append("".join(current))
+    return "\n".join(line.strip() for line in lines if line.strip())
+
+
 # --- Atom feed ----------------------------------------------------------------------------
 
 FEED_STATUSES: dict[str, IncidentStatus] = {
@@ -289,7 +319,9 @@ FEED_COMPONENT_STATUSES: dict[str, Status] = {
 _FEED_STATUS = re.compile(r"(?is)<b>\s*Status:\s*(.*?)\s*</b>")
 _AFFECTED_BLOCK = re.compile(r"(?is)<b>\s*Affected components\s*</b>(.*)$")
 _COMPONENT_ITEM = re.compile(r"(?is)<li>\s*(.*?)\s*\(([^()]*)\)\s*</li>")
-_ULID_TAIL = re.compile(r"/incidents/([0-9A-HJKMNP-TV-Z]{26})/?$")
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+# Incidents from before a page moved to incident.io keep their 12-character Statuspage ids.
+_INCIDENT_PATH = re.compile(r"/incidents/([0-9A-Za-z]{12}|[0-9A-HJKMNP-TV-Z]{26})(?:/write-up)?/?$")
 
 
 def parse_incidentio_feed(content: bytes, filters: Filters) -> ParsedPage:
@@ -304,11 +336,16 @@ def parse_incidentio_feed(content: bytes, filters: Filters) -> ParsedPage:
 
 
 def _feed_entry(entry: Any, notes: list[str]) -> ParsedIncident:
-    raw_id = str(entry.get("id") or entry.get("link") or "")
-    match = _ULID_TAIL.search(raw_id)
-    if not match:
-        raise ParseError(f"entry id {raw_id[:80]!r} does not end in /incidents/<ULID>")
-    external_id = match.group(1)
+    ids: list[str] = []
+    for raw in (entry.get("id"), entry.get("link")):
+        match = _INCIDENT_PATH.search(str(raw or ""))
+        if match and match.group(1) not in ids:
+            ids.append(match.group(1))
+    if not ids:
+        raise ParseError(f"entry id {str(entry.get('id'))[:80]!r} does not end in /incidents/<id>")
+    # Key on the ULID; an archived Statuspage id of the same incident becomes an alias.
+    ids.sort(key=lambda value: not _ULID.match(value))
+    external_id, aliases = ids[0], tuple(ids[1:])
     at = entry_time(entry)
     markup = entry_html(entry)
     status_match = _FEED_STATUS.search(markup)
@@ -358,5 +395,6 @@ def _feed_entry(entry: Any, notes: list[str]) -> ParsedIncident:
         ),
         component_names=tuple(dict.fromkeys(name for name in names if name)),
         is_maintenance=maintenance,
+        aliases=aliases,
         partial=True,
     )

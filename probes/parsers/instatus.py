@@ -66,7 +66,6 @@ MAINTENANCE_STATUSES = {
     "INPROGRESS": IncidentStatus.IN_PROGRESS,
     "COMPLETED": IncidentStatus.COMPLETED,
 }
-SUMMARY_KEYS = {"page", "activeIncidents", "activeMaintenances"}
 
 
 def parse_instatus(content: bytes, filters: Filters) -> ParsedPage:
@@ -86,10 +85,10 @@ def parse_instatus(content: bytes, filters: Filters) -> ParsedPage:
 
 
 def _parse_summary(document: dict[str, Any]) -> ParsedPage:
-    if set(document) - SUMMARY_KEYS:
-        raise ParseError(
-            f"unexpected keys for an Instatus summary: {sorted(set(document) - SUMMARY_KEYS)[:5]}"
-        )
+    # Statuspage-like summaries also have a "page"; theirs come with these keys.
+    foreign = {"components", "incidents", "status", "scheduled_maintenances"}.intersection(document)
+    if foreign:
+        raise ParseError(f"keys of another platform's summary: {sorted(foreign)}")
     page = require_dict(document["page"], "page")
     if "id" in page or "time_zone" in page:
         raise ParseError("page has Statuspage fields, not an Instatus summary")

@@ -134,3 +134,18 @@ def test_the_banner_lists_the_problems_and_is_silent_otherwise():
     assert (
         render_to_string("includes/pipeline_banner.html", {"pipeline_health": None}).strip() == ""
     )
+
+
+def test_a_probe_answering_does_not_hide_a_status_page_that_is_not_read(redis_db, source):
+    now = timezone.now()
+    health.record_dispatch_heartbeat(now, redis_db)
+    Source.objects.filter(pk=source.pk).update(last_success_at=now - timedelta(minutes=4))
+    Source.objects.create(
+        provider=source.provider,
+        url="https://api.example.com/v1/models",
+        kind="http_probe",
+        interval_seconds=30,
+        last_success_at=now,
+    )
+    problems = health.check_pipeline(now, redis_db).problems
+    assert problems == ["No source has been read successfully since 4 minutes ago."]

@@ -72,6 +72,22 @@ def test_the_provider_list_has_the_documented_shape(client, outage):
                         "url": "https://status.anthropic.example/incidents/x1y2",
                     }
                 ],
+                "observed_status": {
+                    "provenance": "observed",
+                    "status": "unknown",
+                    "status_label": "Unknown",
+                    "checked_at": None,
+                    "changed_at": None,
+                    "fresh": False,
+                    "has_probes": False,
+                },
+                "team_reports": {
+                    "provenance": "team",
+                    "window_minutes": 15,
+                    "recent": 0,
+                    "usual": 0.0,
+                    "burst": False,
+                },
             }
         ]
     }
@@ -100,7 +116,10 @@ def test_one_provider_has_the_same_shape_as_in_the_list(client, outage):
 
     one = client.get(reverse("dashboard:api-provider-detail", args=["anthropic"])).json()
 
+    # The provider endpoint adds detection lead and silent outages (more queries than a list).
+    detection = one.pop("detection")
     assert one == listed
+    assert detection == {"days": 90, "median_lead_seconds": None, "leads": [], "silent_outages": []}
 
 
 def test_an_unknown_provider_is_a_json_404(client):
@@ -111,7 +130,11 @@ def test_an_unknown_provider_is_a_json_404(client):
 
 
 def test_the_api_needs_no_login_and_only_answers_reads(client, outage):
-    assert client.get(reverse("dashboard:api-incidents")).status_code == 200
+    response = client.get(reverse("dashboard:api-incidents"))
+    assert response.status_code == 200
+    # Other sites' scripts may read the open API, without credentials.
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
     assert client.post(reverse("dashboard:api-providers")).status_code == 405
 
 
@@ -261,4 +284,16 @@ def test_the_api_can_be_closed_to_anonymous_callers(client, admin_user, settings
     assert response.json() == {"error": "sign in to use the API"}
 
     client.force_login(admin_user)
-    assert client.get(reverse("dashboard:api-providers")).status_code == 200
+    response = client.get(reverse("dashboard:api-providers"))
+    assert response.status_code == 200
+    # A closed API is for this site's signed-in users only.
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_the_api_is_documented_on_a_page(client):
+    html = client.get(reverse("dashboard:api-docs")).content.decode()
+
+    assert reverse("dashboard:api-providers") in html
+    assert reverse("dashboard:api-incidents") in html
+    assert "<code>major_outage</code>" in html
+    assert "no login needed" in html

@@ -103,3 +103,14 @@ def test_mttr_leaves_out_providers_without_resolved_incidents():
     assert trace["y"] == ["OpenAI"]
     assert trace["x"] == [7.67]
     assert trace["text"] == ["7 h 40 min"]
+
+
+def test_a_day_with_any_downtime_never_reads_one_hundred_percent():
+    from dashboard.templatetags.history_extras import percent
+
+    rows = [UptimeRow("API", [DayUptime(DAYS[0], 86400, 1)])]
+    figure = build_uptime_bars(rows, days=DAYS[:1], incidents_by_day={})
+    assert "Uptime: 99.99%" in figure["data"][0]["text"][0][0]
+    assert percent(1 - 1 / 86400) == "99.99%"
+    assert percent(1.0) == "100.00%"
+    assert percent(None) == "no data"

@@ -118,3 +118,9 @@ def test_an_unrecognised_status_is_shown_as_unknown():
 
     assert "status--unknown" in html
     assert "Unknown" in html
+
+
+def test_elapsed_is_the_time_since_as_a_duration():
+    with time_machine.travel(NOW, tick=False):
+        assert _render("{{ at|elapsed }}", at=NOW - timedelta(hours=2, minutes=5)) == "2 h 5 min"
+        assert _render("{{ at|elapsed }}", at=None) == ""

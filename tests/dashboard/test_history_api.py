@@ -229,3 +229,38 @@ def test_the_archived_outage_is_found_by_the_incidents_api_in_utc(client):
     )
     [incident] = response.json()["incidents"]
     assert incident["started_at"] == "2024-12-26T18:40:00Z"
+
+
+def test_upstream_incidents_are_the_linked_ones_plus_overlapping_ones_of_upstream_providers():
+    from dashboard.history import related_upstream_incidents
+
+    cloud = Provider.objects.create(slug="cloud", name="Cloud", category="infrastructure")
+    app = Provider.objects.create(slug="app", name="App")
+    app.upstreams.add(cloud)
+    outage = Incident.objects.create(
+        provider=app,
+        external_id="a1",
+        title="App down",
+        impact="critical",
+        status="resolved",
+        started_at=utc(2025, 5, 1, 10),
+        resolved_at=utc(2025, 5, 1, 12),
+    )
+
+    def cloud_incident(external_id: str, start: datetime, end: datetime) -> Incident:
+        return Incident.objects.create(
+            provider=cloud,
+            external_id=external_id,
+            title=external_id,
+            impact="major",
+            status="resolved",
+            started_at=start,
+            resolved_at=end,
+        )
+
+    overlapping = cloud_incident("during", utc(2025, 5, 1, 11), utc(2025, 5, 1, 13))
+    cloud_incident("before", utc(2025, 5, 1, 6), utc(2025, 5, 1, 9))
+    linked = cloud_incident("linked-earlier", utc(2025, 4, 30), utc(2025, 4, 30, 1))
+    outage.upstream_incidents.add(linked)
+    found = related_upstream_incidents(outage, now=utc(2025, 6, 1))
+    assert found == [linked, overlapping]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.summaries import find_source_problem, group_components, status_sources
+from dashboard.summaries import (
+    find_source_problem,
+    group_components,
+    status_sources,
+    summarise_provider,
+)
 from probes.models import Component, Provider, Source
 from probes.parsers.types import Status
 
@@ -86,3 +91,34 @@ def test_groups_roll_up_their_worst_child_and_keep_page_order():
     assert groups[1].status == Status.PARTIAL_OUTAGE
     # A group with no children listed keeps the status the page gave it.
     assert groups[2].status == Status.MAJOR_OUTAGE
+
+
+def test_a_status_value_this_version_does_not_know_counts_as_unknown():
+    group = component(1, "APIs", is_group=True)
+    odd = component(2, "Odd", "on_fire", group_id=1)
+
+    assert group_components([group, odd])[0].status == Status.UNKNOWN
+
+
+def test_a_provider_not_loaded_for_the_dashboard_is_summarised_the_same(db):
+    from probes.models import Incident, IncidentUpdate
+
+    provider = Provider.objects.create(slug="p", name="P", status="major_outage")
+    Source.objects.create(provider=provider, url="https://e.example/s.json", last_success_at=NOW)
+    incident = Incident.objects.create(
+        provider=provider, external_id="i", title="Down", status="investigating", started_at=NOW
+    )
+    IncidentUpdate.objects.create(incident=incident, key="a", status="investigating", at=NOW)
+    IncidentUpdate.objects.create(
+        incident=incident, key="b", status="identified", at=NOW + timedelta(minutes=5)
+    )
+    plain = Provider.objects.get(pk=provider.pk)
+    prefetched = Provider.objects.for_dashboard().get(pk=provider.pk)
+
+    for loaded in (plain, prefetched):
+        summary = summarise_provider(loaded, now=NOW + timedelta(minutes=6))
+        assert summary.status == Status.MAJOR_OUTAGE
+        assert [item.incident.title for item in summary.open_incidents] == ["Down"]
+        latest = summary.open_incidents[0].latest_update
+        assert latest is not None
+        assert latest.key == "b"

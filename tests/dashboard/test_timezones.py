@@ -98,8 +98,20 @@ def test_choosing_a_bad_zone_changes_nothing_and_offsite_redirects_are_refused(c
     assert "tz" not in response.cookies
 
 
-def test_the_zone_picker_only_accepts_posts(client, db):
-    assert client.get(reverse("dashboard:set-timezone")).status_code == 405
+def test_every_zone_can_be_chosen_on_its_own_page(client, db):
+    client.cookies["tz"] = "America/Argentina/Salta"
+
+    response = client.get(reverse("dashboard:set-timezone"), {"next": "/incidents/3/"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<optgroup label="Pacific">' in html
+    assert '<option value="America/Argentina/Salta" selected>' in html
+    assert '<input type="hidden" name="next" value="/incidents/3/">' in html
+
+
+def test_the_zone_picker_accepts_only_get_and_post(client, db):
+    assert client.put(reverse("dashboard:set-timezone")).status_code == 405
 
 
 def test_the_zone_script_is_static_and_sets_the_cookie_from_the_browser():

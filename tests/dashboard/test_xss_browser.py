@@ -131,7 +131,7 @@ def assert_inert(dom: str, page: str) -> None:
 def hostile_data() -> dict[str, Any]:
     now = datetime.now(UTC)
     provider = Provider.objects.create(
-        slug="evil", name=f"Evil AI {PAYLOADS[0]}", status="major_outage"
+        slug="evil", name=f"Evil AI {PAYLOADS[0]}", status="major_outage", notes=PAYLOAD
     )
     source = Source.objects.create(
         provider=provider,

@@ -9,7 +9,11 @@ from tests.fakeserver import FakeServer
 
 
 def make_source(
-    server: FakeServer, path: str, *, kind: str = "auto", filters: dict | None = None,
+    server: FakeServer,
+    path: str,
+    *,
+    kind: str = "auto",
+    filters: dict | None = None,
     slug: str = "example",
 ) -> Source:
     provider, _ = Provider.objects.get_or_create(slug=slug, defaults={"name": "Example AI"})

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # admin_client's user gets a password; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def provider() -> Provider:
     provider = Provider.objects.create(slug="example", name="Example AI", status="major_outage")
@@ -147,3 +153,64 @@ def test_editable_source_fields_have_examples_in_their_help_text():
     for name in ("url", "interval_seconds", "filters", "kind"):
         assert fields[name].help_text, name
     assert "e.g." in str(fields["url"].help_text).lower()
+
+
+def test_an_inference_probe_shows_what_it_costs(admin_client):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from probes.models import ProbeResult
+
+    provider = Provider.objects.create(slug="paid", name="Paid AI")
+    probe = Source.objects.create(
+        provider=provider,
+        url="https://api.paid.test/v1/chat/completions",
+        kind="inference",
+        api_shape="openai",
+        model="small",
+        api_key_env="PAID_KEY",
+        interval_seconds=300,
+        price_input_per_mtok=Decimal("0.15"),
+        price_output_per_mtok=Decimal("0.60"),
+    )
+    response = admin_client.get(reverse("admin:probes_source_change", args=[probe.pk]))
+    assert "15 in + 1 out tokens per call (estimated) x 288 calls/day = 4,608 tokens/day" in (
+        response.text
+    )
+    ProbeResult.objects.create(
+        source=probe,
+        provider=provider,
+        at=timezone.now(),
+        verdict="up",
+        input_tokens=20,
+        output_tokens=1,
+    )
+    response = admin_client.get(reverse("admin:probes_source_change", args=[probe.pk]))
+    # (20 x 0.15 + 1 x 0.60) / 1M x 288 calls = 0.0010368 per day
+    assert "20 in + 1 out tokens per call (measured)" in response.text
+    assert "≈ 0.0010 per day" in response.text
+
+
+def test_poll_now_sends_probes_to_a_batch_and_pages_to_polls(admin_client, provider):
+    from unittest import mock
+
+    probe = Source.objects.create(
+        provider=provider, url="https://api.example-ai.test/v1/models", kind="http_probe"
+    )
+    with (
+        mock.patch("probes.tasks.poll_source_task.delay") as polls,
+        mock.patch("probes.tasks.run_probe_batch_task.delay") as batches,
+        mock.patch("probes.admin.transaction.on_commit", side_effect=lambda f: f()),
+    ):
+        from probes.admin import enqueue_polls
+
+        enqueue_polls(list(Source.objects.order_by("pk").values_list("pk", flat=True)))
+    assert probe.pk not in [call.args[0] for call in polls.call_args_list]
+    batches.assert_called_once_with([probe.pk])
+
+
+def test_the_provider_list_counts_failing_sources(admin_client, provider):
+    html = admin_client.get(reverse("admin:probes_provider_changelist")).content.decode()
+
+    assert '<td class="field-failing_sources">1</td>' in html

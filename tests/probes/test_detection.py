@@ -20,50 +20,109 @@ EXPECTED: dict[str, str | None] = {
     "statuspage/incidents.json": "statuspage",
     "incidentio/summary_degraded.json": "incidentio",
     "incidentio/summary_operational_null_incidents.json": "incidentio",
-    **{f"statuspage_feed/{name}.atom": "statuspage_feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty", "new_year",
-        "pacific")},
+    **{
+        f"statuspage_feed/{name}.atom": "statuspage_feed"
+        for name in (
+            "healthy",
+            "degraded",
+            "incident",
+            "resolved",
+            "maintenance",
+            "empty",
+            "new_year",
+            "pacific",
+        )
+    },
     "statuspage_feed/incident.rss": "statuspage_feed",
     "statuspage_feed/empty.rss": "statuspage_feed",
     "statuspage_feed/changed.atom": "feed",
-    **{f"incidentio_proxy/{name}.json": "incidentio_proxy" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"incidentio_proxy/{name}.json": "incidentio_proxy"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "incidentio_proxy/changed.json": None,
-    **{f"incidentio_feed/{name}.atom": "incidentio_feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"incidentio_feed/{name}.atom": "incidentio_feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "incidentio_feed/changed.atom": "feed",
-    **{f"instatus/{name}.json": "instatus" for name in (
-        "summary_healthy", "summary_degraded", "summary_incident", "summary_resolved",
-        "summary_maintenance", "components_healthy", "components_degraded",
-        "components_nested", "components_empty")},
+    **{
+        f"instatus/{name}.json": "instatus"
+        for name in (
+            "summary_healthy",
+            "summary_degraded",
+            "summary_incident",
+            "summary_resolved",
+            "summary_maintenance",
+            "components_healthy",
+            "components_degraded",
+            "components_nested",
+            "components_empty",
+        )
+    },
     "instatus/changed.json": None,
-    **{f"betterstack/{name}.json": "betterstack" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"betterstack/{name}.json": "betterstack"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "betterstack/changed.json": None,
-    **{f"google_cloud/{name}.json": "google_cloud" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"google_cloud/{name}.json": "google_cloud"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "google_cloud/changed.json": None,
-    **{f"aws_health/{name}.json": "aws_health" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"google_cloud_feed/{name}.atom": "google_cloud_feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
+    "google_cloud_feed/changed.atom": "feed",
+    **{
+        f"aws_health/{name}.json": "aws_health"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "aws_health/changed.json": None,
-    **{f"aws_rss/{name}.rss": "aws_rss" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"aws_rss/{name}.rss": "aws_rss"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "aws_rss/changed.rss": "feed",
     **{f"azure_status/{name}.rss": "azure_status" for name in ("healthy", "degraded", "incident")},
     "azure_status/changed.rss": "feed",
-    **{f"checkly/{name}.json": "checkly" for name in (
-        "uptime_healthy", "uptime_degraded", "uptime_incident", "unresolved_incident",
-        "unresolved_resolved", "unresolved_empty", "maintenance")},
+    **{
+        f"checkly/{name}.json": "checkly"
+        for name in (
+            "uptime_healthy",
+            "uptime_degraded",
+            "uptime_incident",
+            "unresolved_incident",
+            "unresolved_resolved",
+            "unresolved_empty",
+            "maintenance",
+        )
+    },
     "checkly/changed.json": None,
-    **{f"flashcat/{name}.json": "flashcat" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty",
-        "unreadable_change")},
+    **{
+        f"flashcat/{name}.json": "flashcat"
+        for name in (
+            "healthy",
+            "degraded",
+            "incident",
+            "resolved",
+            "maintenance",
+            "empty",
+            "unreadable_change",
+        )
+    },
     "flashcat/changed.json": None,
-    **{f"datadog/{name}.json": "datadog" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"datadog/{name}.json": "datadog"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "datadog/changed.json": None,
-    **{f"feed/{name}.xml": "feed" for name in (
-        "healthy", "degraded", "incident", "resolved", "maintenance", "empty")},
+    **{
+        f"feed/{name}.xml": "feed"
+        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+    },
     "feed/betterstack_style.rss": "feed",
     "feed/changed.xml": None,
     # History lists and feeds the backfill tests serve.
@@ -74,11 +133,7 @@ EXPECTED: dict[str, str | None] = {
 
 
 def test_every_fixture_file_is_in_the_table():
-    on_disk = {
-        str(path.relative_to(FIXTURES))
-        for path in FIXTURES.rglob("*")
-        if path.is_file()
-    }
+    on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()}
     assert on_disk == set(EXPECTED)
 
 
@@ -115,14 +170,18 @@ def test_detection_picks_the_right_kind_and_the_others_refuse(fixture, expected)
 # One healthy payload per format, and a payload in another format it may turn into.
 CHANGES = [
     ("statuspage", "statuspage/summary_operational.json", "incidentio/summary_degraded.json"),
-    ("incidentio", "incidentio/summary_operational_null_incidents.json",
-     "statuspage/summary_operational.json"),
+    (
+        "incidentio",
+        "incidentio/summary_operational_null_incidents.json",
+        "statuspage/summary_operational.json",
+    ),
     ("statuspage_feed", "statuspage_feed/healthy.atom", "statuspage_feed/changed.atom"),
     ("incidentio_proxy", "incidentio_proxy/healthy.json", "incidentio_proxy/changed.json"),
     ("incidentio_feed", "incidentio_feed/healthy.atom", "incidentio_feed/changed.atom"),
     ("instatus", "instatus/summary_healthy.json", "instatus/changed.json"),
     ("betterstack", "betterstack/healthy.json", "betterstack/changed.json"),
     ("google_cloud", "google_cloud/healthy.json", "google_cloud/changed.json"),
+    ("google_cloud_feed", "google_cloud_feed/healthy.atom", "google_cloud_feed/changed.atom"),
     ("aws_health", "aws_health/healthy.json", "aws_health/changed.json"),
     ("aws_rss", "aws_rss/healthy.rss", "aws_rss/changed.rss"),
     ("azure_status", "azure_status/healthy.rss", "azure_status/changed.rss"),
@@ -168,3 +227,44 @@ def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_se
     source.refresh_from_db()
     assert source.last_error.startswith(f"unreadable: format changed: no longer {kind}")
     assert Provider.objects.get().status == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server):
+    source = make_source(status_server, "/api/v2/summary.json", kind="statuspage")
+    assert (
+        serve_and_poll(status_server, source, "statuspage/summary_operational.json").state == "ok"
+    )
+    serve_and_poll(status_server, source, "incidentio/summary_degraded.json")
+    source.refresh_from_db()
+    assert source.last_error.startswith("unreadable: format changed: no longer statuspage")
+    assert source.last_error.endswith("it now looks like incidentio")
+    assert provider_status(source) == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_chosen_kind_that_never_parsed_says_so(status_server):
+    source = make_source(status_server, "/index.json", kind="betterstack")
+    assert serve_and_poll(status_server, source, "datadog/healthy.json").state == "error"
+    source.refresh_from_db()
+    assert source.last_error.startswith("unreadable: not betterstack (")
+    assert provider_status(source) == "unknown"
+
+
+@pytest.mark.django_db
+def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, status_server):
+    settings.AIWATCH_REQUIRE_LOGIN = False
+    settings.AIWATCH_API_REQUIRE_LOGIN = False
+    source = make_source(status_server, "/history.atom")
+    assert serve_and_poll(status_server, source, "statuspage_feed/healthy.atom").state == "ok"
+    serve_and_poll(status_server, source, "incidentio_feed/healthy.atom")
+
+    data = client.get("/api/v1/providers/example/").json()
+    assert data["status"] == "unknown"
+    assert data["source_error"]["reason"].startswith(
+        "unreadable: format changed: no longer statuspage_feed"
+    )
+    page = client.get("/providers/example/").content.decode()
+    assert "format changed" in page
+    overview = client.get("/").content.decode()
+    assert "Unknown" in overview

@@ -29,10 +29,12 @@ def test_fixtures_are_utf16_with_a_bom_like_the_real_endpoint():
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [("bedrock-us-east-1", ("bedrock", "us-east-1")),
-     ("multipleservices-me-central-1", ("multipleservices", "me-central-1")),
-     ("ec2-us-gov-west-1", ("ec2", "us-gov-west-1")),
-     ("cloudfront", ("cloudfront", None))],
+    [
+        ("bedrock-us-east-1", ("bedrock", "us-east-1")),
+        ("multipleservices-me-central-1", ("multipleservices", "me-central-1")),
+        ("ec2-us-gov-west-1", ("ec2", "us-gov-west-1")),
+        ("cloudfront", ("cloudfront", None)),
+    ],
 )
 def test_service_keys_split_into_service_and_region(key, expected):
     assert split_service_key(key) == expected
@@ -54,7 +56,8 @@ def test_the_region_filter_drops_other_regions_events():
     assert incident.impact == Impact.MINOR
     statuses = {c.external_id: c.status for c in page.components}
     assert statuses == {
-        "bedrock-us-east-1": Status.DEGRADED_PERFORMANCE, "bedrock-us-west-2": Status.OPERATIONAL
+        "bedrock-us-east-1": Status.DEGRADED_PERFORMANCE,
+        "bedrock-us-west-2": Status.OPERATIONAL,
     }
 
 
@@ -82,12 +85,15 @@ def test_resolved_event_keeps_its_history_and_clears_the_component():
 
 def test_an_informational_event_in_another_filtered_region():
     (incident,) = events("maintenance", BEDROCK).incidents
-    assert incident.is_open and incident.impact == Impact.MINOR
+    assert incident.is_open
+    assert incident.impact == Impact.MINOR
 
 
 def test_an_unknown_code_is_unknown_not_operational():
     text = load_fixture("aws_health/incident.json").decode("utf-16")
-    text = text.replace('"current": "3"', '"current": "7"').replace('"status": "3"', '"status": "7"')
+    text = text.replace('"current": "3"', '"current": "7"').replace(
+        '"status": "3"', '"status": "7"'
+    )
     page = parse_aws_health(text.encode("utf-16"), BEDROCK)
     assert page.incidents[0].is_open
     assert {c.external_id: c.status for c in page.components}["bedrock-us-east-1"] == Status.UNKNOWN
@@ -95,7 +101,11 @@ def test_an_unknown_code_is_unknown_not_operational():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["aws_health/changed.json", "google_cloud/incident.json", "statuspage/summary_operational.json"],
+    [
+        "aws_health/changed.json",
+        "google_cloud/incident.json",
+        "statuspage/summary_operational.json",
+    ],
 )
 def test_currentevents_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -105,7 +115,8 @@ def test_currentevents_refuses_other_shapes(fixture):
 def test_rss_groups_posts_into_events():
     page = rss("resolved")
     old, recent = page.incidents
-    assert old.status == IncidentStatus.RESOLVED and len(old.updates) == 2
+    assert old.status == IncidentStatus.RESOLVED
+    assert len(old.updates) == 2
     assert recent.status == IncidentStatus.RESOLVED
     assert recent.impact == Impact.CRITICAL  # "Service disruption" was the worst post
     # PST times are converted to UTC.

@@ -36,7 +36,8 @@ def test_degraded_resource_and_report():
     assert page.indicator == Status.DEGRADED_PERFORMANCE
     assert resources(page)["Inference API"] == Status.DEGRADED_PERFORMANCE
     (report,) = page.incidents
-    assert report.impact == Impact.MINOR and report.is_open
+    assert report.impact == Impact.MINOR
+    assert report.is_open
     assert report.component_ids == ("7702",)
 
 
@@ -46,7 +47,7 @@ def test_downtime_is_a_major_outage_with_several_updates():
     assert resources(page)["Inference API"] == Status.MAJOR_OUTAGE
     (report,) = page.incidents
     assert report.impact == Impact.CRITICAL
-    assert [u.body for u in report.updates][0] == "The inference API is returning errors."
+    assert next(u.body for u in report.updates) == "The inference API is returning errors."
     assert len(report.updates) == 3
     assert report.url == "https://status.example-hub.test/incident/310002"
 
@@ -61,7 +62,8 @@ def test_resolved_report_is_closed_although_ends_at_is_null():
 def test_maintenance_report():
     page = parse("maintenance")
     (report,) = page.incidents
-    assert report.is_maintenance and report.status == IncidentStatus.IN_PROGRESS
+    assert report.is_maintenance
+    assert report.status == IncidentStatus.IN_PROGRESS
     assert report.scheduled_until == datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
     assert resources(page)["Spaces"] == Status.UNDER_MAINTENANCE
 

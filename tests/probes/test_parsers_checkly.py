@@ -26,7 +26,8 @@ def statuses(page):
 
 def test_uptime_healthy_ignores_resolved_events():
     page = parse("uptime_healthy")
-    assert page.has_component_states and not page.lists_all_open_incidents
+    assert page.has_component_states
+    assert not page.lists_all_open_incidents
     assert set(statuses(page).values()) == {Status.OPERATIONAL}
     group = next(c for c in page.components if c.is_group)
     assert group.name == "API"
@@ -46,7 +47,9 @@ def test_unresolved_incident_with_updates():
     assert incident.impact == Impact.CRITICAL
     assert incident.status == IncidentStatus.MONITORING
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
     ]
     assert incident.component_ids == (CHAT, EMBED)
 
@@ -60,7 +63,8 @@ def test_resolved_and_empty_incident_lists():
 
 def test_maintenance_windows():
     active, upcoming = parse("maintenance").incidents
-    assert active.status == IncidentStatus.IN_PROGRESS and active.is_maintenance
+    assert active.status == IncidentStatus.IN_PROGRESS
+    assert active.is_maintenance
     assert upcoming.status == IncidentStatus.SCHEDULED
     assert upcoming.scheduled_for == datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 
@@ -72,8 +76,12 @@ def test_unknown_severity_is_unknown_not_operational():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["checkly/changed.json", "statuspage/summary_operational.json", "datadog/healthy.json",
-     "instatus/components_empty.json"],
+    [
+        "checkly/changed.json",
+        "statuspage/summary_operational.json",
+        "datadog/healthy.json",
+        "instatus/components_empty.json",
+    ],
 )
 def test_it_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -88,7 +96,9 @@ def test_uptime_and_incident_sources_meet_in_one_provider(status_server):
     assert serve_and_poll(status_server, unresolved, "checkly/unresolved_empty.json").state == "ok"
     assert provider_status(uptime) == "operational"
     assert serve_and_poll(status_server, uptime, "checkly/uptime_incident.json").state == "ok"
-    assert serve_and_poll(status_server, unresolved, "checkly/unresolved_incident.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, unresolved, "checkly/unresolved_incident.json").state == "ok"
+    )
     assert provider_status(uptime) == "major_outage"
     incident = Incident.objects.get()
     assert set(incident.components.values_list("external_id", flat=True)) == {CHAT, EMBED}
@@ -97,3 +107,10 @@ def test_uptime_and_incident_sources_meet_in_one_provider(status_server):
     assert not Incident.objects.get().is_open
     assert Component.objects.get(external_id=CHAT).status == "operational"
     assert provider_status(uptime) == "operational"
+
+
+def test_extra_keys_beside_the_lists_are_tolerated_but_a_page_is_not():
+    page = parse_checkly(b'{"incidents": [], "partialError": false}', {})
+    assert page.incidents == ()
+    with pytest.raises(ParseError):
+        parse_checkly(b'{"page": {"id": "x"}, "incidents": []}', {})

@@ -28,16 +28,19 @@ def statuses(page):
 
 def test_healthy_page_with_a_component_group():
     page = parse("healthy")
-    assert page.has_component_states and page.lists_all_open_incidents
+    assert page.has_component_states
+    assert page.lists_all_open_incidents
     assert set(statuses(page).values()) == {Status.OPERATIONAL}
     by_id = {c.external_id: c for c in page.components}
-    assert by_id[GROUP].is_group and by_id[CHAT].group_id == GROUP
+    assert by_id[GROUP].is_group
+    assert by_id[CHAT].group_id == GROUP
 
 
 def test_degraded_component_and_open_incident():
     page = parse("degraded")
     assert statuses(page)[IMAGES] == Status.DEGRADED_PERFORMANCE
-    assert page.incidents[0].is_open and page.incidents[0].impact == Impact.MINOR
+    assert page.incidents[0].is_open
+    assert page.incidents[0].impact == Impact.MINOR
 
 
 def test_an_open_incident_with_its_timeline_oldest_first():
@@ -47,7 +50,9 @@ def test_an_open_incident_with_its_timeline_oldest_first():
     assert incident.status == IncidentStatus.MONITORING
     assert incident.impact == Impact.CRITICAL
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
     ]
     assert incident.started_at == datetime(2026, 11, 21, 13, 0, tzinfo=UTC)
     assert incident.component_ids == (CHAT,)
@@ -59,7 +64,8 @@ def test_resolved_incident_and_maintenance_and_empty():
     assert incident.resolved_at == datetime(2026, 11, 21, 14, 30, tzinfo=UTC)
     page = parse("maintenance")
     assert statuses(page)[WEB] == Status.UNDER_MAINTENANCE
-    assert page.incidents[0].is_maintenance and page.incidents[0].status == IncidentStatus.IN_PROGRESS
+    assert page.incidents[0].is_maintenance
+    assert page.incidents[0].status == IncidentStatus.IN_PROGRESS
     assert parse("empty").components == ()
 
 
@@ -79,7 +85,8 @@ def test_resolved_word_without_the_resolved_flag_stays_open():
 
 
 @pytest.mark.parametrize(
-    "fixture", ["datadog/changed.json", "flashcat/healthy.json", "statuspage/summary_operational.json"]
+    "fixture",
+    ["datadog/changed.json", "flashcat/healthy.json", "statuspage/summary_operational.json"],
 )
 def test_it_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -95,5 +102,6 @@ def test_a_served_datadog_page_opens_and_resolves(status_server):
     assert provider_status(source) == "major_outage"
     assert serve_and_poll(status_server, source, "datadog/resolved.json").state == "ok"
     incident = Incident.objects.get()
-    assert not incident.is_open and incident.updates.count() == 4
+    assert not incident.is_open
+    assert incident.updates.count() == 4
     assert provider_status(source) == "operational"

@@ -24,24 +24,31 @@ def azure(name: str, filters=None):
 
 def test_resolved_history_with_severity_and_state_categories():
     page = feed("healthy.xml")
-    assert not page.lists_all_open_incidents and not page.has_component_states
+    assert not page.lists_all_open_incidents
+    assert not page.has_component_states
     (incident,) = page.incidents
     assert incident.external_id == "INC5a1b2c3d"
     assert incident.title == "[API Console] Console not loading"
     assert incident.status == IncidentStatus.RESOLVED
     assert incident.impact == Impact.NONE  # "available"
-    assert [u.status for u in incident.updates] == [IncidentStatus.INVESTIGATING, IncidentStatus.UPDATE]
+    assert [u.status for u in incident.updates] == [
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.UPDATE,
+    ]
     assert incident.resolved_at == datetime(2026, 11, 10, 4, 0, tzinfo=UTC)
 
 
 def test_degraded_and_outage_categories():
     degraded = feed("degraded.xml").incidents[0]
-    assert degraded.impact == Impact.MINOR and degraded.status == IncidentStatus.INVESTIGATING
+    assert degraded.impact == Impact.MINOR
+    assert degraded.status == IncidentStatus.INVESTIGATING
     outage = feed("incident.xml").incidents[0]
     assert outage.impact == Impact.CRITICAL
     assert outage.status == IncidentStatus.IDENTIFIED
     assert [u.body for u in outage.updates] == [
-        "Chat fails to load.", "A bad deploy; rolling back.", "Rolled back; watching."
+        "Chat fails to load.",
+        "A bad deploy; rolling back.",
+        "Rolled back; watching.",
     ]
     assert outage.started_at == datetime(2026, 11, 21, 14, 55, tzinfo=UTC)
 
@@ -51,7 +58,8 @@ def test_resolved_and_maintenance_and_empty():
     assert resolved.status == IncidentStatus.RESOLVED
     assert resolved.resolved_at == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
     maintenance = feed("maintenance.xml").incidents[0]
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.SCHEDULED
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.SCHEDULED
     assert feed("empty.xml").incidents == ()
 
 
@@ -60,7 +68,8 @@ def test_title_prefixes_and_entries_without_any_state():
     assert resolved.status == IncidentStatus.RESOLVED
     assert resolved.title == "Inference API unavailable"
     # Nothing says it ended: it stays open, with a guessed impact the owner may correct.
-    assert unknown.is_open and unknown.partial
+    assert unknown.is_open
+    assert unknown.partial
     assert feed("betterstack_style.rss").notes
 
 
@@ -80,7 +89,9 @@ def test_azure_items_are_active_incidents_without_severity():
     assert len(page.incidents) == 2
     first = page.incidents[0]
     assert first.external_id == "AZ-7K2-LQ9"
-    assert first.is_open and first.impact == Impact.MINOR and first.partial
+    assert first.is_open
+    assert first.impact == Impact.MINOR
+    assert first.partial
     assert "Engineers are rerouting traffic." in first.updates[0].body
     filtered = azure("incident", {"keywords": ["OpenAI"]})
     assert [i.external_id for i in filtered.incidents] == ["AZ-7K2-LQ9"]
@@ -100,8 +111,12 @@ def test_azure_refuses_other_feeds(fixture):
     [
         (b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "http://x.test/a.dtd"><rss/>', "DOCTYPE"),
         (b'<?xml version="1.0"?>\n<!ENTITY lol "lol"><rss version="2.0"/>', "DOCTYPE or entity"),
-        ('<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x [<!ENTITY a "b">]><rss/>'.encode("utf-16"),
-         "DOCTYPE"),
+        (
+            '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x [<!ENTITY a "b">]><rss/>'.encode(
+                "utf-16"
+            ),
+            "DOCTYPE",
+        ),
         (b'{"items": []}', "got JSON"),
         (b"<html><body>hello</body></html>", "HTML"),
         (load_fixture("feed/changed.xml"), "not an RSS or Atom feed"),
@@ -142,3 +157,16 @@ def test_a_served_azure_feed_closes_items_that_leave_it(status_server):
     assert serve_and_poll(status_server, source, "azure_status/healthy.rss").state == "ok"
     assert Incident.objects.open().count() == 0
     assert provider_status(source) == "operational"
+
+
+def test_an_update_prefix_leaves_the_incident_investigating():
+    content = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>'
+        b"<link>https://status.example.test</link><item><title>Update: Slow logins</title>"
+        b"<guid>a1</guid><pubDate>Sat, 21 Nov 2026 12:00:00 +0000</pubDate>"
+        b"<description>Still looking.</description></item></channel></rss>"
+    )
+    (incident,) = parse_feed(content, {}).incidents
+    assert incident.status == IncidentStatus.INVESTIGATING
+    assert incident.title == "Slow logins"
+    assert incident.updates[0].status == IncidentStatus.UPDATE

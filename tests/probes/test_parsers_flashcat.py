@@ -26,7 +26,8 @@ def statuses(page):
 
 def test_no_active_change_means_every_component_is_operational():
     page = parse("healthy")
-    assert page.has_component_states and page.lists_all_open_incidents
+    assert page.has_component_states
+    assert page.lists_all_open_incidents
     assert set(statuses(page).values()) == {Status.OPERATIONAL}
     by_id = {c.external_id: c for c in page.components}
     assert by_id[SECTION].is_group
@@ -38,7 +39,9 @@ def test_changes_set_the_components_they_name():
     assert statuses(parse("degraded"))[API] == Status.DEGRADED_PERFORMANCE
     page = parse("incident")
     assert statuses(page) == {
-        API: Status.MAJOR_OUTAGE, CHAT: Status.PARTIAL_OUTAGE, UPLOAD: Status.OPERATIONAL
+        API: Status.MAJOR_OUTAGE,
+        CHAT: Status.PARTIAL_OUTAGE,
+        UPLOAD: Status.OPERATIONAL,
     }
     (incident,) = page.incidents
     assert incident.impact == Impact.CRITICAL
@@ -48,7 +51,8 @@ def test_changes_set_the_components_they_name():
 
 def test_resolved_and_maintenance_changes():
     (resolved,) = parse("resolved").incidents
-    assert resolved.status == IncidentStatus.RESOLVED and not resolved.is_open
+    assert resolved.status == IncidentStatus.RESOLVED
+    assert not resolved.is_open
     page = parse("maintenance")
     assert page.incidents[0].is_maintenance
     assert statuses(page)[UPLOAD] == Status.UNDER_MAINTENANCE

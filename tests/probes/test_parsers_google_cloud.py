@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from probes.models import Incident
-from probes.parsers.google_cloud import parse_google_cloud
+from probes.parsers.google_cloud import parse_google_cloud, parse_google_cloud_feed
 from probes.parsers.types import Impact, IncidentStatus, ParseError
 from tests.conftest import load_fixture
 from tests.probes.served import make_source, provider_status, serve_and_poll
@@ -22,7 +22,8 @@ def parse(name: str, filters=None):
 
 def test_healthy_list_holds_only_ended_incidents():
     page = parse("healthy")
-    assert page.lists_all_open_incidents and not page.has_component_states
+    assert page.lists_all_open_incidents
+    assert not page.has_component_states
     assert [i.is_open for i in page.incidents] == [False]
     assert parse("healthy", GEMINI).incidents == ()
 
@@ -58,7 +59,8 @@ def test_resolved_when_end_appears():
 
 def test_planned_work_reads_as_information_and_empty_list_as_nothing():
     (incident,) = parse("maintenance", GEMINI).incidents
-    assert incident.impact == Impact.MINOR and incident.is_open
+    assert incident.impact == Impact.MINOR
+    assert incident.is_open
     assert parse("empty").incidents == ()
 
 
@@ -72,17 +74,23 @@ def test_workspace_links_use_the_base_url_filter():
 
 
 def test_unknown_impact_is_never_none():
-    content = load_fixture("google_cloud/incident.json").replace(
-        b'"SERVICE_OUTAGE"', b'"SERVICE_WOBBLE"'
-    ).replace(b'"severity": "high"', b'"severity": "odd"')
+    content = (
+        load_fixture("google_cloud/incident.json")
+        .replace(b'"SERVICE_OUTAGE"', b'"SERVICE_WOBBLE"')
+        .replace(b'"severity": "high"', b'"severity": "odd"')
+    )
     (incident,) = parse_google_cloud(content, GEMINI).incidents
     assert incident.impact == Impact.MINOR
 
 
 @pytest.mark.parametrize(
     "fixture",
-    ["google_cloud/changed.json", "aws_health/incident.json", "aws_health/empty.json",
-     "statuspage/summary_operational.json"],
+    [
+        "google_cloud/changed.json",
+        "aws_health/incident.json",
+        "aws_health/empty.json",
+        "statuspage/summary_operational.json",
+    ],
 )
 def test_it_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -107,3 +115,73 @@ def test_product_titles_match_where_ids_are_unknown():
     page = parse("incident", {"product_titles": ["gemini on agent"]})
     assert [i.external_id for i in page.incidents] == ["z9x8c7v6b5n4m3l2k1j0"]
     assert parse("incident", {"product_titles": ["Translation"]}).incidents == ()
+
+
+# --- the Atom feed -----------------------------------------------------------------------
+
+
+def gfeed(name: str, filters=None):
+    return parse_google_cloud_feed(load_fixture(f"google_cloud_feed/{name}.atom"), filters or {})
+
+
+def test_feed_groups_per_update_entries_into_incidents():
+    page = gfeed("incident")
+    assert not page.lists_all_open_incidents
+    assert not page.has_component_states
+    new, old = page.incidents
+    assert new.external_id == "z9x8c7v6b5n4m3l2k1j0"
+    assert new.title == "Gemini requests fail in several regions"
+    assert [u.key for u in new.updates] == [
+        "z9x8c7v6b5n4m3l2k1j0.a1",
+        "z9x8c7v6b5n4m3l2k1j0.a2",
+        "z9x8c7v6b5n4m3l2k1j0.a3",
+    ]
+    assert new.updates[0].body.startswith("We are investigating failed requests")
+    assert new.is_open
+    assert new.partial
+    # 09:00 US/Pacific in November is 17:00 UTC.
+    assert new.started_at == datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
+    assert old.status == IncidentStatus.RESOLVED
+
+
+def test_feed_resolved_time_comes_from_the_pacific_end_time():
+    new = gfeed("resolved").incidents[0]
+    assert new.status == IncidentStatus.RESOLVED
+    assert new.resolved_at == datetime(2026, 11, 21, 19, 0, tzinfo=UTC)
+    assert new.url == "https://status.cloud.google.com/incidents/z9x8c7v6b5n4m3l2k1j0"
+
+
+def test_feed_matrix_and_keyword_filter():
+    assert [i.is_open for i in gfeed("healthy").incidents] == [False]
+    assert gfeed("degraded").incidents[0].is_open
+    assert gfeed("maintenance").incidents[0].is_open
+    assert gfeed("empty").incidents == ()
+    kept = gfeed("incident", {"keywords": ["gemini"]}).incidents
+    assert [i.external_id for i in kept] == ["z9x8c7v6b5n4m3l2k1j0"]
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "google_cloud_feed/changed.atom",
+        "statuspage_feed/incident.atom",
+        "feed/empty.xml",
+        "google_cloud/incident.json",
+    ],
+)
+def test_feed_refuses_other_shapes(fixture):
+    with pytest.raises(ParseError):
+        parse_google_cloud_feed(load_fixture(fixture), {})
+
+
+@pytest.mark.django_db
+def test_a_served_google_feed_and_the_json_merge_by_incident_id(status_server):
+    json_source = make_source(status_server, "/incidents.json", filters=GEMINI)
+    feed_source = make_source(status_server, "/en/feed.atom")
+    assert serve_and_poll(status_server, json_source, "google_cloud/incident.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, feed_source, "google_cloud_feed/incident.atom").state == "ok"
+    )
+    incident = Incident.objects.get(external_id="z9x8c7v6b5n4m3l2k1j0")
+    assert incident.impact == "critical"  # from the JSON, which saw it first
+    assert provider_status(json_source) == "major_outage"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -33,7 +34,8 @@ def statuses(page):
 
 def test_proxy_healthy_page_has_every_component_operational():
     page = proxy("healthy")
-    assert page.has_component_states and page.lists_all_open_incidents
+    assert page.has_component_states
+    assert page.lists_all_open_incidents
     assert set(statuses(page).values()) == {Status.OPERATIONAL}
     group = next(c for c in page.components if c.external_id == GROUP)
     assert group.is_group
@@ -56,7 +58,9 @@ def test_proxy_full_outage_is_a_major_outage_with_component_impacts():
     assert incident.status == IncidentStatus.MONITORING
     assert incident.impact == Impact.CRITICAL
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
     ]
     impacts = {i.component_id: i for i in incident.component_impacts}
     assert impacts[VIDEO].end_at is None
@@ -74,7 +78,8 @@ def test_proxy_resolved_incident_closes_at_its_last_update():
 def test_proxy_maintenance_is_in_progress():
     page = proxy("maintenance")
     (maintenance,) = page.incidents
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.IN_PROGRESS
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.IN_PROGRESS
     assert maintenance.scheduled_until == datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
     assert statuses(page)[LOGIN] == Status.UNDER_MAINTENANCE
 
@@ -96,8 +101,12 @@ def test_proxy_unknown_component_status_is_unknown_not_operational():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["incidentio_proxy/changed.json", "incidentio/summary_degraded.json",
-     "statuspage/summary_operational.json", "challenge_page.html"],
+    [
+        "incidentio_proxy/changed.json",
+        "incidentio/summary_degraded.json",
+        "statuspage/summary_operational.json",
+        "challenge_page.html",
+    ],
 )
 def test_proxy_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -114,18 +123,21 @@ def test_feed_keys_on_the_trailing_ulid_and_reads_the_latest_update():
     assert incident.component_names == ("Chat app", "Responses API")
     assert incident.updates[0].body == "We found the cause and are fixing it & watching."
     assert incident.partial
-    assert not page.lists_all_open_incidents and not page.has_component_states
+    assert not page.lists_all_open_incidents
+    assert not page.has_component_states
 
 
 def test_feed_matrix():
     assert [i.status for i in feed("healthy").incidents] == [IncidentStatus.RESOLVED]
     degraded = feed("degraded").incidents[0]
-    assert degraded.status == IncidentStatus.INVESTIGATING and degraded.impact == Impact.MINOR
+    assert degraded.status == IncidentStatus.INVESTIGATING
+    assert degraded.impact == Impact.MINOR
     resolved = feed("resolved").incidents[0]
     assert resolved.status == IncidentStatus.RESOLVED
     assert resolved.resolved_at == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
     maintenance = feed("maintenance").incidents[0]
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.IN_PROGRESS
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.IN_PROGRESS
     assert feed("empty").incidents == ()
 
 
@@ -140,8 +152,12 @@ def test_feed_unknown_status_word_keeps_the_incident_open():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["incidentio_feed/changed.atom", "statuspage_feed/incident.atom", "feed/healthy.xml",
-     "incidentio/summary_degraded.json"],
+    [
+        "incidentio_feed/changed.atom",
+        "statuspage_feed/incident.atom",
+        "feed/healthy.xml",
+        "incidentio/summary_degraded.json",
+    ],
 )
 def test_feed_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -171,7 +187,8 @@ def test_a_served_incidentio_feed_is_recorded_with_components_by_name(status_ser
     source.refresh_from_db()
     assert source.detected_format == "incidentio_feed"
     incident = Incident.objects.get(external_id="01M5C8D0E2F4G6H8J0K2M4N6P8")
-    assert incident.is_open and incident.impact == "critical"
+    assert incident.is_open
+    assert incident.impact == "critical"
     assert provider_status(source) == "major_outage"
     assert serve_and_poll(status_server, source, "incidentio_feed/resolved.atom").state == "ok"
     incident.refresh_from_db()
@@ -180,3 +197,69 @@ def test_a_served_incidentio_feed_is_recorded_with_components_by_name(status_ser
     assert incident.started_at == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
     assert incident.updates.count() == 2
     assert provider_status(source) == "operational"
+
+
+def test_feed_keeps_an_archived_statuspage_id_as_an_alias():
+    content = load_fixture("incidentio_feed/healthy.atom").replace(
+        b'<link href="https://status.example-chat.test//incidents/01M4Z0000000000000000QRS01"/>',
+        b'<link href="https://status.example-chat.test/incidents/6bwlxnvdncnm"/>',
+    )
+    (incident,) = parse_incidentio_feed(content, {}).incidents
+    assert incident.external_id == "01M4Z0000000000000000QRS01"
+    assert incident.aliases == ("6bwlxnvdncnm",)
+    only_old = content.replace(
+        b"<id>https://status.example-chat.test//incidents/01M4Z0000000000000000QRS01</id>",
+        b"<id>https://status.example-chat.test/incidents/6bwlxnvdncnm</id>",
+    )
+    (incident,) = parse_incidentio_feed(only_old, {}).incidents
+    assert incident.external_id == "6bwlxnvdncnm"
+    assert incident.aliases == ()
+
+
+@pytest.mark.django_db
+def test_a_feed_may_raise_an_incidents_impact_but_never_lowers_it(status_server):
+    source = make_source(status_server, "/feed.atom")
+    first = (
+        load_fixture("incidentio_feed/incident.atom")
+        .replace(b"<li>Chat app (Full outage)</li>", b"<li>Chat app (Degraded performance)</li>")
+        .replace(b"<li>Responses API (Partial outage)</li>", b"")
+    )
+    status_server.set("/feed.atom", first)
+    from probes.polling import poll_source
+
+    assert poll_source(source).state == "ok"
+    incident = Incident.objects.get(external_id="01M5C8D0E2F4G6H8J0K2M4N6P8")
+    assert incident.impact == "minor"
+    assert serve_and_poll(status_server, source, "incidentio_feed/incident.atom").state == "ok"
+    incident.refresh_from_db()
+    assert incident.impact == "critical"
+    assert serve_and_poll(status_server, source, "incidentio_feed/resolved.atom").state == "ok"
+    incident.refresh_from_db()
+    assert incident.impact == "critical"
+    assert not incident.is_open
+
+
+def test_proxy_update_messages_may_be_rich_text_trees():
+    document = json.loads(load_fixture("incidentio_proxy/incident.json"))
+    update = document["summary"]["ongoing_incidents"][0]["updates"][0]
+    del update["message_string"]
+    update["message"] = {
+        "type": "doc",
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "First line."}]},
+            {
+                "type": "paragraph",
+                "content": [{"type": "text", "text": "Second "}, {"type": "text", "text": "line."}],
+            },
+        ],
+    }
+    (incident,) = parse_incidentio_proxy(json.dumps(document).encode(), {}).incidents
+    assert incident.updates[0].body == "First line.\nSecond line."
+
+
+def test_rich_text_of_odd_values_is_empty():
+    from probes.parsers.incidentio import rich_text
+
+    assert rich_text(None) == ""
+    assert rich_text(42) == ""
+    assert rich_text("plain") == "plain"

@@ -21,7 +21,8 @@ def test_healthy_summary_without_the_optional_keys():
     page = parse("summary_healthy")
     assert page.indicator == Status.OPERATIONAL
     assert page.incidents == ()
-    assert page.lists_all_open_incidents and not page.has_component_states
+    assert page.lists_all_open_incidents
+    assert not page.has_component_states
 
 
 def test_degraded_summary():
@@ -33,8 +34,10 @@ def test_degraded_summary():
 
 def test_incidents_map_instatus_words_onto_ours():
     first, second = parse("summary_incident").incidents
-    assert first.status == IncidentStatus.IDENTIFIED and first.impact == Impact.MAJOR
-    assert second.status == IncidentStatus.MONITORING and second.impact == Impact.CRITICAL
+    assert first.status == IncidentStatus.IDENTIFIED
+    assert first.impact == Impact.MAJOR
+    assert second.status == IncidentStatus.MONITORING
+    assert second.impact == Impact.CRITICAL
     assert first.started_at == datetime(2026, 11, 21, 8, 15, tzinfo=UTC)
     assert first.url.endswith("/incident/clx9k2m4p0001abcd1234efgh")
 
@@ -49,15 +52,19 @@ def test_maintenance_gets_its_end_from_the_duration():
     page = parse("summary_maintenance")
     assert page.indicator == Status.UNDER_MAINTENANCE
     (maintenance,) = page.incidents
-    assert maintenance.is_maintenance and maintenance.status == IncidentStatus.IN_PROGRESS
+    assert maintenance.is_maintenance
+    assert maintenance.status == IncidentStatus.IN_PROGRESS
     assert maintenance.scheduled_until == datetime(2026, 11, 22, 2, 30, tzinfo=UTC)
 
 
 def test_components_in_capitals():
     page = parse("components_degraded")
-    assert page.has_component_states and not page.lists_all_open_incidents
+    assert page.has_component_states
+    assert not page.lists_all_open_incidents
     assert [c.status for c in page.components] == [
-        Status.OPERATIONAL, Status.DEGRADED_PERFORMANCE, Status.MAJOR_OUTAGE
+        Status.OPERATIONAL,
+        Status.DEGRADED_PERFORMANCE,
+        Status.MAJOR_OUTAGE,
     ]
     assert {c.status for c in parse("components_healthy").components} == {Status.OPERATIONAL}
     assert parse("components_empty").components == ()
@@ -78,7 +85,9 @@ def test_unknown_values_never_read_as_operational():
     )
     assert page.indicator == Status.UNKNOWN
     page = parse_instatus(
-        load_fixture("instatus/components_healthy.json").replace(b'"OPERATIONAL"', b'"NEWSTATE"', 1),
+        load_fixture("instatus/components_healthy.json").replace(
+            b'"OPERATIONAL"', b'"NEWSTATE"', 1
+        ),
         {},
     )
     assert page.components[0].status == Status.UNKNOWN
@@ -86,8 +95,13 @@ def test_unknown_values_never_read_as_operational():
 
 @pytest.mark.parametrize(
     "fixture",
-    ["instatus/changed.json", "statuspage/summary_operational.json",
-     "incidentio/summary_degraded.json", "betterstack/healthy.json", "challenge_page.html"],
+    [
+        "instatus/changed.json",
+        "statuspage/summary_operational.json",
+        "incidentio/summary_degraded.json",
+        "betterstack/healthy.json",
+        "challenge_page.html",
+    ],
 )
 def test_it_refuses_other_shapes(fixture):
     with pytest.raises(ParseError):
@@ -98,11 +112,15 @@ def test_it_refuses_other_shapes(fixture):
 def test_summary_and_components_sources_meet_in_one_provider(status_server):
     summary = make_source(status_server, "/summary.json")
     components = make_source(status_server, "/v2/components.json")
-    assert serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
+    )
     assert serve_and_poll(status_server, summary, "instatus/summary_healthy.json").state == "ok"
     assert provider_status(summary) == "operational"
 
-    assert serve_and_poll(status_server, components, "instatus/components_degraded.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, components, "instatus/components_degraded.json").state == "ok"
+    )
     assert serve_and_poll(status_server, summary, "instatus/summary_incident.json").state == "ok"
     assert provider_status(summary) == "major_outage"
     assert Component.objects.get(name="Search index").status == "major_outage"
@@ -110,5 +128,14 @@ def test_summary_and_components_sources_meet_in_one_provider(status_server):
 
     assert serve_and_poll(status_server, summary, "instatus/summary_healthy.json").state == "ok"
     assert Incident.objects.open().count() == 0
-    assert serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
+    assert (
+        serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
+    )
     assert provider_status(summary) == "operational"
+
+
+def test_a_new_top_level_key_does_not_break_the_summary():
+    page = parse_instatus(
+        b'{"page": {"name": "X", "url": "https://x.test", "status": "UP"}, "activeNotices": []}', {}
+    )
+    assert page.indicator == Status.OPERATIONAL

@@ -23,7 +23,9 @@ def test_it_reads_an_open_incident_with_its_updates_oldest_first():
     assert incident.external_id == "h7d2k9s4v1n6"  # the API id from the link, not 31000002
     assert incident.title == "Elevated errors on the API"
     assert [u.status for u in incident.updates] == [
-        IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING,
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
         IncidentStatus.UPDATE,
     ]
     assert incident.updates[0].at == datetime(2026, 11, 21, 14, 2, tzinfo=UTC)
@@ -32,7 +34,8 @@ def test_it_reads_an_open_incident_with_its_updates_oldest_first():
     assert incident.status == IncidentStatus.MONITORING
     assert incident.is_open
     assert incident.started_at == datetime(2026, 11, 21, 14, 2, tzinfo=UTC)
-    assert incident.partial and incident.impact == Impact.MINOR
+    assert incident.partial
+    assert incident.impact == Impact.MINOR
     assert incident.url == "https://status.example-ai.test/incidents/h7d2k9s4v1n6"
 
 
@@ -68,7 +71,10 @@ def test_maintenance_labels_make_a_maintenance():
     assert incident.is_maintenance
     assert incident.impact == Impact.MAINTENANCE
     assert incident.status == IncidentStatus.IN_PROGRESS
-    assert [u.status for u in incident.updates] == [IncidentStatus.SCHEDULED, IncidentStatus.IN_PROGRESS]
+    assert [u.status for u in incident.updates] == [
+        IncidentStatus.SCHEDULED,
+        IncidentStatus.IN_PROGRESS,
+    ]
 
 
 @pytest.mark.parametrize("name", ["empty.atom", "empty.rss"])
@@ -164,3 +170,24 @@ def test_feed_and_json_of_one_page_merge_into_one_incident(status_server):
     feed_source.body_hash = ""
     assert poll_source(feed_source).state == "ok"
     assert Incident.objects.get(pk=incident.pk).impact == "critical"
+
+
+@pytest.mark.django_db
+def test_when_the_owning_source_is_switched_off_the_feed_takes_over(status_server):
+    json_source = make_source(status_server, "/api/v2/summary.json")
+    feed_source = make_source(status_server, "/history.atom")
+    summary = load_fixture("statuspage/summary_major_outage.json").replace(
+        b"k2v9x8w7q1rt", b"h7d2k9s4v1n6"
+    )
+    status_server.set("/api/v2/summary.json", summary)
+    from probes.polling import poll_source
+
+    assert poll_source(json_source).state == "ok"
+    json_source.enabled = False
+    json_source.save(update_fields=["enabled"])
+    assert serve_and_poll(status_server, feed_source, "statuspage_feed/resolved.atom").state == "ok"
+    incident = Incident.objects.get(external_id="h7d2k9s4v1n6")
+    assert not incident.is_open
+    assert incident.resolved_at == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
+    # A feed's guessed impact never replaces what the JSON said.
+    assert incident.impact == "critical"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from probes import rollups
 from probes.models import Incident, Provider, Source, UptimeDay
@@ -119,3 +120,14 @@ def test_reading_days_is_one_query_and_no_data_stays_none(source, django_assert_
     assert [d.uptime for d in provider_days[:3]] == [None, None, None]
     assert provider_days[3].uptime == 1.0
     assert provider_days[4].observed_seconds == 12 * 3600
+
+
+def test_the_hourly_task_gives_quiet_days_their_rows(source):
+    from probes.tasks import roll_uptime_days_task
+
+    record_poll(source, page(Status.OPERATIONAL), at=t(1, 0))
+    with time_machine.travel(t(3, 6), tick=False):
+        roll_uptime_days_task()
+    api = rows(source, "API")
+    assert sorted(api) == [date(2025, 1, d) for d in (1, 2, 3)]
+    assert api[date(2025, 1, 3)].computed_until == t(3, 6)

@@ -37,8 +37,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sources = Source.objects.filter(enabled=True, provider__enabled=True).select_related(
-            "provider"
+        # Status pages only: probes have no history to backfill.
+        sources = (
+            Source.objects.filter(enabled=True, provider__enabled=True)
+            .exclude(kind__in=Source.PROBE_KINDS)
+            .select_related("provider")
         )
         if options["provider"]:
             sources = sources.filter(provider__slug__in=options["provider"])

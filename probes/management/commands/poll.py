@@ -22,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--source", action="append", type=int, default=[], metavar="ID")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sources = Source.objects.filter(enabled=True, provider__enabled=True).select_related(
-            "provider"
+        # Status pages only: probes run with `manage.py probe`.
+        sources = (
+            Source.objects.filter(enabled=True, provider__enabled=True)
+            .exclude(kind__in=Source.PROBE_KINDS)
+            .select_related("provider")
         )
         if options["provider"]:
             sources = sources.filter(provider__slug__in=options["provider"])

@@ -1,0 +1,60 @@
+"""The "I'm affected" button: a CSRF-protected POST, rate-limited per person and per window.
+
+A person is a browser session (created on first report); the network is the client address
+(REMOTE_ADDR, or the proxy header AIWATCH_CLIENT_IP_HEADER names, as for login limits). Both are
+stored only as keyed digests (probes.reports.digest).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from aiwatch.access import client_address
+from probes.models import Provider
+from probes.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
+
+
+class TeamReportForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        strip=True,
+        help_text="Optional, e.g. 'chat completions time out from the office'.",
+    )
+
+
+@require_POST
+def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
+    provider = get_object_or_404(Provider, slug=slug, enabled=True)
+    target = reverse("dashboard:provider-detail", args=[provider.slug]) + "#team-reports"
+    form = TeamReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The note can be at most {NOTE_MAX_LENGTH} characters.")
+        return HttpResponseRedirect(target)
+    if request.session.session_key is None:
+        request.session.save()
+    person = digest(str(request.session.session_key), purpose="person")
+    network = digest(client_address(request), purpose="network")
+    try:
+        submit_report(
+            provider,
+            person=person,
+            network=network,
+            note=form.cleaned_data["note"],
+            now=timezone.now(),
+        )
+    except ReportRefused as refused:
+        messages.warning(request, str(refused))
+        response = HttpResponseRedirect(target)
+        response.status_code = 303
+        return response
+    messages.success(request, f"Thanks: your report about {provider.name} is counted.")
+    response = HttpResponseRedirect(target)
+    response.status_code = 303
+    return response

@@ -1,0 +1,478 @@
+"""Observed status: what our own probes see, per probe and per provider.
+
+The rules are pure functions (`signal_for`, `step`, `combine`, `outage_episodes`,
+`match_incidents`) so they are tested without a database or a clock. The database side
+(`apply_results`, `refresh_provider_observed`, `detection_for`) feeds them and stores each
+confirmed transition exactly once: a probe remembers the last result it applied
+(`Source.observed_through`), so applying the same results again changes nothing.
+
+A change needs AIWATCH_OBSERVED_CONFIRM results in a row (recovery AIWATCH_OBSERVED_RECOVER
+successes), so one blip never flaps. Observed status never feeds the official `Provider.status`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from probes import signals
+from probes.models import Incident, ObservedTransition, ProbeResult, Provider, Source
+from probes.parsers.types import Status
+from probes.verdicts import DOWN, INCONCLUSIVE
+
+# Provider observed statuses that count as an outage for detection lead and silent outages.
+OUTAGE_STATUSES = frozenset({Status.MAJOR_OUTAGE, Status.PARTIAL_OUTAGE})
+# Results this recent decide the failure ratio; the baseline needs this many samples.
+RATIO_WINDOW = 10
+BASELINE_MIN_SAMPLES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    confirm: int = 2
+    recover: int = 2
+    slow_factor: float = 3.0
+    slow_floor_ms: float = 1000.0
+    failure_ratio: float = 0.3
+
+    @classmethod
+    def from_settings(cls) -> Thresholds:
+        return cls(
+            confirm=max(1, settings.AIWATCH_OBSERVED_CONFIRM),
+            recover=max(1, settings.AIWATCH_OBSERVED_RECOVER),
+            slow_factor=settings.AIWATCH_OBSERVED_SLOW_FACTOR,
+            slow_floor_ms=settings.AIWATCH_OBSERVED_SLOW_FLOOR_MS,
+            failure_ratio=settings.AIWATCH_OBSERVED_FAILURE_RATIO,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeState:
+    status: Status = Status.UNKNOWN
+    pending: Status | None = None
+    streak: int = 0
+    pending_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    old: Status
+    new: Status
+    at: datetime
+    # When the first result of the confirming streak came in.
+    since: datetime
+
+
+def signal_for(
+    verdict: str,
+    latency_ms: float | None,
+    *,
+    baseline_p95_ms: float | None,
+    recent_verdicts: Sequence[str],
+    thresholds: Thresholds,
+) -> Status | None:
+    """The status one result points to; None when it cannot tell (inconclusive).
+
+    Down for a failure; degraded for an answer slower than the probe's own recent p95 times
+    the slow factor (and above the floor), or when the failure ratio over the last results
+    (`recent_verdicts`, this one included) reaches the threshold; operational otherwise.
+    """
+    if verdict == INCONCLUSIVE:
+        return None
+    if verdict == DOWN:
+        return Status.MAJOR_OUTAGE
+    if (
+        latency_ms is not None
+        and baseline_p95_ms is not None
+        and latency_ms > max(baseline_p95_ms * thresholds.slow_factor, thresholds.slow_floor_ms)
+    ):
+        return Status.DEGRADED_PERFORMANCE
+    conclusive = [v for v in recent_verdicts if v != INCONCLUSIVE]
+    if len(conclusive) >= RATIO_WINDOW:
+        failed = sum(v == DOWN for v in conclusive[-RATIO_WINDOW:])
+        if failed / RATIO_WINDOW >= thresholds.failure_ratio:
+            return Status.DEGRADED_PERFORMANCE
+    return Status.OPERATIONAL
+
+
+def step(
+    state: ProbeState, signal: Status | None, at: datetime, thresholds: Thresholds
+) -> tuple[ProbeState, Change | None]:
+    """Feed one result's signal to the state machine; return the new state and any change."""
+    if signal is None:
+        return state, None
+    if signal == state.status:
+        return ProbeState(state.status), None
+    bad = {Status.MAJOR_OUTAGE, Status.DEGRADED_PERFORMANCE}
+    # Consecutive results that all disagree with the current status in the same direction
+    # (failing, or slow, in any mix) build one streak; the latest decides where it lands.
+    continues = state.pending is not None and (
+        signal == state.pending or (signal in bad and state.pending in bad)
+    )
+    streak = state.streak + 1 if continues else 1
+    since = state.pending_since if continues and state.pending_since else at
+    needed = thresholds.recover if signal == Status.OPERATIONAL else thresholds.confirm
+    if streak >= needed:
+        return ProbeState(signal), Change(state.status, signal, at, since)
+    return ProbeState(state.status, signal, streak, since), None
+
+
+def combine(statuses: Iterable[Status]) -> Status:
+    """A provider's observed status from its probes' observed statuses.
+
+    All known probes down: major outage; some down: partial outage; any slow: degraded; all
+    fine: operational; none known: unknown.
+    """
+    known = [status for status in statuses if status != Status.UNKNOWN]
+    if not known:
+        return Status.UNKNOWN
+    down = sum(status == Status.MAJOR_OUTAGE for status in known)
+    if down == len(known):
+        return Status.MAJOR_OUTAGE
+    if down:
+        return Status.PARTIAL_OUTAGE
+    if Status.DEGRADED_PERFORMANCE in known:
+        return Status.DEGRADED_PERFORMANCE
+    return Status.OPERATIONAL
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile of `values` (any order); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# The database side.
+
+
+def _state_of(source: Source) -> ProbeState:
+    return ProbeState(
+        status=Status(source.observed_status),
+        pending=Status(source.observed_pending) if source.observed_pending else None,
+        streak=source.observed_streak,
+        pending_since=source.observed_pending_since,
+    )
+
+
+def _baseline_p95(source_id: int, before: datetime) -> float | None:
+    start = before - timedelta(hours=settings.AIWATCH_OBSERVED_BASELINE_HOURS)
+    latencies = ProbeResult.objects.filter(
+        source_id=source_id,
+        verdict="up",
+        latency_ms__isnull=False,
+        at__gte=start,
+        at__lt=before,
+    ).values_list("latency_ms", flat=True)
+    values = [value for value in latencies if value is not None]
+    if len(values) < BASELINE_MIN_SAMPLES:
+        return None
+    return percentile(values, 95)
+
+
+def _recent_verdicts(source_id: int, upto: ProbeResult) -> list[str]:
+    verdicts = list(
+        ProbeResult.objects.filter(source_id=source_id, pk__lte=upto.pk)
+        .exclude(verdict=INCONCLUSIVE)
+        .order_by("-at", "-pk")
+        .values_list("verdict", flat=True)[:RATIO_WINDOW]
+    )
+    return verdicts[::-1]
+
+
+@transaction.atomic
+def apply_results(
+    source: Source, *, thresholds: Thresholds | None = None
+) -> list[ObservedTransition]:
+    """Apply the probe's results not applied yet, in order; store each confirmed transition.
+
+    Idempotent: results up to `observed_through` are never applied twice.
+    """
+    thresholds = thresholds or Thresholds.from_settings()
+    locked = Source.objects.select_for_update().get(pk=source.pk)
+    results = list(
+        ProbeResult.objects.filter(source_id=locked.pk, pk__gt=locked.observed_through).order_by(
+            "at", "pk"
+        )
+    )
+    if not results:
+        return []
+    state = _state_of(locked)
+    transitions = []
+    for result in results:
+        signal = signal_for(
+            result.verdict,
+            result.latency_ms,
+            # The baseline stops where the current streak began, so slow answers that are
+            # still being confirmed do not raise the bar they are measured against.
+            baseline_p95_ms=_baseline_p95(locked.pk, state.pending_since or result.at)
+            if result.verdict == "up" and result.latency_ms is not None
+            else None,
+            recent_verdicts=_recent_verdicts(locked.pk, result),
+            thresholds=thresholds,
+        )
+        state, change = step(state, signal, result.at, thresholds)
+        if change is not None:
+            transition = ObservedTransition.objects.create(
+                provider_id=locked.provider_id,
+                source=locked,
+                old_status=change.old.value,
+                new_status=change.new.value,
+                at=change.at,
+                since=change.since,
+            )
+            transitions.append(transition)
+            locked.observed_changed_at = change.at
+            signals.observed_status_changed.send(
+                sender=Source,
+                provider=locked.provider,
+                source=locked,
+                old=change.old,
+                new=change.new,
+                at=change.at,
+                transition=transition,
+            )
+    fields = {
+        "observed_status": state.status.value,
+        "observed_pending": state.pending.value if state.pending else "",
+        "observed_streak": state.streak,
+        "observed_pending_since": state.pending_since,
+        "observed_changed_at": locked.observed_changed_at,
+        "observed_through": results[-1].pk,
+    }
+    Source.objects.filter(pk=locked.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(source, name, value)
+    return transitions
+
+
+@transaction.atomic
+def refresh_provider_observed(provider_id: int, *, at: datetime) -> ObservedTransition | None:
+    """Recompute a provider's observed status from its enabled probes; record a change once."""
+    probes = Source.objects.filter(
+        provider_id=provider_id, enabled=True, kind__in=Source.PROBE_KINDS
+    ).values_list("observed_status", "observed_pending_since", "observed_changed_at")
+    rows = list(probes)
+    new_status = combine(Status(status) for status, _, _ in rows)
+    current = (
+        Provider.objects.select_for_update()
+        .filter(pk=provider_id)
+        .values_list("observed_status", flat=True)
+        .first()
+    )
+    if current is None:
+        return None
+    Provider.objects.filter(pk=provider_id).update(observed_checked_at=at)
+    if current == new_status.value:
+        return None
+    claimed = Provider.objects.filter(pk=provider_id, observed_status=current).update(
+        observed_status=new_status.value, observed_status_changed_at=at
+    )
+    if not claimed:
+        return None  # another writer recorded this change first
+    transition = ObservedTransition.objects.create(
+        provider_id=provider_id,
+        source=None,
+        old_status=current,
+        new_status=new_status.value,
+        at=at,
+        since=at,
+    )
+    signals.observed_status_changed.send(
+        sender=Provider,
+        provider=Provider.objects.get(pk=provider_id),
+        source=None,
+        old=Status(current),
+        new=new_status,
+        at=at,
+        transition=transition,
+    )
+    return transition
+
+
+# Freshness: an observed status older than this many probe intervals is shown as unknown.
+STALE_AFTER_INTERVALS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedView:
+    """The observed status as pages and the API show it, with provenance and freshness."""
+
+    status: Status
+    checked_at: datetime | None
+    changed_at: datetime | None
+    is_fresh: bool
+    has_probes: bool
+
+    @property
+    def label(self) -> str:
+        return self.status.label
+
+    provenance = "observed"
+
+
+def observed_view(
+    provider: Provider, probe_intervals: Sequence[int], now: datetime
+) -> ObservedView:
+    """What to show for `provider`: its observed status, or unknown once it has gone stale."""
+    if not probe_intervals:
+        return ObservedView(Status.UNKNOWN, None, None, is_fresh=False, has_probes=False)
+    checked = provider.observed_checked_at
+    horizon = timedelta(seconds=STALE_AFTER_INTERVALS * max(probe_intervals))
+    fresh = checked is not None and now - checked <= horizon
+    status = Status(provider.observed_status) if fresh else Status.UNKNOWN
+    return ObservedView(
+        status, checked, provider.observed_status_changed_at, is_fresh=fresh, has_probes=True
+    )
+
+
+# Detection lead and silent outages.
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A confirmed observed outage of a provider: from confirmation to recovery (None: ongoing)."""
+
+    start: datetime
+    end: datetime | None
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialIncident:
+    pk: int
+    title: str
+    started_at: datetime
+    first_post_at: datetime
+    resolved_at: datetime | None
+    is_maintenance: bool = False
+    external_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    incident: OfficialIncident
+    observed_at: datetime
+
+    @property
+    def lead(self) -> timedelta:
+        """Positive: we confirmed the outage before the provider's first post."""
+        return self.incident.first_post_at - self.observed_at
+
+
+def outage_episodes(transitions: Sequence[tuple[datetime, Status]]) -> list[Episode]:
+    """Provider-level transitions (time, new status), oldest first -> outage episodes."""
+    episodes: list[Episode] = []
+    start: datetime | None = None
+    worst_status = Status.PARTIAL_OUTAGE
+    for at, status in transitions:
+        if status in OUTAGE_STATUSES:
+            if start is None:
+                start, worst_status = at, status
+            elif status == Status.MAJOR_OUTAGE:
+                worst_status = status
+        elif start is not None:
+            episodes.append(Episode(start, at, worst_status))
+            start = None
+    if start is not None:
+        episodes.append(Episode(start, None, worst_status))
+    return episodes
+
+
+def _overlaps(
+    episode: Episode, incident: OfficialIncident, window: timedelta, now: datetime
+) -> bool:
+    # An outage we saw may end before the provider posts: it still counts within `window`.
+    episode_end = episode.end or now
+    incident_end = incident.resolved_at or now
+    anchor = min(incident.started_at, incident.first_post_at)
+    return episode.start <= incident_end and episode_end >= anchor - window
+
+
+def match_incidents(
+    episodes: Sequence[Episode],
+    incidents: Sequence[OfficialIncident],
+    *,
+    window: timedelta,
+    now: datetime,
+) -> tuple[list[Lead], list[Episode]]:
+    """Detection leads for incidents we saw, and silent outages (episodes no incident covers).
+
+    An incident's lead uses the earliest episode overlapping it (within `window` before its
+    start or first post). Maintenance explains an outage but has no lead.
+    """
+    leads = []
+    for incident in incidents:
+        if incident.is_maintenance:
+            continue
+        matching = [e for e in episodes if _overlaps(e, incident, window, now)]
+        if matching:
+            leads.append(Lead(incident, min(e.start for e in matching)))
+    silent = [
+        episode
+        for episode in episodes
+        if not any(_overlaps(episode, incident, window, now) for incident in incidents)
+    ]
+    return leads, silent
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    leads: list[Lead]
+    silent: list[Episode]
+    episodes: list[Episode]
+
+    @property
+    def median_lead(self) -> timedelta | None:
+        if not self.leads:
+            return None
+        ordered = sorted(lead.lead for lead in self.leads)
+        return ordered[(len(ordered) - 1) // 2]
+
+
+def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detection:
+    """Leads and silent outages of `provider` over the last `days`."""
+    since = now - timedelta(days=days)
+    transitions = list(
+        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__gte=since)
+        .order_by("at", "pk")
+        .values_list("at", "new_status")
+    )
+    # The outage may have started before the window: begin from the status in force then.
+    before = (
+        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__lt=since)
+        .order_by("-at", "-pk")
+        .values_list("new_status", flat=True)
+        .first()
+    )
+    timeline = [(since, Status(before))] if before else []
+    timeline += [(at, Status(status)) for at, status in transitions]
+    episodes = outage_episodes(timeline)
+    window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
+    incidents = []
+    for incident in (
+        Incident.objects.filter(provider=provider)
+        .overlapping(since - window, now + window)
+        .prefetch_related("updates")
+    ):
+        posts = [update.at for update in incident.updates.all()]
+        incidents.append(
+            OfficialIncident(
+                pk=incident.pk,
+                title=incident.title,
+                started_at=incident.started_at,
+                first_post_at=min(posts) if posts else incident.started_at,
+                resolved_at=incident.resolved_at,
+                is_maintenance=incident.is_maintenance,
+                external_id=incident.external_id,
+            )
+        )
+    leads, silent = match_incidents(episodes, incidents, window=window, now=now)
+    return Detection(leads=leads, silent=silent, episodes=episodes)

@@ -1,0 +1,104 @@
+"""What one probe run means: the outcome dataclass and the rules that turn answers into verdicts.
+
+Pure: no ORM, no network. A verdict is "up", "down" or "inconclusive"; inconclusive results
+(our own quota, key or request was refused) never move an observed status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from probes.http import FetchError
+
+UP = "up"
+DOWN = "down"
+INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    verdict: str
+    error_class: str = ""
+    status_code: int | None = None
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    message: str = ""
+    # Seconds the server asked us to wait (429 Retry-After).
+    retry_after: float | None = None
+
+
+# FetchError.kind -> (verdict, error class). A transport failure is the provider's trouble
+# unless our own configuration caused it (a blocked address, an oversized answer).
+_FETCH_ERRORS: dict[str, tuple[str, str]] = {
+    "timeout": (DOWN, "timeout"),
+    "dns": (DOWN, "dns"),
+    "tls": (DOWN, "tls"),
+    "refused": (DOWN, "refused"),
+    "connection": (DOWN, "connection"),
+    "redirects": (DOWN, "connection"),
+    "blocked": (INCONCLUSIVE, "blocked"),
+    "too_large": (INCONCLUSIVE, "too_large"),
+}
+
+
+def outcome_for_fetch_error(error: FetchError) -> ProbeOutcome:
+    verdict, error_class = _FETCH_ERRORS.get(error.kind, (DOWN, "connection"))
+    return ProbeOutcome(verdict=verdict, error_class=error_class, message=str(error)[:500])
+
+
+Ranges = tuple[tuple[int, int], ...]
+
+
+def parse_expected_statuses(text: str) -> Ranges:
+    """'200-299,401' -> ((200, 299), (401, 401)); '' -> () meaning the default rule.
+
+    Raises ValueError with a readable reason.
+    """
+    ranges = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError(f"{part!r} is not a status code or a range like 200-299")
+        start, end = int(low), int(high or low)
+        if not 100 <= start <= end <= 599:
+            raise ValueError(f"{part!r} is not within 100-599, low to high")
+        ranges.append((start, end))
+    return tuple(ranges)
+
+
+def classify_http_status(status_code: int, expected: Ranges = ()) -> tuple[str, str]:
+    """(verdict, error class) for an HTTP probe's answer.
+
+    With no expected statuses, any answer below 500 means the front door is reachable (an API
+    answers 401 without a key), except 429, which says nothing about the provider's health.
+    """
+    if any(low <= status_code <= high for low, high in expected):
+        return UP, ""
+    if status_code == 429:
+        return INCONCLUSIVE, "rate_limited"
+    if status_code in (503, 529):
+        return DOWN, "overloaded"
+    if status_code >= 500:
+        return DOWN, "http_5xx"
+    if expected:
+        return DOWN, "unexpected_status"
+    return UP, ""
+
+
+def classify_api_error_status(status_code: int) -> tuple[str, str]:
+    """(verdict, error class) for an inference call that did not answer 2xx."""
+    if status_code == 429:
+        return INCONCLUSIVE, "rate_limited"
+    if status_code in (503, 529):
+        return DOWN, "overloaded"
+    if status_code >= 500:
+        return DOWN, "http_5xx"
+    if status_code in (401, 403):
+        return INCONCLUSIVE, "auth"
+    if 400 <= status_code < 500:
+        return INCONCLUSIVE, "bad_request"
+    return DOWN, "unexpected_status"
