@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -351,3 +352,29 @@ url = "http://10.0.0.5:8080/api/v2/summary.json"
 """
     with pytest.raises(CatalogError, match=r"provider 'inside' source #1: url .* cannot be polled"):
         read_catalog(text)
+
+
+async def _fetch_async(url: str) -> http.FetchResult:
+    async with http.async_client() as client:
+        return await http.fetch_async(client, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "file:///etc/passwd"],
+)
+def test_the_async_fetch_refuses_internal_addresses_too(url):
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(_fetch_async(url))
+    assert caught.value.kind == "blocked"
+
+
+def test_the_async_fetch_rechecks_redirects_and_pins_the_address(status_server, settings, resolver):
+    settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    lookups = resolver({"rebind.example.com": [["127.0.0.1"], ["169.254.169.254"]]})
+    status_server.set("/a", status=302, headers={"Location": "/b"})
+    with pytest.raises(FetchError, match=r"169\.254\.169\.254"):
+        asyncio.run(_fetch_async(f"http://rebind.example.com:{status_server.port}/a"))
+    assert lookups == ["rebind.example.com", "rebind.example.com"]
+    assert [r.path for r in status_server.requests] == ["/a"]
+    assert status_server.requests[0].headers["Host"] == f"rebind.example.com:{status_server.port}"
