@@ -77,6 +77,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboard/incident_detail.html", ctx)
 
 
+@require_safe
 def api_docs(request: HttpRequest) -> HttpResponse:
     ctx = {
         "statuses": [(status.value, label) for status, label in LABELS.items()],
