@@ -206,6 +206,8 @@ def test_stored_payloads_stay_inert_on_every_page(live_server, hostile_data, set
         # logs any violation as a console message.
         violations = [line for line in log.splitlines() if "Content Security Policy" in line]
         assert violations == [], f"{name}: {violations}"
+        # And every chart on the page was drawn by plotly.js under that policy.
+        assert dom.count("chart--drawn") == dom.count('data-chart="'), f"{name}: chart not drawn"
 
 
 def test_stored_payloads_stay_inert_in_the_admin(client, hostile_data):
