@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import user_logged_in, user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
@@ -41,6 +41,9 @@ class RequireLoginMiddleware:
             and not request.user.is_authenticated
             and not request.path.startswith(_open_prefixes())
         ):
+            if request.path.startswith("/api/"):
+                # Programs get a plain answer, not a redirect to an HTML login page.
+                return JsonResponse({"error": "sign in to use the API"}, status=401)
             return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
         return self.get_response(request)
 

@@ -202,7 +202,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged message after this many seconds; it must exceed the
 # longest task (the hard limit, 90 s) or a slow task would run twice at once. aiwatch.checks
 # refuses a configuration where it does not.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 600),
+    # Workers look for such abandoned messages every 10 s (kombu's default scans only every
+    # 10th look, i.e. every 100 s). A poll message outliving its `expires` is dropped when it
+    # comes back; the dispatcher's next claim polls that source again, so a poll lost with a
+    # worker costs at most one interval and never records a transition twice.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 # Keep reconnecting to Redis for as long as it is away (the default gives up after 100 tries):
 # the pipeline must come back by itself after a Redis restart.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from dashboard import api, observations, summaries, team_reports, timezones
 from probes import reports
@@ -18,6 +18,7 @@ from probes.models import Incident, Provider
 from probes.parsers.types import LABELS
 
 
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     cards = summaries.sort_summaries(
@@ -45,6 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", ctx)
 
 
+@require_safe
 def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
     summary = summaries.summarise_provider(provider, now=timezone.now())
@@ -60,6 +62,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/provider_detail.html", ctx)
 
 
+@require_safe
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.select_related("provider", "source").prefetch_related("components"),
@@ -74,6 +77,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboard/incident_detail.html", ctx)
 
 
+@require_safe
 def api_docs(request: HttpRequest) -> HttpResponse:
     ctx = {
         "statuses": [(status.value, label) for status, label in LABELS.items()],

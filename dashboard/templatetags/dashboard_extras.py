@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dashboard import formatting, rendering, timezones
+from probes.parsers.payload import safe_url
 from probes.parsers.types import LABELS, Status
 
 register = template.Library()
@@ -62,6 +63,13 @@ def status_badge(value: Any, label: str = "") -> dict[str, Any]:
 @register.filter
 def status_label(value: Any) -> str:
     return LABELS[_status(value)]
+
+
+@register.filter
+def web_url(value: str | None) -> str:
+    """The link if it is plain http(s), else "": stored URLs end up in href attributes, and a
+    `javascript:` one there would run on click whatever the CSP says about inline script."""
+    return safe_url(value)
 
 
 @register.filter

@@ -66,6 +66,7 @@ def test_require_login_makes_every_page_private(client, user, settings):
         assert response["Location"].startswith("/admin/login/?next="), path
     assert client.get("/healthz").status_code == 200
     assert client.get("/admin/login/").status_code == 200
+    assert client.get("/api/v1/providers/").status_code == 401
     client.force_login(user)
     assert client.get("/").status_code != 302
 

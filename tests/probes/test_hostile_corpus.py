@@ -143,19 +143,34 @@ def _assert_stored_rows_are_safe(provider: Provider) -> None:
     assert all("\x00" not in text for text in texts)
 
 
+@pytest.fixture(scope="module")
+def baseline(django_db_setup, django_db_blocker, corpus_server) -> Iterator[dict[str, Any]]:
+    """Earlier good data, recorded once and committed: an all-clear page, recorded the
+    ordinary way. Each case runs in a transaction that is rolled back, so every case starts
+    from exactly this state."""
+    with django_db_blocker.unblock():
+        provider = Provider.objects.create(slug="corpus", name="Corpus AI")
+        source = Source.objects.create(provider=provider, url=corpus_server.url(CASE_PATH))
+        page = parse_statuspage(load_fixture("statuspage/summary_operational.json"), {})
+        record_poll(source, page, at=BASELINE_AT, detected_format="statuspage")
+        state = {"provider": provider.pk, "source": source.pk, "before": _snapshot(provider)}
+    yield state
+    with django_db_blocker.unblock():
+        Provider.objects.filter(pk=provider.pk).delete()
+
+
+CASE_PATH = "/corpus/summary.json"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", all_cases(), ids=lambda case: case.name)
-def test_a_full_poll_of_each_case_ends_as_an_error_or_a_safe_record(case, corpus_server):
-    provider = Provider.objects.create(slug="corpus", name="Corpus AI")
-    path = f"/{abs(hash(case.name))}/summary.json"
-    source = Source.objects.create(provider=provider, url=corpus_server.url(path))
-    # Earlier good data: an all-clear page, recorded the ordinary way.
-    page = parse_statuspage(load_fixture("statuspage/summary_operational.json"), {})
-    record_poll(source, page, at=BASELINE_AT, detected_format="statuspage")
-    provider.refresh_from_db()
-    source.refresh_from_db()
+def test_a_full_poll_of_each_case_ends_as_an_error_or_a_safe_record(case, corpus_server, baseline):
+    provider = Provider.objects.get(pk=baseline["provider"])
+    source = Source.objects.select_related("provider").get(pk=baseline["source"])
     assert provider.status == Status.OPERATIONAL
-    before = _snapshot(provider)
+    before = baseline["before"]
+    assert _snapshot(provider) == before
+    path = CASE_PATH
 
     answer = {"body": case.body, **case.answer}
     corpus_server.set(path, **answer)

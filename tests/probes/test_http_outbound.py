@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from probes import http
-from probes.catalog import load_catalog_file
+from probes.catalog import CatalogError, load_catalog_file, read_catalog
 from probes.http import AllowList, FetchError, check_url, fetch, outbound_url_problem
+from probes.models import Source
 
 # Addresses that must never be reached, with what makes each one internal.
 BLOCKED_ADDRESSES = [
@@ -321,3 +324,57 @@ def test_allow_list_parsing_takes_hosts_addresses_and_networks():
     assert allow.allows_address("10.9.8.7")
     assert allow.allows_address("::1")
     assert not allow.allows_address("127.0.0.2")
+
+
+def test_the_source_form_refuses_an_internal_url_with_the_reason():
+    source = Source(url="http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(ValidationError) as caught:
+        source.clean()
+    message = caught.value.message_dict["url"][0]
+    assert message.startswith("This URL cannot be polled:")
+    assert "link-local" in message
+
+
+def test_the_source_form_accepts_a_public_url(resolver):
+    resolver({"status.example.com": ["104.18.0.1"]})
+    Source(url="https://status.example.com/api/v2/summary.json").clean()
+
+
+def test_the_catalog_refuses_an_internal_url_naming_the_entry():
+    text = """
+[[provider]]
+slug = "inside"
+name = "Inside"
+url = "https://inside.example.com"
+category = "model_api"
+[[provider.source]]
+url = "http://10.0.0.5:8080/api/v2/summary.json"
+"""
+    with pytest.raises(CatalogError, match=r"provider 'inside' source #1: url .* cannot be polled"):
+        read_catalog(text)
+
+
+async def _fetch_async(url: str) -> http.FetchResult:
+    async with http.async_client() as client:
+        return await http.fetch_async(client, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "file:///etc/passwd"],
+)
+def test_the_async_fetch_refuses_internal_addresses_too(url):
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(_fetch_async(url))
+    assert caught.value.kind == "blocked"
+
+
+def test_the_async_fetch_rechecks_redirects_and_pins_the_address(status_server, settings, resolver):
+    settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    lookups = resolver({"rebind.example.com": [["127.0.0.1"], ["169.254.169.254"]]})
+    status_server.set("/a", status=302, headers={"Location": "/b"})
+    with pytest.raises(FetchError, match=r"169\.254\.169\.254"):
+        asyncio.run(_fetch_async(f"http://rebind.example.com:{status_server.port}/a"))
+    assert lookups == ["rebind.example.com", "rebind.example.com"]
+    assert [r.path for r in status_server.requests] == ["/a"]
+    assert status_server.requests[0].headers["Host"] == f"rebind.example.com:{status_server.port}"
