@@ -83,8 +83,9 @@ def record_poll(
         component.external_id: component
         for component in Component.objects.filter(provider=provider)
     }
+    known = _KnownIncidents(provider, page.incidents)
     for parsed in page.incidents:
-        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance)
+        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
     if page.lists_all_open_incidents:
         seen = {parsed.external_id for parsed in page.incidents}
         _close_vanished_incidents(provider, locked, seen, at, outcome)
@@ -129,8 +130,9 @@ def record_incidents(
         component.external_id: component
         for component in Component.objects.filter(provider=provider)
     }
+    known = _KnownIncidents(provider, incidents)
     for parsed in incidents:
-        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance)
+        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
     outcome.provider_change = refresh_provider_status(provider, at=at)
     return outcome
 
@@ -255,20 +257,68 @@ def _record_components(
     return changes
 
 
-def _find_incident(provider: Provider, parsed: ParsedIncident) -> Incident | None:
-    ids = [parsed.external_id, *parsed.aliases]
-    incident = Incident.objects.filter(provider=provider, external_id__in=ids).first()
-    if incident is not None:
-        return incident
-    # An archived or backfilled incident may know this id only as an alias.
-    for candidate in (
-        Incident.objects.filter(provider=provider, aliases__isnull=False)
-        .exclude(aliases=[])
-        .only("pk", "aliases")
-    ):
-        if set(candidate.aliases).intersection(ids):
-            return Incident.objects.get(pk=candidate.pk)
-    return None
+class _KnownIncidents:
+    """The provider's incidents by id and by alias, read once per recording.
+
+    Looking incidents up one by one (and scanning every alias for each) made a large history
+    list cost seconds; here a whole page needs a handful of queries.
+    """
+
+    def __init__(self, provider: Provider, parsed: Sequence[ParsedIncident]) -> None:
+        rows = list(
+            Incident.objects.filter(provider=provider).values_list("pk", "external_id", "aliases")
+        )
+        self.pk_by_id: dict[str, int] = {}
+        # Aliases first, so that an incident's own external id wins over another's alias.
+        for pk, _external_id, aliases in rows:
+            for alias in aliases or ():
+                self.pk_by_id.setdefault(alias, pk)
+        for pk, external_id, _aliases in rows:
+            self.pk_by_id[external_id] = pk
+        wanted = {self._match(incident) for incident in parsed} - {None}
+        self.incidents: dict[int, Incident] = Incident.objects.in_bulk(wanted)
+        self.update_keys: dict[int, set[str]] = {pk: set() for pk in self.incidents}
+        for incident_id, key in IncidentUpdate.objects.filter(
+            incident_id__in=self.incidents
+        ).values_list("incident_id", "key"):
+            self.update_keys[incident_id].add(key)
+        through = Incident.components.through
+        self.component_ids: dict[int, set[int]] = {pk: set() for pk in self.incidents}
+        for incident_id, component_id in through.objects.filter(
+            incident_id__in=self.incidents
+        ).values_list("incident_id", "component_id"):
+            self.component_ids[incident_id].add(component_id)
+        self.enabled_sources = set(
+            Source.objects.filter(provider=provider, enabled=True).values_list("pk", flat=True)
+        )
+
+    def _match(self, parsed: ParsedIncident) -> int | None:
+        for key in (parsed.external_id, *parsed.aliases):
+            if key in self.pk_by_id:
+                return self.pk_by_id[key]
+        return None
+
+    def find(self, parsed: ParsedIncident) -> Incident | None:
+        pk = self._match(parsed)
+        if pk is None:
+            return None
+        if pk not in self.incidents:
+            # Created earlier in this same recording (a payload listing one incident twice).
+            self.incidents[pk] = Incident.objects.get(pk=pk)
+        return self.incidents[pk]
+
+    def remember(self, incident: Incident) -> None:
+        self.incidents[incident.pk] = incident
+        self.update_keys.setdefault(incident.pk, set())
+        self.component_ids.setdefault(incident.pk, set())
+        for key in (incident.external_id, *incident.aliases):
+            self.pk_by_id.setdefault(key, incident.pk)
+
+    def owned_by_another_source(self, incident: Incident, source: Source) -> bool:
+        if incident.source_id is None or incident.source_id == source.pk:
+            return False
+        # An owner that is switched off no longer speaks for the incident.
+        return incident.source_id in self.enabled_sources
 
 
 def _upsert_incident(
@@ -278,8 +328,9 @@ def _upsert_incident(
     components_by_id: dict[str, Component],
     outcome: PollOutcome,
     provenance: str,
+    known: _KnownIncidents,
 ) -> None:
-    incident = _find_incident(provider, parsed)
+    incident = known.find(parsed)
     values = {
         "title": parsed.title,
         "impact": parsed.impact.value,
@@ -300,6 +351,7 @@ def _upsert_incident(
             provenance=provenance,
             **values,
         )
+        known.remember(incident)
         if incident.is_open:
             outcome.incidents_opened.append(incident)
         was_open = incident.is_open
@@ -309,7 +361,7 @@ def _upsert_incident(
         if incident.provenance == Incident.Provenance.ARCHIVE:
             # The archive's curated times and wording stay; the source adds its updates.
             values = {}
-        elif _owned_by_another_source(incident, source):
+        elif known.owned_by_another_source(incident, source):
             # Two sources of one page (JSON and its feed) see the same incident: the one that
             # first recorded it keeps its fields, so they never flip between two readings
             # of the same facts. The other adds updates, aliases and components.
@@ -338,7 +390,7 @@ def _upsert_incident(
             incident.save(update_fields=[*changed_fields, "updated_at"])
         changed = bool(changed_fields)
 
-    existing_keys = set(incident.updates.values_list("key", flat=True))
+    existing_keys = known.update_keys[incident.pk]
     new_updates = [
         IncidentUpdate(
             incident=incident,
@@ -354,6 +406,7 @@ def _upsert_incident(
     unique_updates = list({update.key: update for update in reversed(new_updates)}.values())
     if unique_updates:
         IncidentUpdate.objects.bulk_create(unique_updates)
+        existing_keys.update(update.key for update in unique_updates)
         outcome.new_updates += len(unique_updates)
 
     linked = [components_by_id[cid] for cid in parsed.component_ids if cid in components_by_id]
@@ -361,22 +414,16 @@ def _upsert_incident(
         by_name = {c.name: c for c in components_by_id.values()}
         linked += [by_name[name] for name in parsed.component_names if name in by_name]
     if linked:
-        current = set(incident.components.values_list("pk", flat=True))
+        current = known.component_ids[incident.pk]
         missing = [component for component in linked if component.pk not in current]
         if missing:
             incident.components.add(*missing)
+            current.update(component.pk for component in missing)
 
     if was_open and not incident.is_open:
         outcome.incidents_resolved.append(incident)
     elif incident not in outcome.incidents_opened and (changed or unique_updates):
         outcome.incidents_updated.append(incident)
-
-
-def _owned_by_another_source(incident: Incident, source: Source) -> bool:
-    if incident.source_id is None or incident.source_id == source.pk:
-        return False
-    # An owner that is switched off no longer speaks for the incident.
-    return Source.objects.filter(pk=incident.source_id, enabled=True).exists()
 
 
 def _close_vanished_incidents(
