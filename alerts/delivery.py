@@ -75,7 +75,7 @@ def claim(delivery_id: int, *, now: datetime, token: str, due_by: datetime | Non
     updated = candidates.filter(pk=delivery_id).update(
         state=Delivery.State.SENDING,
         claimed_until=lease,
-        claim_token=token,
+        claimed_by=token,
         attempts=F("attempts") + 1,
         last_attempt_at=now,
     )
@@ -113,7 +113,7 @@ def deliver_one(delivery_id: int, *, due_by: datetime | None = None) -> str | No
             logger.exception("delivery %s to %s failed unexpectedly", delivery_id, channel)
             error = f"{type(failure).__name__}: {failure}"[:1000]
     finished = timezone.now()
-    mine = Delivery.objects.filter(pk=delivery_id, claim_token=token)
+    mine = Delivery.objects.filter(pk=delivery_id, claimed_by=token)
     if not error:
         state = Delivery.State.SENT
         updated = mine.update(

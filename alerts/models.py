@@ -192,7 +192,7 @@ class Delivery(models.Model):
     # A worker's claim: until then no other worker takes it. A claim that outlives its lease
     # belongs to a worker that died, and is taken again.
     claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -120,8 +120,8 @@ def test_a_result_is_not_recorded_over_a_claim_that_another_worker_took(receiver
     item = make_delivery(receiver.url("/hook"))
     now = timezone.now()
     assert delivery.claim(item.pk, now=now, token="mine", due_by=now)
-    Delivery.objects.filter(pk=item.pk).update(claim_token="someone-else")
-    assert Delivery.objects.filter(pk=item.pk, claim_token="mine").update(state="sent") == 0
+    Delivery.objects.filter(pk=item.pk).update(claimed_by="someone-else")
+    assert Delivery.objects.filter(pk=item.pk, claimed_by="mine").update(state="sent") == 0
 
 
 def test_notify_delivers_pending_without_a_broker_and_reports(receiver):
