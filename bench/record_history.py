@@ -103,9 +103,12 @@ def main() -> None:
     )
     count = Incident.objects.count()
     print(f"{args.incidents} incidents ({args.aliased} by alias), {count} stored")
-    print(f"baseline: read every incident with its updates  {baseline:8.3f} s  1.0x")
-    print(f"first record                                   {first:8.3f} s  {first / baseline:6.1f}x")
-    print(f"same page again (writes nothing)               {again:8.3f} s  {again / baseline:6.1f}x")
+    for label, seconds in (
+        ("baseline: read every incident with its updates", baseline),
+        ("first record", first),
+        ("same page again (writes nothing)", again),
+    ):
+        print(f"{label:<48} {seconds:8.3f} s  {seconds / baseline:6.1f}x")
 
 
 if __name__ == "__main__":

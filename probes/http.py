@@ -165,11 +165,7 @@ def fetch(
                             method, content = "GET", None
                         continue
                     body = _read_capped(response, limits.max_bytes, deadline)
-                    kept = {
-                        name: response.headers[name]
-                        for name in _KEPT_HEADERS
-                        if name in response.headers
-                    }
+                    kept = _kept_headers(response)
                     return FetchResult(
                         url=current,
                         status_code=response.status_code,
@@ -252,11 +248,7 @@ async def fetch_async(
                     )
                 finally:
                     await response.aclose()
-                kept = {
-                    name: response.headers[name]
-                    for name in _KEPT_HEADERS
-                    if name in response.headers
-                }
+                kept = _kept_headers(response)
                 return FetchResult(
                     url=current,
                     status_code=response.status_code,
@@ -653,6 +645,10 @@ async def _decoded_chunks_async(response: httpx.Response) -> AsyncIterator[bytes
         else:
             for chunk in inflater.feed(raw):
                 yield chunk
+
+
+def _kept_headers(response: httpx.Response) -> dict[str, str]:
+    return {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
