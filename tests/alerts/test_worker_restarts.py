@@ -73,8 +73,9 @@ def walk(status_server, source: Source, *states: str) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_restart(
-    status_server, receiver, redis_server, tmp_path, monkeypatch
+    status_server, receiver, restartable_redis, tmp_path, monkeypatch
 ):
+    redis_server = restartable_redis
     monkeypatch.setenv("AIW_TEST_HOOK_SECRET", SECRET)
     provider = Provider.objects.create(slug="example", name="Example AI", capabilities=["chat"])
     source = Source.objects.create(
@@ -97,8 +98,7 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     finally:
         kill(first)  # SIGKILL mid-delivery: no result is ever recorded for that attempt
 
-    if redis_server.embedded:
-        redis_server.stop()
+    redis_server.stop()
     # The transitions go on while Redis is down; the outbox keeps them.
     walk(
         status_server,
@@ -112,8 +112,7 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
         "major_outage",
         "operational",
     )
-    if redis_server.embedded:
-        redis_server.start()
+    redis_server.start()
     # The recovery the killed worker never reached, and the eight new transitions.
     assert Delivery.objects.filter(state="pending").count() == 9
 

@@ -273,9 +273,8 @@ def test_a_worker_killed_mid_poll_has_its_poll_redelivered_and_recorded_once(
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_polls_queued_while_redis_restarts_are_all_run_once(redis_server, tmp_path):
-    if not redis_server.embedded:
-        pytest.skip("needs the embedded Redis, which the test can stop and start")
+def test_polls_queued_while_redis_restarts_are_all_run_once(restartable_redis, tmp_path):
+    redis_server = restartable_redis
     with FakeServer() as server:
         sources = []
         for index in range(3):
