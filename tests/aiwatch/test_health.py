@@ -149,3 +149,12 @@ def test_a_probe_answering_does_not_hide_a_status_page_that_is_not_read(redis_db
     )
     problems = health.check_pipeline(now, redis_db).problems
     assert problems == ["No source has been read successfully since 4 minutes ago."]
+
+
+def test_the_overview_shows_the_banner_once_and_other_pages_not_at_all(client, redis_db, source):
+    health.record_dispatch_heartbeat(timezone.now(), redis_db)
+    overview = client.get("/").content.decode()
+    assert overview.count("The statuses below may be out of date.") == 1
+    assert "No source has been read successfully yet." in overview
+    provider_page = client.get(f"/providers/{source.provider.slug}/").content.decode()
+    assert "may be out of date" not in provider_page
