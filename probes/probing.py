@@ -24,6 +24,7 @@ from probes.verdicts import (
     ProbeOutcome,
     Ranges,
     classify_http_status,
+    discount_our_own_outage,
     outcome_for_fetch_error,
     parse_expected_statuses,
 )
@@ -147,9 +148,12 @@ def run_probes(sources: Sequence[Source], *, now: datetime | None = None) -> lis
         raise ValueError(f"sources {not_probes} are not probes")
     specs = [spec_for(source) for source in sources]
     timed = asyncio.run(run_specs(specs)) if specs else []
+    outcomes = discount_our_own_outage(
+        [outcome for outcome, _ in timed], [source.provider_id for source in sources]
+    )
     runs: list[ProbeRun] = []
     by_provider: dict[int, list[tuple[Source, ProbeOutcome, datetime]]] = {}
-    for source, (outcome, started) in zip(sources, timed, strict=True):
+    for source, outcome, (_, started) in zip(sources, outcomes, timed, strict=True):
         at = now or datetime.fromtimestamp(started, tz=UTC)
         by_provider.setdefault(source.provider_id, []).append((source, outcome, at))
     for items in by_provider.values():

@@ -6,7 +6,8 @@ Pure: no ORM, no network. A verdict is "up", "down" or "inconclusive"; inconclus
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from probes.http import FetchError
 
@@ -41,6 +42,40 @@ _FETCH_ERRORS: dict[str, tuple[str, str]] = {
     "blocked": (INCONCLUSIVE, "blocked"),
     "too_large": (INCONCLUSIVE, "too_large"),
 }
+
+
+# Failures that mean "could not reach the host at all", as opposed to an answer that was bad.
+NETWORK_ERROR_CLASSES = frozenset({"timeout", "dns", "tls", "refused", "connection"})
+
+
+def discount_our_own_outage(
+    outcomes: Sequence[ProbeOutcome], provider_ids: Sequence[int]
+) -> list[ProbeOutcome]:
+    """Turn a batch in which no probe of any provider could reach its host into inconclusive.
+
+    When every probe of two or more providers fails to connect at once, the likeliest cause is
+    our own network (a closed network, a broken resolver), not every provider going down
+    together; real provider outages answer with errors or affect some hosts, not all. Such a
+    batch says nothing about the providers, so it never moves their observed status.
+    """
+    if len(set(provider_ids)) < 2 or not outcomes:
+        return list(outcomes)
+    if not all(
+        outcome.verdict == DOWN and outcome.error_class in NETWORK_ERROR_CLASSES
+        for outcome in outcomes
+    ):
+        return list(outcomes)
+    return [
+        replace(
+            outcome,
+            verdict=INCONCLUSIVE,
+            message=(
+                "no probe of any provider could connect: our own network looks down; "
+                + outcome.message
+            )[:500],
+        )
+        for outcome in outcomes
+    ]
 
 
 def outcome_for_fetch_error(error: FetchError) -> ProbeOutcome:

@@ -273,3 +273,54 @@ def test_fetch_async_follows_redirects_but_keeps_our_headers_on_the_first_host(
     assert first.headers.get("Authorization") == "Bearer secret"
     assert "Authorization" not in second.headers
     assert second.headers["Host"].startswith("localhost")
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_when_no_probe_of_any_provider_can_connect_our_own_network_is_blamed():
+    # A closed network: nothing answers, for every provider at once.
+    probes = [
+        make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug=slug)
+        for slug in ("first", "second", "third")
+    ]
+    for minute in (0, 1, 2):
+        runs = run_probes(
+            Source.objects.filter(pk__in=[p.pk for p in probes]).order_by("pk"),
+            now=T0 + timedelta(minutes=minute),
+        )
+        assert {run.result.verdict for run in runs} == {"inconclusive"}
+        assert all(run.result.error_class == "refused" for run in runs)
+        assert all("our own network looks down" in run.result.message for run in runs)
+    assert not ObservedTransition.objects.exists()
+    assert set(Provider.objects.values_list("observed_status", flat=True)) != {"major_outage"}
+
+
+def test_one_provider_unreachable_while_another_answers_is_still_down(status_server):
+    status_server.set("/ok", status=401)
+    reachable = make_probe(status_server.url("/ok"), slug="reachable")
+    unreachable = make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug="unreachable")
+    runs = run_probes([reachable, unreachable], now=T0)
+    assert [run.result.verdict for run in runs] == ["up", "down"]
+
+
+def test_a_single_provider_failing_to_connect_is_not_discounted():
+    probe = make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug="alone")
+    (run,) = run_probes([probe], now=T0)
+    assert run.result.verdict == "down"
+
+
+def test_errors_that_are_answers_are_never_discounted(status_server):
+    status_server.set("/a", status=503)
+    status_server.set("/b", status=500)
+    runs = run_probes(
+        [
+            make_probe(status_server.url("/a"), slug="a"),
+            make_probe(status_server.url("/b"), slug="b"),
+        ],
+        now=T0,
+    )
+    assert [run.result.verdict for run in runs] == ["down", "down"]
