@@ -284,13 +284,7 @@ async def _read_capped_async(
     response: httpx.Response, max_bytes: int, started: float
 ) -> tuple[bytes, tuple[tuple[int, float], ...]]:
     """Like `_read_capped`; the total time is bounded by the caller's asyncio.timeout."""
-    declared = response.headers.get("content-length", "")
-    if (
-        declared.isdigit()
-        and int(declared) > max_bytes
-        and not response.headers.get("content-encoding")
-    ):
-        raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
+    _refuse_declared_oversize(response, max_bytes)
     chunks: list[bytes] = []
     times: list[tuple[int, float]] = []
     size = 0
@@ -651,11 +645,9 @@ def _kept_headers(response: httpx.Response) -> dict[str, str]:
     return {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
-    """The body, decompressed, refused as soon as it passes `max_bytes` or the deadline.
-
-    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
-    """
+def _refuse_declared_oversize(response: httpx.Response, max_bytes: int) -> None:
+    # An uncompressed body that announces more than the cap is refused before reading it; a
+    # compressed one is judged by what it inflates to, while streaming.
     declared = response.headers.get("content-length", "")
     if (
         declared.isdigit()
@@ -663,6 +655,14 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> b
         and not response.headers.get("content-encoding")
     ):
         raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    """The body, decompressed, refused as soon as it passes `max_bytes` or the deadline.
+
+    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
+    """
+    _refuse_declared_oversize(response, max_bytes)
     chunks: list[bytes] = []
     size = 0
     for chunk in _decoded_chunks(response):

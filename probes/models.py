@@ -125,6 +125,24 @@ class SourceQuerySet(models.QuerySet["Source"]):
     def due(self, now: datetime) -> SourceQuerySet:
         return self.filter(enabled=True, provider__enabled=True, next_poll_at__lte=now)
 
+    def active(self) -> SourceQuerySet:
+        """Enabled sources of enabled providers."""
+        return self.filter(enabled=True, provider__enabled=True).select_related("provider")
+
+    def for_providers(self, slugs: list[str], *, what: str = "sources") -> SourceQuerySet:
+        """Narrow to these providers' sources; every slug must have one.
+
+        Raises ValueError naming the slugs with none, so a typo on the command line is an
+        error, not a silent no-op.
+        """
+        if not slugs:
+            return self
+        narrowed = self.filter(provider__slug__in=slugs)
+        unknown = sorted(set(slugs) - set(narrowed.values_list("provider__slug", flat=True)))
+        if unknown:
+            raise ValueError(f"no enabled {what} for: {', '.join(unknown)}")
+        return narrowed
+
 
 class Source(models.Model):
     """One thing we poll for a provider: a status API, a feed, or one of our own probes.

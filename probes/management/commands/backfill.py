@@ -38,18 +38,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Status pages only: probes have no history to backfill.
-        sources = (
-            Source.objects.filter(enabled=True, provider__enabled=True)
-            .exclude(kind__in=Source.PROBE_KINDS)
-            .select_related("provider")
-        )
-        if options["provider"]:
-            sources = sources.filter(provider__slug__in=options["provider"])
-            unknown = sorted(
-                set(options["provider"]) - set(sources.values_list("provider__slug", flat=True))
+        try:
+            sources = (
+                Source.objects.active()
+                .exclude(kind__in=Source.PROBE_KINDS)
+                .for_providers(options["provider"])
             )
-            if unknown:
-                raise CommandError(f"no enabled sources for: {', '.join(unknown)}")
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         target = None
         if options["url"]:
             if len(options["provider"]) != 1:

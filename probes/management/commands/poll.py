@@ -23,17 +23,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Status pages only: probes run with `manage.py probe`.
-        sources = (
-            Source.objects.filter(enabled=True, provider__enabled=True)
-            .exclude(kind__in=Source.PROBE_KINDS)
-            .select_related("provider")
-        )
-        if options["provider"]:
-            sources = sources.filter(provider__slug__in=options["provider"])
-            known = set(sources.values_list("provider__slug", flat=True))
-            unknown = sorted(set(options["provider"]) - known)
-            if unknown:
-                raise CommandError(f"no enabled sources for: {', '.join(unknown)}")
+        try:
+            sources = (
+                Source.objects.active()
+                .exclude(kind__in=Source.PROBE_KINDS)
+                .for_providers(options["provider"])
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if options["source"]:
             sources = sources.filter(pk__in=options["source"])
         failed = 0

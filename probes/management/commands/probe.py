@@ -24,18 +24,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        probes = (
-            Source.objects.filter(enabled=True, provider__enabled=True, kind__in=Source.PROBE_KINDS)
-            .select_related("provider")
-            .order_by("provider__slug", "pk")
-        )
-        if options["provider"]:
-            probes = probes.filter(provider__slug__in=options["provider"])
-            unknown = sorted(
-                set(options["provider"]) - set(probes.values_list("provider__slug", flat=True))
+        try:
+            probes = (
+                Source.objects.active()
+                .filter(kind__in=Source.PROBE_KINDS)
+                .for_providers(options["provider"], what="probes")
+                .order_by("provider__slug", "pk")
             )
-            if unknown:
-                raise CommandError(f"no enabled probes for: {', '.join(unknown)}")
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         runs = run_probes(list(probes))
         for run in runs:
             result = run.result
