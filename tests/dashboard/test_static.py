@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.template import Context, Template
+
+# Every script, stylesheet and icon a page loads; the CSRF token and text are not URLs.
+_ASSET_URL = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href|data-plotly-src)=\"([^\"]+)\"")
+
+
+def assert_assets_are_our_own(html: str) -> None:
+    urls = _ASSET_URL.findall(html)
+    assert urls
+    for url in urls:
+        assert url.startswith("/static/"), url
+        assert "cdn" not in url.lower(), url
 
 
 def test_plotly_is_found_as_a_static_file():
@@ -19,7 +31,7 @@ def test_the_chart_scripts_reference_plotly_through_static():
     html = Template('{% include "includes/chart_scripts.html" %}').render(Context())
 
     assert '<script src="/static/plotly/plotly.min.js" defer>' in html
-    assert "cdn" not in html.lower()
+    assert_assets_are_our_own(html)
 
 
 def test_every_page_can_fetch_plotly_on_demand_from_static(client, db):
@@ -29,7 +41,7 @@ def test_every_page_can_fetch_plotly_on_demand_from_static(client, db):
         '<script src="/static/js/charts.js" data-plotly-src="/static/plotly/plotly.min.js" defer>'
         in html
     )
-    assert "cdn" not in html.lower()
+    assert_assets_are_our_own(html)
 
 
 def test_a_chart_is_a_div_with_its_figure_in_a_json_script():
