@@ -41,7 +41,7 @@ def _build_schedule() -> dict[str, dict[str, object]]:
             "options": {"expires": 55},
         },
         # Hourly: carry every provider's uptime rows on to the present (quiet days get a row;
-        # changes update their days as they arrive, in probes.rollups).
+        # changes update their days as they arrive, in probes.history.rollups).
         "roll-uptime-days": {
             "task": "probes.roll_uptime_days",
             "schedule": 3600.0,

@@ -226,7 +226,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 
 AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 15)
 # The shortest poll interval a source may ask for.
 AIWATCH_MIN_INTERVAL_SECONDS = envint("AIWATCH_MIN_INTERVAL_SECONDS", 30)
-# Outbound HTTP limits (the seam in probes/http.py).
+# Outbound HTTP limits (the seam in probes/outbound/).
 AIWATCH_HTTP_CONNECT_TIMEOUT = float(os.getenv("AIWATCH_HTTP_CONNECT_TIMEOUT", "5"))
 AIWATCH_HTTP_READ_TIMEOUT = float(os.getenv("AIWATCH_HTTP_READ_TIMEOUT", "10"))
 AIWATCH_HTTP_TOTAL_TIMEOUT = float(os.getenv("AIWATCH_HTTP_TOTAL_TIMEOUT", "20"))

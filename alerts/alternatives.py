@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from probes.models import Incident, Provider, Source
-from probes.observed import observed_view
+from probes.observe.observed import observed_view
 from probes.parsers.types import Status
 
 RELIABILITY_WINDOW = timedelta(days=30)

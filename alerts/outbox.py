@@ -66,7 +66,7 @@ def on_observed_status_changed(
 def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | None:
     """Write the one event (and its deliveries) for what this poll changed; None if nothing.
 
-    `outcome` is a probes.recording.PollOutcome. Must run inside the recording transaction.
+    `outcome` is a probes.signals.PollOutcome. Must run inside the recording transaction.
     """
     unreadable_now = bool(
         source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER

@@ -1,6 +1,6 @@
 """Sending one message to one channel: Apprise URLs, or our signed JSON webhook.
 
-The webhook goes through the one HTTP seam (probes.http.fetch). Apprise speaks to Slack, Teams,
+The webhook goes through the one HTTP seam (probes.outbound.fetch). Apprise speaks to Slack, Teams,
 email and the rest with its own HTTP and SMTP code; that is the one place outbound traffic
 bypasses the seam, and it is confined to this module.
 
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import apprise
 from django.conf import settings
 
-from probes import http
+from probes import outbound
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SIGNATURE_HEADER = "X-AIWatch-Signature"
@@ -102,7 +102,7 @@ def check_url(kind: str, template: str) -> str:
             return "A webhook URL starts with https:// (or http://) and names a host."
         # The seam refuses private and internal addresses unless AIWATCH_OUTBOUND_ALLOW names
         # them; say so now rather than at the first failed delivery.
-        problem = http.outbound_url_problem(
+        problem = outbound.outbound_url_problem(
             PLACEHOLDER.sub("placeholder.example", template), resolve=False
         )
         return f"This webhook cannot be reached: {problem}" if problem else ""
@@ -156,12 +156,12 @@ def _send_webhook(url: str, message: Message, secret_env: str) -> SendResult:
             raise TransportError(f"environment variable {secret_env} is not set")
         headers[SIGNATURE_HEADER] = sign(secret, message.document)
     # A webhook that redirects is misconfigured; re-posting the body elsewhere is not our call.
-    limits = dataclasses.replace(http.Limits.from_settings(), max_redirects=0)
+    limits = dataclasses.replace(outbound.Limits.from_settings(), max_redirects=0)
     try:
-        result = http.fetch(
+        result = outbound.fetch(
             url, method="POST", content=message.document, headers=headers, limits=limits
         )
-    except http.FetchError as error:
+    except outbound.FetchError as error:
         raise TransportError(f"{error.kind}: {error}") from None
     if not 200 <= result.status_code < 300:
         raise TransportError(f"HTTP {result.status_code}", status_code=result.status_code)

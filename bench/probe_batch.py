@@ -1,8 +1,8 @@
 """How much one async batch saves over probing one endpoint after another.
 
 Runs N probes against a local server that answers after a short delay, first sequentially
-through `probes.http.fetch`, then concurrently on one async client through
-`probes.probing.run_specs`, and prints both times and their ratio. No database is touched.
+through `probes.outbound.fetch`, then concurrently on one async client through
+`probes.observe.probing.run_specs`, and prints both times and their ratio. No database is touched.
 
     .venv/bin/python bench/probe_batch.py [N] [DELAY_SECONDS]
 """
@@ -24,8 +24,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from probes import http  # noqa: E402
-from probes.probing import ProbeSpec, probe_limits, run_specs  # noqa: E402
+from probes import outbound  # noqa: E402
+from probes.observe.probing import ProbeSpec, probe_limits, run_specs  # noqa: E402
 from tests.fakeserver import FakeServer  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def main() -> None:
 
         started = time.perf_counter()
         for _ in range(count):
-            http.fetch(url, limits=limits)
+            outbound.fetch(url, limits=limits)
         sequential = time.perf_counter() - started
 
         specs = [

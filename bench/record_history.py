@@ -35,7 +35,6 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from probes import recording
     from probes.models import Incident, Provider, Source
     from probes.parsers.types import (
         Impact,
@@ -44,6 +43,7 @@ def main() -> None:
         ParsedPage,
         ParsedUpdate,
     )
+    from probes.status import recording
 
     call_command("migrate", verbosity=0)
     provider = Provider.objects.create(slug="bench", name="Bench")

@@ -3,9 +3,10 @@
     python bench/uptime_rollup.py [--changes 5000] [--components 10] [--days 365]
 
 Builds a throwaway SQLite database with N StatusChange rows spread over the window, then times
-what a poll does when one more change arrives (recompute today's rows: probes.rollups.catch_up)
-against recomputing every row from the raw history (probes.rollups.rebuild). Prints both and
-their ratio. No assertion: the numbers are for reading.
+what a poll does when one more change arrives (recompute today's rows:
+probes.history.rollups.catch_up) against recomputing every row from the raw history
+(probes.history.rollups.rebuild). Prints both and their ratio. No assertion: the numbers
+are for reading.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from probes import rollups
+    from probes.history import rollups
     from probes.models import Component, Provider, StatusChange
     from probes.parsers.types import Status
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 
 from dashboard import history, summaries
 from dashboard.formatting import iso_utc
-from probes import observed, reports
 from probes.models import Incident, IncidentUpdate, Provider
+from probes.observe import detection, reports
 
 DEFAULT_INCIDENT_LIMIT = 200
 # Detection lead and silent outages cover this many days on the provider endpoint.
@@ -190,7 +190,7 @@ def team_reports_dict(summary: summaries.ProviderSummary) -> TeamReportsDict | N
     }
 
 
-def detection_dict(detection: observed.Detection, days: int) -> DetectionDict:
+def detection_dict(detection: detection.Detection, days: int) -> DetectionDict:
     median = detection.median_lead
     return {
         "days": days,
@@ -274,7 +274,7 @@ def provider_detail(request: HttpRequest, slug: str) -> JsonResponse:
     body: ProviderDetailDict = {
         **provider_dict(summary),
         "detection": detection_dict(
-            observed.detection_for(provider, now=now, days=DETECTION_DAYS), DETECTION_DAYS
+            detection.detection_for(provider, now=now, days=DETECTION_DAYS), DETECTION_DAYS
         ),
     }
     return JsonResponse(body)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from probes.uptime import DayUptime
+from probes.history.uptime import DayUptime
 
 IMPACT_COLOURS = {
     "critical": "#b42318",
@@ -282,7 +282,7 @@ def _hours_text(value: timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-# Probe latency and team reports (probes.rollups, probes.reports).
+# Probe latency and team reports (probes.history.rollups, probes.observe.reports).
 
 PROBE_CHART_LAYOUT: dict[str, Any] = {
     "margin": {"l": 50, "r": 10, "t": 30, "b": 40},

@@ -1,8 +1,8 @@
 """What the history pages show, gathered in a fixed number of queries.
 
 Plain functions over querysets: the views (dashboard/history_views.py), the API and the
-template tags call them. Uptime comes from the UptimeDay rollups only (probes.rollups), never
-from raw StatusChange rows.
+template tags call them. Uptime comes from the UptimeDay rollups only (probes.history.rollups),
+never from raw StatusChange rows.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from dashboard import charts
-from probes import reliability, rollups, uptime
+from probes.history import reliability, rollups, uptime
 from probes.models import Component, Incident, IncidentUpdate, Provider
 from probes.parsers.types import Impact
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import history
-from probes import rollups, uptime
+from probes.history import rollups, uptime
 from probes.models import Incident, Provider
 
 PAGE_SIZE = 25

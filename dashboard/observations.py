@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dashboard import charts
-from probes import observed, probe_rollups, reports
 from probes.models import ProbeResult, ProbeRollup, Provider, Source
+from probes.observe import detection, reports
+from probes.observe import rollups as probe_rollups
 
 # Latency charts: (key, caption, rollup period, span).
 LATENCY_WINDOWS = (
@@ -95,7 +96,7 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
     return {
         "probe_rows": rows,
         "latency_charts": latency_charts,
-        "detection": observed.detection_for(provider, now=now),
+        "detection": detection.detection_for(provider, now=now),
         "report_chart": charts.build_report_chart(
             counts, title=f"Team reports per {minutes} minutes, last 24 hours"
         ),

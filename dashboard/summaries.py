@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
-from probes.observed import ObservedView, observed_view
+from probes.observe.observed import ObservedView, observed_view
+from probes.observe.reports import Burst
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
-from probes.recording import STATUS_SOURCE_KINDS
-from probes.reports import Burst
+from probes.status.headline import STATUS_SOURCE_KINDS
 
 # Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
 # about now: the provider is shown as unknown rather than as whatever it last was.
@@ -54,7 +54,7 @@ class ProviderSummary:
     problem: SourceProblem | None
     components: list[Component] = field(default_factory=list)
     open_incidents: list[OpenIncident] = field(default_factory=list)
-    # What our own probes see (probes.observed), shown beside the official status, never in it.
+    # What our own probes see (probes.observe.observed), beside the official status, never in it.
     observed: ObservedView | None = None
     # Team reports in the current window against the usual level; set by views that show it.
     report_burst: Burst | None = None

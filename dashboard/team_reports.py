@@ -2,7 +2,7 @@
 
 A person is a browser session (created on first report); the network is the client address
 (REMOTE_ADDR, or the proxy header AIWATCH_CLIENT_IP_HEADER names, as for login limits). Both are
-stored only as keyed digests (probes.reports.digest).
+stored only as keyed digests (probes.observe.reports.digest).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aiwatch.access import client_address
 from probes.models import Provider
-from probes.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
+from probes.observe.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
 
 
 class TeamReportForm(forms.Form):

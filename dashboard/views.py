@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dashboard import api, observations, summaries, team_reports, timezones
-from probes import reports
 from probes.models import Incident, Provider
+from probes.observe import reports
 from probes.parsers.types import LABELS
 
 

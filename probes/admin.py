@@ -14,7 +14,6 @@ from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from probes.inference import estimate_cost
 from probes.models import (
     Component,
     Incident,
@@ -26,6 +25,7 @@ from probes.models import (
     StatusChange,
     TeamReport,
 )
+from probes.observe.inference import estimate_cost
 
 # Written by the pipeline on every poll; an operator editing them would be overwritten anyway.
 SOURCE_PIPELINE_FIELDS = (
@@ -40,7 +40,7 @@ SOURCE_PIPELINE_FIELDS = (
     "etag",
     "last_modified",
     "body_hash",
-    # Written by probes.observed for probe sources.
+    # Written by probes.observe.observed for probe sources.
     "observed_status",
     "observed_changed_at",
     "observed_pending",

@@ -7,4 +7,4 @@ class ProbesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the uptime rollup receiver to probes.signals.poll_recorded.
-        from probes import rollups  # noqa: F401
+        from probes.history import rollups  # noqa: F401

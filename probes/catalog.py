@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 
 from probes import signals
-from probes.http import outbound_url_problem
 from probes.models import Provider, Source
+from probes.outbound import outbound_url_problem
 from probes.parsers import filters_problem
 
 
@@ -216,7 +216,7 @@ PROBE_FIELDS: dict[str, type] = {
 
 
 def _read_probe_fields(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any]:
-    from probes.verdicts import parse_expected_statuses
+    from probes.validation import parse_expected_statuses
 
     present = {key: raw[key] for key in PROBE_FIELDS if key in raw}
     if present and kind not in Source.PROBE_KINDS:

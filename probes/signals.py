@@ -6,10 +6,43 @@ change: an event is never lost, and never sent for a change that did not happen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from django.dispatch import Signal
 
+if TYPE_CHECKING:
+    from probes.models import Incident, StatusChange
+
+
+@dataclass
+class PollOutcome:
+    """What one recorded poll changed; empty lists when nothing did."""
+
+    component_changes: list[StatusChange] = field(default_factory=list)
+    provider_change: StatusChange | None = None
+    incidents_opened: list[Incident] = field(default_factory=list)
+    incidents_updated: list[Incident] = field(default_factory=list)
+    incidents_resolved: list[Incident] = field(default_factory=list)
+    new_updates: int = 0
+    # The source went from readable to failing (or back) with this poll.
+    source_became_unreadable: bool = False
+    source_recovered: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.component_changes
+            or self.provider_change
+            or self.incidents_opened
+            or self.incidents_updated
+            or self.incidents_resolved
+            or self.new_updates
+        )
+
+
 #: Sent after a poll of `source` was recorded (also after an unchanged or failed poll), with
-#: `outcome` (probes.recording.PollOutcome) and `at`. sender is the Source class.
+#: `outcome` (PollOutcome, above) and `at`. sender is the Source class.
 poll_recorded = Signal()
 
 #: Sent by probes.catalog.sync_catalog inside its transaction, with `catalog` (Catalog) and

@@ -9,8 +9,12 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import health, polling, probe_rollups, probing, rollups, scheduling
+from probes import health
+from probes.history import rollups
 from probes.models import Provider, Source
+from probes.observe import probing
+from probes.observe import rollups as probe_rollups
+from probes.status import polling, scheduling
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import pytest
 from alerts.delivery import deliver_pending
 from alerts.models import Channel, Delivery, Event
 from probes.models import Provider, Source, StatusChange
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests.alerts.pages import summary
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import transaction
 from alerts.events import EventType
 from alerts.models import Channel, Delivery, Event
 from probes.models import Provider, Source
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests.alerts.pages import incident, summary
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ import pytest
 from alerts.models import Channel, Delivery, Event
 from alerts.transports import verify_signature
 from probes.models import Provider, Source
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests import workers
 from tests.alerts.pages import summary
 from tests.fakeserver import Answer

@@ -14,7 +14,7 @@ from dashboard.charts import (
     build_outage_timeline,
     build_uptime_bars,
 )
-from probes.uptime import DayUptime
+from probes.history.uptime import DayUptime
 
 DAYS = [date(2024, 12, 25), date(2024, 12, 26), date(2024, 12, 27)]
 

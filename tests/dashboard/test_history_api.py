@@ -14,7 +14,7 @@ from django.urls import reverse
 from dashboard.history import FilterError, filter_incidents, parse_filters
 from probes.models import Incident, IncidentUpdate, Provider, Source
 from probes.parsers.types import ParsedComponent, ParsedPage, Status
-from probes.recording import record_poll
+from probes.status.recording import record_poll
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard import charts
 from probes.models import ObservedTransition, Provider, Source, TeamReport
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests.conftest import load_fixture
 
 pytestmark = pytest.mark.django_db
@@ -199,8 +199,8 @@ def test_the_latency_chart_has_p50_and_p95_per_probe():
 
 
 def test_the_latency_charts_come_from_the_rollups(client, watched):
-    from probes import probe_rollups
     from probes.models import ProbeResult
+    from probes.observe import rollups as probe_rollups
 
     provider, _ = watched
     probe = provider.sources.get(kind="http_probe")

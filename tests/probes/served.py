@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from probes.models import Provider, Source
-from probes.polling import PollResult, poll_source
+from probes.status.polling import PollResult, poll_source
 from tests.conftest import load_fixture
 from tests.fakeserver import FakeServer
 

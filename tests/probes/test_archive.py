@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
-from probes.archive import ArchiveError, load_archive, read_archive, read_archive_file
 from probes.models import Incident, IncidentUpdate, Provider, Source
 from probes.parsers.types import Impact, IncidentStatus, ParsedIncident, ParsedPage, ParsedUpdate
-from probes.recording import record_poll
+from probes.status.archive import ArchiveError, load_archive, read_archive, read_archive_file
+from probes.status.recording import record_poll
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from probes.archive import load_archive, read_archive
-from probes.backfill import Target, backfill_source, history_targets
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source, UptimeDay
+from probes.status.archive import load_archive, read_archive
+from probes.status.backfill import Target, backfill_source, history_targets
 from tests.conftest import load_fixture
 
 pytestmark = pytest.mark.django_db

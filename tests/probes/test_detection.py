@@ -221,7 +221,7 @@ def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_se
     Source.objects.filter(pk=source.pk).update(detected_format=kind, last_success_at=None)
     status_server.set("/status", b"<html><body>Maintenance page</body></html>")
     source.refresh_from_db()
-    from probes.polling import poll_source
+    from probes.status.polling import poll_source
 
     assert poll_source(source).state == "error"
     source.refresh_from_db()

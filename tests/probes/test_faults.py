@@ -21,10 +21,10 @@ from django import db
 from django.db import connection
 from django.utils import timezone
 
-from probes import scheduling
-from probes.http import FetchError
 from probes.models import Component, Incident, Provider, Source, StatusChange
-from probes.polling import poll_source
+from probes.outbound import FetchError
+from probes.status import scheduling
+from probes.status.polling import poll_source
 from probes.tasks import poll_source_task
 from tests.conftest import load_fixture
 from tests.fakeserver import Answer, FakeServer

@@ -19,8 +19,8 @@ from probes.parsers import PARSERS, detect_format
 from probes.parsers.payload import EARLIEST_YEAR, LATEST_YEAR, MAX_ITEMS, time_budget
 from probes.parsers.statuspage import parse_statuspage
 from probes.parsers.types import ParsedPage, ParseError, Status, worst
-from probes.polling import poll_source
-from probes.recording import record_poll
+from probes.status.polling import poll_source
+from probes.status.recording import record_poll
 from tests.conftest import load_fixture
 from tests.fakeserver import FakeServer
 from tests.probes.corpus import Case, all_cases, parser_cases

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from probes import http
-from probes.http import FetchError, Limits, fetch
+from probes import outbound
+from probes.outbound import FetchError, Limits, fetch
 from tests.fakeserver import Answer
 
 FAST = Limits(
@@ -111,7 +111,7 @@ def test_only_http_and_https_are_fetched():
     ("value", "expected"), [("120", 120.0), ("", None), ("soon", None), ("99999999", 86400.0)]
 )
 def test_retry_after_is_read_in_seconds(value, expected):
-    assert http.parse_retry_after(value) == expected
+    assert outbound.parse_retry_after(value) == expected
 
 
 def test_sequences_of_answers_repeat_the_last(status_server):

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from django.core.exceptions import ValidationError
 
-from probes import http
+from probes import outbound
 from probes.catalog import CatalogError, load_catalog_file, read_catalog
-from probes.http import AllowList, FetchError, check_url, fetch, outbound_url_problem
 from probes.models import Source
+from probes.outbound import AllowList, FetchError, check_url, fetch, outbound_url_problem, policy
 
 # Addresses that must never be reached, with what makes each one internal.
 BLOCKED_ADDRESSES = [
@@ -82,7 +82,7 @@ def resolver(monkeypatch) -> Callable[[dict[str, list[str] | list[list[str]]]], 
                 return value.pop(0) if len(value) > 1 else value[0]  # type: ignore[return-value]
             return value  # type: ignore[return-value]
 
-        monkeypatch.setattr(http, "resolve_host", resolve)
+        monkeypatch.setattr(policy, "resolve_host", resolve)
         return lookups
 
     return install
@@ -279,7 +279,7 @@ def test_every_shipped_catalog_url_passes(resolver, settings):
     urls = [source.url for entry in catalog.providers for source in entry.sources]
     urls += [entry.url for entry in catalog.providers if entry.url]
     assert urls
-    hosts = {http.parse_target_url(url)[1] for url in urls}
+    hosts = {outbound.parse_target_url(url)[1] for url in urls}
     resolver({host: ["104.18.0.1", "2606:4700::1111"] for host in hosts})
     for url in urls:
         assert check_url(url).address == "104.18.0.1", url
@@ -354,9 +354,9 @@ url = "http://10.0.0.5:8080/api/v2/summary.json"
         read_catalog(text)
 
 
-async def _fetch_async(url: str) -> http.FetchResult:
-    async with http.async_client() as client:
-        return await http.fetch_async(client, url)
+async def _fetch_async(url: str) -> outbound.FetchResult:
+    async with outbound.async_client() as client:
+        return await outbound.fetch_async(client, url)
 
 
 @pytest.mark.parametrize(

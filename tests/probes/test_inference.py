@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.inference import MalformedAnswer, read_answer
 from probes.models import ProbeResult, Provider, Source
-from probes.probing import run_probes
+from probes.observe.inference import MalformedAnswer, read_answer
+from probes.observe.probing import run_probes
 
 pytestmark = pytest.mark.django_db
 

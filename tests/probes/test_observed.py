@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes import observed
 from probes.models import (
     Incident,
     IncidentUpdate,
@@ -15,17 +14,9 @@ from probes.models import (
     Provider,
     Source,
 )
-from probes.observed import (
-    Episode,
-    OfficialIncident,
-    ProbeState,
-    Thresholds,
-    combine,
-    match_incidents,
-    outage_episodes,
-    signal_for,
-    step,
-)
+from probes.observe import detection, observed
+from probes.observe.detection import Episode, OfficialIncident, match_incidents, outage_episodes
+from probes.observe.observed import ProbeState, Thresholds, combine, signal_for, step
 from probes.parsers.types import Status
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -210,12 +201,12 @@ def test_detection_for_reads_official_incident_fixtures_and_observed_transitions
         incident=official, key="u1", status="investigating", at=minutes(25)
     )
 
-    detection = observed.detection_for(provider, now=minutes(300))
-    assert [(lead.incident.pk, lead.lead) for lead in detection.leads] == [
+    found = detection.detection_for(provider, now=minutes(300))
+    assert [(lead.incident.pk, lead.lead) for lead in found.leads] == [
         (official.pk, timedelta(minutes=15))
     ]
-    assert detection.median_lead == timedelta(minutes=15)
-    assert [(e.start, e.end) for e in detection.silent] == [(minutes(200), minutes(230))]
+    assert found.median_lead == timedelta(minutes=15)
+    assert [(e.start, e.end) for e in found.silent] == [(minutes(200), minutes(230))]
 
 
 @pytest.mark.django_db

@@ -225,7 +225,7 @@ def test_a_feed_may_raise_an_incidents_impact_but_never_lowers_it(status_server)
         .replace(b"<li>Responses API (Partial outage)</li>", b"")
     )
     status_server.set("/feed.atom", first)
-    from probes.polling import poll_source
+    from probes.status.polling import poll_source
 
     assert poll_source(source).state == "ok"
     incident = Incident.objects.get(external_id="01M5C8D0E2F4G6H8J0K2M4N6P8")

@@ -157,7 +157,7 @@ def test_feed_and_json_of_one_page_merge_into_one_incident(status_server):
         b"k2v9x8w7q1rt", b"h7d2k9s4v1n6"
     )
     status_server.set("/api/v2/summary.json", summary)
-    from probes.polling import poll_source
+    from probes.status.polling import poll_source
 
     assert poll_source(json_source).state == "ok"
     assert serve_and_poll(status_server, feed_source, "statuspage_feed/incident.atom").state == "ok"
@@ -180,7 +180,7 @@ def test_when_the_owning_source_is_switched_off_the_feed_takes_over(status_serve
         b"k2v9x8w7q1rt", b"h7d2k9s4v1n6"
     )
     status_server.set("/api/v2/summary.json", summary)
-    from probes.polling import poll_source
+    from probes.status.polling import poll_source
 
     assert poll_source(json_source).state == "ok"
     json_source.enabled = False

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from probes.http import FetchError, Limits, fetch
+from probes.outbound import FetchError, Limits, fetch
 from probes.parsers.payload import (
     ParseTimeout,
     refuse_xml_declarations,

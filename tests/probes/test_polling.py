@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from probes.models import Incident, Provider, Source
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests.conftest import load_fixture
 from tests.fakeserver import Answer
 

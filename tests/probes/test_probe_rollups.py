@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Count, Max, Q
 
-from probes import probe_rollups as rollups
 from probes.models import ProbeResult, ProbeRollup, Provider, Source
-from probes.observed import percentile
+from probes.observe import rollups
+from probes.observe.observed import percentile
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,17 @@ from unittest import mock
 
 import pytest
 
-from probes import observed, tasks
-from probes.http import FetchError
+from probes import tasks
 from probes.models import ObservedTransition, ProbeResult, Provider, Source
-from probes.probing import run_probes
-from probes.recording import compute_provider_status
-from probes.verdicts import classify_http_status, outcome_for_fetch_error, parse_expected_statuses
+from probes.observe import observed
+from probes.observe.probing import run_probes
+from probes.observe.verdicts import (
+    classify_http_status,
+    outcome_for_fetch_error,
+)
+from probes.outbound import FetchError
+from probes.status.headline import compute_provider_status
+from probes.validation import parse_expected_statuses
 from tests.fakeserver import Answer
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +208,7 @@ def test_many_probes_run_in_one_batch_on_one_client(status_server):
 
 
 def test_status_pages_are_refused_by_the_probe_runner_and_probes_by_the_poller():
-    from probes.polling import poll_source
+    from probes.status.polling import poll_source
 
     provider = Provider.objects.create(slug="x", name="X")
     page = Source.objects.create(provider=provider, url="https://status.x.test/summary.json")
@@ -250,8 +255,8 @@ def test_fetch_async_follows_redirects_but_keeps_our_headers_on_the_first_host(
 ):
     import asyncio
 
-    from probes import http
-    from probes.probing import probe_limits
+    from probes import outbound
+    from probes.observe.probing import probe_limits
 
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1", "localhost"]
     other_host = status_server.url("/final").replace("127.0.0.1", "localhost")
@@ -259,8 +264,8 @@ def test_fetch_async_follows_redirects_but_keeps_our_headers_on_the_first_host(
     status_server.set("/final", b"{}", status=200)
 
     async def go():
-        async with http.async_client() as client:
-            return await http.fetch_async(
+        async with outbound.async_client() as client:
+            return await outbound.fetch_async(
                 client,
                 status_server.url("/start"),
                 headers={"Authorization": "Bearer secret"},

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes import recording
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
 from probes.parsers.statuspage import parse_incidentio, parse_statuspage
 from probes.parsers.types import (
@@ -17,6 +16,7 @@ from probes.parsers.types import (
     ParsedUpdate,
     Status,
 )
+from probes.status import headline, recording
 from tests.conftest import load_fixture
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_a_failure_keeps_all_earlier_data_and_the_provider_shows_unknown(source)
 
 
 def test_a_provider_never_polled_successfully_is_unknown(source):
-    assert recording.compute_provider_status(source.provider) == Status.UNKNOWN
+    assert headline.compute_provider_status(source.provider) == Status.UNKNOWN
 
 
 def test_an_update_is_stored_once_even_if_repeated_in_a_payload(source):
@@ -237,8 +237,8 @@ def test_a_stale_provider_status_does_not_record_a_second_transition(source):
     provider = Provider.objects.get()
     # Another worker moved the status on in the meantime.
     Provider.objects.filter(pk=provider.pk).update(status="major_outage")
-    assert recording.refresh_provider_status(provider, at=T0) is not None  # it differs: operational
-    assert recording.refresh_provider_status(provider, at=T0) is None  # now it is the same
+    assert headline.refresh_provider_status(provider, at=T0) is not None  # it differs: operational
+    assert headline.refresh_provider_status(provider, at=T0) is None  # now it is the same
 
 
 def test_components_the_page_stops_listing_stop_counting(source):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from probes.reliability import Interval, by_month, compute_reliability, merge, month_starts
+from probes.history.reliability import Interval, by_month, compute_reliability, merge, month_starts
 
 
 def t(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes import reports
 from probes.models import Provider, TeamReport
-from probes.reports import ReportRefused, submit_report
+from probes.observe import reports
+from probes.observe.reports import ReportRefused, submit_report
 
 pytestmark = pytest.mark.django_db
 

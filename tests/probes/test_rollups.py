@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from probes import rollups
+from probes.history import rollups
 from probes.models import Incident, Provider, Source, UptimeDay
 from probes.parsers.types import ParsedComponent, ParsedPage, Status
-from probes.recording import record_poll
+from probes.status.recording import record_poll
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 from tests.conftest import load_fixture
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from probes import scheduling, tasks
+from probes import tasks
 from probes.models import Provider, Source
+from probes.status import scheduling
 from tests.conftest import load_fixture
 from tests.workers import client_app, start_worker, stop, wait_for
 

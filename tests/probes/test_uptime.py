@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from probes.parsers.types import Status
-from probes.uptime import (
+from probes.history.uptime import (
     PARTIAL_OUTAGE_WEIGHT,
     ImpactSpan,
     compute_days,
@@ -17,6 +16,7 @@ from probes.uptime import (
     summarize,
     uptime_ratio,
 )
+from probes.parsers.types import Status
 
 OP = Status.OPERATIONAL
 MAJOR = Status.MAJOR_OUTAGE

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from probes.backfill import Target, backfill_source
 from probes.models import Source
 from probes.parsers import PARSERS
+from probes.status.backfill import Target, backfill_source
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from probes import http
+from probes import outbound
 from probes.models import Source
 from probes.parsers import detect_format
 from probes.parsers.types import Filters, ParsedPage, ParseError
@@ -94,8 +94,8 @@ class Command(BaseCommand):
         if not url:
             raise CommandError("give a URL, --file PATH or --source ID")
         try:
-            fetched = http.fetch(url)
-        except http.FetchError as error:
+            fetched = outbound.fetch(url)
+        except outbound.FetchError as error:
             raise CommandError(f"fetch failed ({error.kind}): {error}") from None
         if not 200 <= fetched.status_code < 300:
             raise CommandError(f"HTTP {fetched.status_code} from {fetched.url}")

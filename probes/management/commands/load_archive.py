@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from probes.archive import DEFAULT_PATH, ArchiveError, load_archive, read_archive_file
+from probes.status.archive import DEFAULT_PATH, ArchiveError, load_archive, read_archive_file
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from probes.models import Source
-from probes.polling import poll_source
+from probes.status.polling import poll_source
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from probes.models import Provider, Source
-from probes.probing import run_probes
+from probes.observe.probing import run_probes
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from probes import rollups
+from probes.history import rollups
 from probes.models import Provider
 
 

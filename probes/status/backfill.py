@@ -24,10 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 from django.db.models import Q
 from django.utils import timezone
 
-from probes import http, recording, rollups
+from probes import outbound
+from probes.history import rollups
 from probes.models import Incident, Source
 from probes.parsers import PARSERS, ParseError, detect_format
 from probes.parsers.types import ParsedIncident
+from probes.status import recording
 
 JSON_HISTORY_FORMATS = {"statuspage", "incidentio"}
 
@@ -93,8 +95,8 @@ def backfill_source(
         result = BackfillResult(source=source, url=each.url)
         results.append(result)
         try:
-            fetched = http.fetch(each.url)
-        except http.FetchError as error:
+            fetched = outbound.fetch(each.url)
+        except outbound.FetchError as error:
             result.error = f"fetch failed ({error.kind}): {error}"
             continue
         if not 200 <= fetched.status_code < 300:

@@ -14,20 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 
-from probes import http, inference, observed
+from probes import outbound
 from probes.models import ObservedTransition, ProbeResult, Source
-from probes.verdicts import (
+from probes.observe import inference, observed
+from probes.observe.verdicts import (
     UP,
     ProbeOutcome,
-    Ranges,
     classify_http_status,
     discount_our_own_outage,
     outcome_for_fetch_error,
-    parse_expected_statuses,
 )
+from probes.validation import Ranges, parse_expected_statuses
 
 # Probes read a status code, not a page: a body this large is not an API front door.
 PROBE_MAX_BYTES = 2 * 1024 * 1024
@@ -70,8 +71,8 @@ def spec_for(source: Source) -> ProbeSpec:
     )
 
 
-def probe_limits(timeout: float) -> http.Limits:
-    return http.Limits(
+def probe_limits(timeout: float) -> outbound.Limits:
+    return outbound.Limits(
         connect_timeout=min(timeout, settings.AIWATCH_HTTP_CONNECT_TIMEOUT),
         read_timeout=timeout,
         total_timeout=timeout,
@@ -80,7 +81,7 @@ def probe_limits(timeout: float) -> http.Limits:
     )
 
 
-async def run_probe(client: http.httpx.AsyncClient, spec: ProbeSpec) -> ProbeOutcome:
+async def run_probe(client: httpx.AsyncClient, spec: ProbeSpec) -> ProbeOutcome:
     """One probe through the HTTP seam. Never raises for a failed probe: failures are data."""
     limits = probe_limits(spec.timeout)
     if spec.kind == Source.Kind.INFERENCE:
@@ -95,8 +96,8 @@ async def run_probe(client: http.httpx.AsyncClient, spec: ProbeSpec) -> ProbeOut
             limits=limits,
         )
     try:
-        fetched = await http.fetch_async(client, spec.url, method=spec.method, limits=limits)
-    except http.FetchError as error:
+        fetched = await outbound.fetch_async(client, spec.url, method=spec.method, limits=limits)
+    except outbound.FetchError as error:
         return outcome_for_fetch_error(error)
     verdict, error_class = classify_http_status(fetched.status_code, spec.expected)
     return ProbeOutcome(
@@ -105,7 +106,7 @@ async def run_probe(client: http.httpx.AsyncClient, spec: ProbeSpec) -> ProbeOut
         fetched.status_code,
         fetched.elapsed.total_seconds() * 1000,
         message=f"HTTP {fetched.status_code}",
-        retry_after=http.parse_retry_after(fetched.headers.get("retry-after", ""))
+        retry_after=outbound.parse_retry_after(fetched.headers.get("retry-after", ""))
         if fetched.status_code == 429
         else None,
     )
@@ -121,12 +122,12 @@ async def run_specs(
     limit = max(1, concurrency or settings.AIWATCH_PROBE_CONCURRENCY)
     gate = asyncio.Semaphore(limit)
 
-    async def one(client: http.httpx.AsyncClient, spec: ProbeSpec) -> tuple[ProbeOutcome, float]:
+    async def one(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[ProbeOutcome, float]:
         async with gate:
             started = time.time()
             return await run_probe(client, spec), started
 
-    async with http.async_client(max_connections=limit) as client:
+    async with outbound.async_client(max_connections=limit) as client:
         return list(await asyncio.gather(*(one(client, spec) for spec in specs)))
 
 

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.db import DataError
 from django.utils import timezone
 
-from probes import http, recording
+from probes import outbound
 from probes.models import Source
 from probes.parsers import PARSERS, ParseError, detect_format
 from probes.parsers.payload import ParseTimeout, refuse_xml_declarations, time_budget
 from probes.parsers.types import ParsedPage
-from probes.recording import PollOutcome, Validators
+from probes.signals import PollOutcome
+from probes.status import recording
+from probes.status.recording import Validators
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +39,12 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     """Fetch, parse and record one source. Never raises for a bad page: it records the error."""
     at = now or timezone.now()
     if source.is_probe:
-        # Probes are not status pages: probes.probing runs them and they never touch the
+        # Probes are not status pages: probes.observe.probing runs them and they never touch the
         # source's error state (which would make the official status unknown).
-        raise ValueError(f"source {source.pk} is a probe; run it with probes.probing")
+        raise ValueError(f"source {source.pk} is a probe; run it with probes.observe.probing")
     try:
-        fetched = http.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
-    except http.FetchError as error:
+        fetched = outbound.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+    except outbound.FetchError as error:
         if error.retry_after:
             _postpone(source, at, error.retry_after)
         return _fail(source, f"fetch failed ({error.kind}): {error}", at)
@@ -53,7 +55,7 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         )
         return PollResult("unchanged", "304 not modified", outcome)
     if fetched.status_code >= 400:
-        retry_after = http.parse_retry_after(fetched.headers.get("retry-after", ""))
+        retry_after = outbound.parse_retry_after(fetched.headers.get("retry-after", ""))
         if fetched.status_code == 429 and retry_after:
             _postpone(source, at, retry_after)
         return _fail(source, f"HTTP {fetched.status_code} from {fetched.url}", at)

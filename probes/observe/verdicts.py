@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from probes.http import FetchError
+from probes.outbound import FetchError
+from probes.validation import Ranges
 
 UP = "up"
 DOWN = "down"
@@ -81,28 +82,6 @@ def discount_our_own_outage(
 def outcome_for_fetch_error(error: FetchError) -> ProbeOutcome:
     verdict, error_class = _FETCH_ERRORS.get(error.kind, (DOWN, "connection"))
     return ProbeOutcome(verdict=verdict, error_class=error_class, message=str(error)[:500])
-
-
-Ranges = tuple[tuple[int, int], ...]
-
-
-def parse_expected_statuses(text: str) -> Ranges:
-    """'200-299,401' -> ((200, 299), (401, 401)); '' -> () meaning the default rule.
-
-    Raises ValueError with a readable reason.
-    """
-    ranges = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        low, dash, high = part.partition("-")
-        if not low.isdigit() or (dash and not high.isdigit()):
-            raise ValueError(f"{part!r} is not a status code or a range like 200-299")
-        start, end = int(low), int(high or low)
-        if not 100 <= start <= end <= 599:
-            raise ValueError(f"{part!r} is not within 100-599, low to high")
-        ranges.append((start, end))
-    return tuple(ranges)
 
 
 def classify_http_status(status_code: int, expected: Ranges = ()) -> tuple[str, str]:

@@ -1,10 +1,9 @@
 """Observed status: what our own probes see, per probe and per provider.
 
-The rules are pure functions (`signal_for`, `step`, `combine`, `outage_episodes`,
-`match_incidents`) so they are tested without a database or a clock. The database side
-(`apply_results`, `refresh_provider_observed`, `detection_for`) feeds them and stores each
-confirmed transition exactly once: a probe remembers the last result it applied
-(`Source.observed_through`), so applying the same results again changes nothing.
+The rules are pure functions (`signal_for`, `step`, `combine`) so they are tested without a
+database or a clock. The database side (`apply_results`, `refresh_provider_observed`) feeds
+them and stores each confirmed transition exactly once: a probe remembers the last result it
+applied (`Source.observed_through`), so applying the same results again changes nothing.
 
 A change needs AIWATCH_OBSERVED_CONFIRM results in a row (recovery AIWATCH_OBSERVED_RECOVER
 successes), so one blip never flaps. Observed status never feeds the official `Provider.status`.
@@ -21,9 +20,9 @@ from django.conf import settings
 from django.db import transaction
 
 from probes import signals
-from probes.models import Incident, ObservedTransition, ProbeResult, Provider, Source
+from probes.models import ObservedTransition, ProbeResult, Provider, Source
+from probes.observe.verdicts import DOWN, INCONCLUSIVE
 from probes.parsers.types import Status
-from probes.verdicts import DOWN, INCONCLUSIVE
 
 # Provider observed statuses that count as an outage for detection lead and silent outages.
 OUTAGE_STATUSES = frozenset({Status.MAJOR_OUTAGE, Status.PARTIAL_OUTAGE})
@@ -331,148 +330,3 @@ def observed_view(
     return ObservedView(
         status, checked, provider.observed_status_changed_at, is_fresh=fresh, has_probes=True
     )
-
-
-# Detection lead and silent outages.
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """A confirmed observed outage of a provider: from confirmation to recovery (None: ongoing)."""
-
-    start: datetime
-    end: datetime | None
-    status: Status
-
-
-@dataclass(frozen=True, slots=True)
-class OfficialIncident:
-    pk: int
-    title: str
-    started_at: datetime
-    first_post_at: datetime
-    resolved_at: datetime | None
-    is_maintenance: bool = False
-    external_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Lead:
-    incident: OfficialIncident
-    observed_at: datetime
-
-    @property
-    def lead(self) -> timedelta:
-        """Positive: we confirmed the outage before the provider's first post."""
-        return self.incident.first_post_at - self.observed_at
-
-
-def outage_episodes(transitions: Sequence[tuple[datetime, Status]]) -> list[Episode]:
-    """Provider-level transitions (time, new status), oldest first -> outage episodes."""
-    episodes: list[Episode] = []
-    start: datetime | None = None
-    worst_status = Status.PARTIAL_OUTAGE
-    for at, status in transitions:
-        if status in OUTAGE_STATUSES:
-            if start is None:
-                start, worst_status = at, status
-            elif status == Status.MAJOR_OUTAGE:
-                worst_status = status
-        elif start is not None:
-            episodes.append(Episode(start, at, worst_status))
-            start = None
-    if start is not None:
-        episodes.append(Episode(start, None, worst_status))
-    return episodes
-
-
-def _overlaps(
-    episode: Episode, incident: OfficialIncident, window: timedelta, now: datetime
-) -> bool:
-    # An outage we saw may end before the provider posts: it still counts within `window`.
-    episode_end = episode.end or now
-    incident_end = incident.resolved_at or now
-    anchor = min(incident.started_at, incident.first_post_at)
-    return episode.start <= incident_end and episode_end >= anchor - window
-
-
-def match_incidents(
-    episodes: Sequence[Episode],
-    incidents: Sequence[OfficialIncident],
-    *,
-    window: timedelta,
-    now: datetime,
-) -> tuple[list[Lead], list[Episode]]:
-    """Detection leads for incidents we saw, and silent outages (episodes no incident covers).
-
-    An incident's lead uses the earliest episode overlapping it (within `window` before its
-    start or first post). Maintenance explains an outage but has no lead.
-    """
-    leads = []
-    for incident in incidents:
-        if incident.is_maintenance:
-            continue
-        matching = [e for e in episodes if _overlaps(e, incident, window, now)]
-        if matching:
-            leads.append(Lead(incident, min(e.start for e in matching)))
-    silent = [
-        episode
-        for episode in episodes
-        if not any(_overlaps(episode, incident, window, now) for incident in incidents)
-    ]
-    return leads, silent
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    leads: list[Lead]
-    silent: list[Episode]
-    episodes: list[Episode]
-
-    @property
-    def median_lead(self) -> timedelta | None:
-        if not self.leads:
-            return None
-        ordered = sorted(lead.lead for lead in self.leads)
-        return ordered[(len(ordered) - 1) // 2]
-
-
-def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detection:
-    """Leads and silent outages of `provider` over the last `days`."""
-    since = now - timedelta(days=days)
-    transitions = list(
-        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__gte=since)
-        .order_by("at", "pk")
-        .values_list("at", "new_status")
-    )
-    # The outage may have started before the window: begin from the status in force then.
-    before = (
-        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__lt=since)
-        .order_by("-at", "-pk")
-        .values_list("new_status", flat=True)
-        .first()
-    )
-    timeline = [(since, Status(before))] if before else []
-    timeline += [(at, Status(status)) for at, status in transitions]
-    episodes = outage_episodes(timeline)
-    window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
-    incidents = []
-    for incident in (
-        Incident.objects.filter(provider=provider)
-        .overlapping(since - window, now + window)
-        .prefetch_related("updates")
-    ):
-        posts = [update.at for update in incident.updates.all()]
-        incidents.append(
-            OfficialIncident(
-                pk=incident.pk,
-                title=incident.title,
-                started_at=incident.started_at,
-                first_post_at=min(posts) if posts else incident.started_at,
-                resolved_at=incident.resolved_at,
-                is_maintenance=incident.is_maintenance,
-                external_id=incident.external_id,
-            )
-        )
-    leads, silent = match_incidents(episodes, incidents, window=window, now=now)
-    return Detection(leads=leads, silent=silent, episodes=episodes)

@@ -8,7 +8,7 @@ status really changes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -16,41 +16,15 @@ from django.db import transaction
 from probes import signals
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
 from probes.parsers.types import (
-    CLOSED_INCIDENT_STATUSES,
     Impact,
     IncidentStatus,
     ParsedComponent,
     ParsedIncident,
     ParsedPage,
     Status,
-    worst,
 )
-
-
-@dataclass
-class PollOutcome:
-    """What one recorded poll changed; empty lists when nothing did."""
-
-    component_changes: list[StatusChange] = field(default_factory=list)
-    provider_change: StatusChange | None = None
-    incidents_opened: list[Incident] = field(default_factory=list)
-    incidents_updated: list[Incident] = field(default_factory=list)
-    incidents_resolved: list[Incident] = field(default_factory=list)
-    new_updates: int = 0
-    # The source went from readable to failing (or back) with this poll.
-    source_became_unreadable: bool = False
-    source_recovered: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(
-            self.component_changes
-            or self.provider_change
-            or self.incidents_opened
-            or self.incidents_updated
-            or self.incidents_resolved
-            or self.new_updates
-        )
+from probes.signals import PollOutcome
+from probes.status.headline import refresh_provider_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,67 +419,3 @@ def _close_vanished_incidents(
         incident.resolved_at = at
         incident.save(update_fields=["status", "resolved_at", "updated_at"])
         outcome.incidents_resolved.append(incident)
-
-
-ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
-
-
-def compute_provider_status(provider: Provider) -> Status:
-    """The worst of the provider's components, open incidents and page headlines.
-
-    Unknown when any enabled status source is failing or none has ever been read: bad or
-    missing data never shows as operational.
-    """
-    sources = list(provider.sources.filter(enabled=True))
-    status_sources = [s for s in sources if s.kind in STATUS_SOURCE_KINDS]
-    if not status_sources:
-        return Status.UNKNOWN
-    if any(source.is_failing for source in status_sources):
-        return Status.UNKNOWN
-    if not any(source.last_success_at for source in status_sources):
-        return Status.UNKNOWN
-
-    statuses: set[Status] = set()
-    for component_status in provider.components.filter(is_active=True, is_group=False).values_list(
-        "status", flat=True
-    ):
-        statuses.add(Status(component_status))
-    for impact, status, is_maintenance in (
-        Incident.objects.open()
-        .filter(provider=provider)
-        .values_list("impact", "status", "is_maintenance")
-    ):
-        if is_maintenance:
-            if status in ACTIVE_MAINTENANCE:
-                statuses.add(Status.UNDER_MAINTENANCE)
-            continue
-        if status not in CLOSED_INCIDENT_STATUSES:
-            statuses.add(Impact(impact).as_status())
-    for source in status_sources:
-        if source.indicator:
-            statuses.add(Status(source.indicator))
-    return worst(statuses)
-
-
-# Source kinds that speak for the provider's official status. Probes (http_probe, inference) are
-# our own measurements: they feed observed status (probes.observed), never this one.
-STATUS_SOURCE_KINDS = {kind.value for kind in Source.Kind} - Source.PROBE_KINDS
-
-
-def refresh_provider_status(provider: Provider, *, at: datetime) -> StatusChange | None:
-    """Recompute the provider's status and record the transition if it changed."""
-    new_status = compute_provider_status(provider)
-    current = Provider.objects.filter(pk=provider.pk).values_list("status", flat=True).first()
-    if current is None or current == new_status.value:
-        return None
-    # Only one writer wins the transition (the claim pattern): a stale `current` updates nothing.
-    claimed = Provider.objects.filter(pk=provider.pk, status=current).update(
-        status=new_status.value, status_changed_at=at
-    )
-    provider.status = new_status.value
-    provider.status_changed_at = at
-    if not claimed:
-        return None
-    return StatusChange.objects.create(
-        provider=provider, component=None, old_status=current, new_status=new_status.value, at=at
-    )

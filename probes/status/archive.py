@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from probes import rollups
+from probes.history import rollups
 from probes.models import Incident, IncidentUpdate, Provider
 from probes.parsers.types import Impact, IncidentStatus
 

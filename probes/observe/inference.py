@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from probes import http
-from probes.verdicts import (
+from probes import outbound
+from probes.observe.verdicts import (
     DOWN,
     INCONCLUSIVE,
     UP,
@@ -192,7 +192,7 @@ def time_at_offset(chunk_times: tuple[tuple[int, float], ...], offset: int) -> f
     return None
 
 
-def outcome_for_answer(shape: str, stream: bool, fetched: http.FetchResult) -> ProbeOutcome:
+def outcome_for_answer(shape: str, stream: bool, fetched: outbound.FetchResult) -> ProbeOutcome:
     """The verdict for an inference answer (pure: the fetch has already happened)."""
     latency_ms = fetched.elapsed.total_seconds() * 1000
     code = fetched.status_code
@@ -204,7 +204,7 @@ def outcome_for_answer(shape: str, stream: bool, fetched: http.FetchResult) -> P
             code,
             latency_ms,
             message=f"HTTP {code}{_error_type(fetched.content)}",
-            retry_after=http.parse_retry_after(fetched.headers.get("retry-after", "")),
+            retry_after=outbound.parse_retry_after(fetched.headers.get("retry-after", "")),
         )
     try:
         completion = read_answer(shape, stream, fetched.content)
@@ -257,7 +257,7 @@ async def run_inference_probe(
     max_tokens: int,
     stream: bool,
     api_key_env: str,
-    limits: http.Limits,
+    limits: outbound.Limits,
 ) -> ProbeOutcome:
     """Make one inference call through the HTTP seam. Never raises for a failed call."""
     key = ""
@@ -269,7 +269,7 @@ async def run_inference_probe(
             )
     request = build_request(shape, model=model, max_tokens=max_tokens, stream=stream, key=key)
     try:
-        fetched = await http.fetch_async(
+        fetched = await outbound.fetch_async(
             client,
             url,
             method="POST",
@@ -278,7 +278,7 @@ async def run_inference_probe(
             limits=limits,
             follow_redirects=False,
         )
-    except http.FetchError as error:
+    except outbound.FetchError as error:
         return outcome_for_fetch_error(error)
     return outcome_for_answer(shape, stream, fetched)
 

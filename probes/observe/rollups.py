@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from probes.models import ProbeResult, ProbeRollup, Source, TeamReport
-from probes.observed import percentile
+from probes.observe.observed import percentile
 
 PERIODS: dict[str, timedelta] = {
     ProbeRollup.Period.HOUR: timedelta(hours=1),

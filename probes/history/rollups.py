@@ -20,10 +20,11 @@ from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
-from probes import signals, uptime
+from probes import signals
+from probes.history import uptime
 from probes.models import Component, Incident, Provider, Source, StatusChange, UptimeDay
 from probes.parsers.types import Impact, Status
-from probes.recording import PollOutcome
+from probes.signals import PollOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +288,9 @@ def read_days(
     return window, result
 
 
-@receiver(signals.poll_recorded, sender=Source, dispatch_uid="probes.rollups.on_poll_recorded")
+@receiver(
+    signals.poll_recorded, sender=Source, dispatch_uid="probes.history.rollups.on_poll_recorded"
+)
 def on_poll_recorded(
     sender: type[Source], source: Source, outcome: PollOutcome, at: datetime, **kwargs: Any
 ) -> None:

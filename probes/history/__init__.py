@@ -1,0 +1,1 @@
+"""What happened over time: uptime arithmetic, daily uptime rollups, reliability figures."""

@@ -1,0 +1,206 @@
+"""Components, incidents with their updates, and the status transitions of both."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from probes.models.fields import StatusField
+from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
+
+
+class Component(models.Model):
+    """A part of a provider's service as its status page lists it (ChatGPT, API, Sora...)."""
+
+    provider = models.ForeignKey(
+        "probes.Provider", on_delete=models.CASCADE, related_name="components"
+    )
+    source = models.ForeignKey(
+        "probes.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="components"
+    )
+    # The page's own id: components are matched by it, never by name (names change).
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=500)
+    group = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    is_group = models.BooleanField(default=False)
+    position = models.IntegerField(default=0)
+    description = models.TextField(blank=True)
+    status = StatusField()
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # False once the page stops listing it; kept for history.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="component_unique_external_id"
+            )
+        ]
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+
+class StatusChange(models.Model):
+    """One transition of a component (or, with no component, of a provider as a whole).
+
+    The audit trail, and the input uptime is computed from.
+    """
+
+    provider = models.ForeignKey(
+        "probes.Provider", on_delete=models.CASCADE, related_name="status_changes"
+    )
+    component = models.ForeignKey(
+        "probes.Component",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+    old_status = StatusField()
+    new_status = StatusField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Uptime and timelines read one provider's (or component's) changes in time order.
+            models.Index(fields=["provider", "component", "at"], name="statuschange_timeline"),
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        subject = self.component or self.provider
+        return f"{subject}: {self.old_status} → {self.new_status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def open(self) -> IncidentQuerySet:
+        return self.filter(resolved_at__isnull=True).exclude(
+            status__in=[status.value for status in CLOSED_INCIDENT_STATUSES]
+        )
+
+    def overlapping(self, start: datetime, end: datetime) -> IncidentQuerySet:
+        return self.filter(started_at__lt=end).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gt=start)
+        )
+
+
+class Incident(models.Model):
+    """An incident or maintenance as the provider reported it (or as our archive records it)."""
+
+    class Provenance(models.TextChoices):
+        LIVE = "live", "Live poll"
+        BACKFILL = "backfill", "Backfill"
+        ARCHIVE = "archive", "Archive"
+
+    provider = models.ForeignKey(
+        "probes.Provider", on_delete=models.CASCADE, related_name="incidents"
+    )
+    source = models.ForeignKey(
+        "probes.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
+    external_id = models.CharField(max_length=200, help_text="The provider's own incident id.")
+    # Other ids the provider uses for the same incident, e.g. a Statuspage id kept by incident.io.
+    aliases = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=1000)
+    impact = models.CharField(
+        max_length=16, choices=[(i.value, i.value.title()) for i in Impact], default=Impact.NONE
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.value.replace("_", " ").title()) for s in IncidentStatus],
+    )
+    started_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    is_maintenance = models.BooleanField(default=False)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    components = models.ManyToManyField("probes.Component", blank=True, related_name="incidents")
+    provenance = models.CharField(
+        max_length=16, choices=Provenance.choices, default=Provenance.LIVE
+    )
+    # Curated by the archive (probes/archive.py); live polls and backfills never overwrite them.
+    postmortem_url = models.URLField(max_length=2000, blank=True)
+    root_cause = models.TextField(blank=True, help_text="In our own words.")
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Structured extras: affected products, per-product recoveries (each with its "
+        "source, kept side by side where sources disagree), source links, whether times are "
+        "verified, and component impacts a history source reported.",
+    )
+    upstream_incidents = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="downstream_incidents",
+        help_text="Incidents of an upstream provider (a cloud) that caused or overlapped this one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="incident_unique_external_id"
+            )
+        ]
+        indexes = [
+            # Provider pages and the history timeline read incidents by start time.
+            models.Index(fields=["provider", "-started_at"], name="incident_provider_started"),
+            models.Index(fields=["started_at"], name="incident_started"),
+            # The overview asks for open incidents.
+            models.Index(fields=["resolved_at"], name="incident_resolved"),
+        ]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.status not in CLOSED_INCIDENT_STATUSES
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.resolved_at is None:
+            return None
+        return self.resolved_at - self.started_at
+
+    @property
+    def impact_status(self) -> Status:
+        return Impact(self.impact).as_status()
+
+
+class IncidentUpdate(models.Model):
+    """One post on an incident's timeline."""
+
+    incident = models.ForeignKey(
+        "probes.Incident", on_delete=models.CASCADE, related_name="updates"
+    )
+    # Stable across polls: the source's update id, or a digest of its time, status and text.
+    key = models.CharField(max_length=200)
+    status = models.CharField(max_length=16)
+    body = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "key"], name="update_unique_key")
+        ]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.status} at {self.at:%Y-%m-%d %H:%M}"

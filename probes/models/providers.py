@@ -1,0 +1,107 @@
+"""Providers: the AI services and clouds whose health we follow."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Prefetch
+
+from probes.models.fields import StatusField
+from probes.parsers.types import LABELS, Status
+
+
+class ProviderQuerySet(models.QuerySet["Provider"]):
+    def for_dashboard(self) -> ProviderQuerySet:
+        """Providers with everything the overview shows, in a fixed number of queries."""
+        from probes.models.incidents import Component, Incident, IncidentUpdate
+        from probes.models.sources import Source
+
+        return (
+            self.filter(enabled=True)
+            .prefetch_related(
+                Prefetch(
+                    "components",
+                    queryset=Component.objects.filter(is_active=True).order_by("position", "name"),
+                ),
+                Prefetch(
+                    "incidents",
+                    queryset=Incident.objects.open()
+                    .order_by("-started_at")
+                    .prefetch_related(
+                        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-at"))
+                    ),
+                    to_attr="open_incidents",
+                ),
+                Prefetch(
+                    "sources",
+                    queryset=Source.objects.filter(enabled=True).order_by("pk"),
+                    to_attr="enabled_sources",
+                ),
+            )
+            .order_by("name")
+        )
+
+
+class Provider(models.Model):
+    """An AI service (or a cloud it runs on) whose health we follow."""
+
+    class Category(models.TextChoices):
+        CHAT_APP = "chat_app", "Chat app"
+        MODEL_API = "model_api", "Model API"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        SPEECH = "speech", "Speech"
+        CODE_ASSISTANT = "code_assistant", "Code assistant"
+        INFRASTRUCTURE = "infrastructure", "Infrastructure"
+        LOCAL = "local", "Local model server"
+
+    slug = models.SlugField(unique=True, help_text="Short stable name used in URLs, e.g. openai.")
+    name = models.CharField(max_length=200, help_text="Shown on the dashboard, e.g. OpenAI.")
+    url = models.URLField(
+        "status page", blank=True, help_text="The page people read, e.g. https://status.openai.com"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.MODEL_API)
+    capabilities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What it can stand in for, e.g. ["chat", "code"]. Used to suggest alternatives.',
+    )
+    upstreams = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="downstreams",
+        help_text="Clouds and networks it runs on, e.g. OpenAI → Microsoft Azure.",
+    )
+    notes = models.TextField(
+        blank=True, help_text="Where the facts about this provider come from, and how sure we are."
+    )
+    enabled = models.BooleanField(default=True)
+
+    # Written by the pipeline: the worst of components, open incidents and source health.
+    status = StatusField(editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Written by probes.observe.observed: what our own probes see, beside (never inside) `status`.
+    observed_status = StatusField(editable=False)
+    observed_status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the last probe result was applied: how fresh the observed status is.
+    observed_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+    @property
+    def observed_status_label(self) -> str:
+        return LABELS[Status(self.observed_status)]

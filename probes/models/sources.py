@@ -1,0 +1,256 @@
+"""Sources: what we poll for a provider, an official page or one of our own probes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from probes.models.fields import StatusField
+from probes.parsers.types import LABELS, Status
+from probes.validation import filters_problem, outbound_url_problem, parse_expected_statuses
+
+
+class SourceQuerySet(models.QuerySet["Source"]):
+    def due(self, now: datetime) -> SourceQuerySet:
+        return self.filter(enabled=True, provider__enabled=True, next_poll_at__lte=now)
+
+    def active(self) -> SourceQuerySet:
+        """Enabled sources of enabled providers."""
+        return self.filter(enabled=True, provider__enabled=True).select_related("provider")
+
+    def for_providers(self, slugs: list[str], *, what: str = "sources") -> SourceQuerySet:
+        """Narrow to these providers' sources; every slug must have one.
+
+        Raises ValueError naming the slugs with none, so a typo on the command line is an
+        error, not a silent no-op.
+        """
+        if not slugs:
+            return self
+        narrowed = self.filter(provider__slug__in=slugs)
+        unknown = sorted(set(slugs) - set(narrowed.values_list("provider__slug", flat=True)))
+        if unknown:
+            raise ValueError(f"no enabled {what} for: {', '.join(unknown)}")
+        return narrowed
+
+
+class Source(models.Model):
+    """One thing we poll for a provider: a status API, a feed, or one of our own probes.
+
+    Probe kinds (`PROBE_KINDS`) are our own measurements: they never speak for the provider's
+    official status, and the dispatcher hands them to the probe batch, not to `poll_source`.
+    """
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", "Detect the format"
+        STATUSPAGE = "statuspage", "Atlassian Statuspage API"
+        INCIDENTIO = "incidentio", "incident.io (Statuspage-compatible API)"
+        STATUSPAGE_FEED = "statuspage_feed", "Statuspage history feed (history.atom / .rss)"
+        INCIDENTIO_PROXY = "incidentio_proxy", "incident.io page JSON (/proxy/<host>)"
+        INCIDENTIO_FEED = "incidentio_feed", "incident.io Atom feed"
+        INSTATUS = "instatus", "Instatus (summary.json / components.json)"
+        BETTERSTACK = "betterstack", "Better Stack (index.json)"
+        GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
+        GOOGLE_CLOUD_FEED = "google_cloud_feed", "Google Cloud status Atom feed"
+        AWS_HEALTH = "aws_health", "AWS Health currentevents"
+        AWS_RSS = "aws_rss", "AWS per-service status RSS"
+        AZURE_STATUS = "azure_status", "Azure status RSS"
+        CHECKLY = "checkly", "Checkly status page JSON"
+        FLASHCAT = "flashcat", "Flashcat status page JSON"
+        DATADOG = "datadog", "Datadog status page (config.json)"
+        FEED = "feed", "Any RSS/Atom incident feed"
+        HTTP_PROBE = "http_probe", "HTTP probe (is the API reachable?)"
+        INFERENCE = "inference", "Inference probe (a tiny real request, needs an API key)"
+
+    class Method(models.TextChoices):
+        GET = "GET", "GET"
+        HEAD = "HEAD", "HEAD"
+        POST = "POST", "POST"
+
+    class ApiShape(models.TextChoices):
+        OPENAI = "openai", "OpenAI-compatible chat completions"
+        ANTHROPIC = "anthropic", "Anthropic Messages"
+
+    provider = models.ForeignKey(
+        "probes.Provider", on_delete=models.CASCADE, related_name="sources"
+    )
+    kind = models.CharField(
+        max_length=32,
+        choices=Kind.choices,
+        default=Kind.AUTO,
+        help_text="The wire format. 'auto' detects it on the first poll and remembers it.",
+    )
+    url = models.URLField(
+        max_length=1000, help_text="E.g. https://status.claude.com/api/v2/summary.json"
+    )
+    interval_seconds = models.PositiveIntegerField(
+        "poll interval (seconds)",
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(86400)],
+        help_text="How often to poll, e.g. 120. At least 30 seconds: be polite to status pages.",
+    )
+    filters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "Narrow a shared page to this provider. Statuspage, incident.io, Datadog: "
+            '{"components": ["k8w3r06qmzrp"]}; Google: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; '
+            'AWS Health: {"services": ["bedrock"], "regions": ["us-east-1"]}; feeds: '
+            '{"keywords": ["OpenAI"]}.'
+        ),
+    )
+    enabled = models.BooleanField(default=True)
+
+    # Probe settings (kinds http_probe and inference); status sources ignore them.
+    method = models.CharField(
+        max_length=8,
+        choices=Method.choices,
+        default=Method.GET,
+        help_text="HTTP probes only, e.g. GET. Inference probes always POST.",
+    )
+    expected_statuses = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="HTTP status codes that mean reachable, e.g. '200-299,401'. "
+        "Empty: any answer below 500 (except 429) means reachable.",
+    )
+    timeout_seconds = models.FloatField(
+        default=10.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(30.0)],
+        help_text="Give up after this many seconds, e.g. 10. A probe that times out is down.",
+    )
+    api_shape = models.CharField(
+        "API shape",
+        max_length=16,
+        choices=ApiShape.choices,
+        blank=True,
+        help_text="Inference probes: the request format. The URL is the full endpoint, e.g. "
+        "https://api.openai.com/v1/chat/completions or https://api.anthropic.com/v1/messages.",
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=100,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z_][A-Z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+            )
+        ],
+        help_text="Inference probes: the NAME of the environment variable holding the key, e.g. "
+        "OPENAI_API_KEY. The key itself is never stored here. Empty: no key (local servers).",
+    )
+    model = models.CharField(
+        max_length=200, blank=True, help_text="Inference probes: the model, e.g. gpt-4o-mini."
+    )
+    max_tokens = models.PositiveSmallIntegerField(
+        "output tokens",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Inference probes: at most this many output tokens per call (1 to 5).",
+    )
+    stream = models.BooleanField(
+        default=False,
+        help_text="Inference probes: stream the answer, which also measures time to first token.",
+    )
+    price_input_per_mtok = models.DecimalField(
+        "input price per 1M tokens",
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Optional, in your currency, e.g. 0.15. Used only to show what the probe costs.",
+    )
+    price_output_per_mtok = models.DecimalField(
+        "output price per 1M tokens",
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Optional, e.g. 0.60.",
+    )
+
+    # Written by the pipeline.
+    next_poll_at = models.DateTimeField(default=timezone.now, editable=False)
+    detected_format = models.CharField(max_length=32, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    error_since = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # The page's own headline from the last good poll, part of the provider's status.
+    indicator = models.CharField(max_length=24, blank=True, editable=False)
+    # Conditional-request state: validators when the server sends them, else a body digest.
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Probe state, written by probes.observe.observed: the confirmed status, the status the latest
+    # results point to and how many in a row do, and the last ProbeResult applied (so applying
+    # the same results again changes nothing).
+    observed_status = StatusField(editable=False)
+    observed_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_pending = models.CharField(max_length=24, blank=True, editable=False)
+    observed_streak = models.PositiveIntegerField(default=0, editable=False)
+    observed_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_through = models.BigIntegerField(default=0, editable=False)
+
+    PROBE_KINDS = frozenset({"http_probe", "inference"})
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # probes.status.scheduling.claim_due_sources: enabled sources whose time has come.
+            models.Index(fields=["enabled", "next_poll_at"], name="source_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
+
+    @property
+    def format(self) -> str:
+        """The wire format to parse with: the chosen kind, or what auto-detection found."""
+        return self.detected_format if self.kind == self.Kind.AUTO else self.kind
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.last_error)
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.interval_seconds)
+
+    @property
+    def is_probe(self) -> bool:
+        return self.kind in self.PROBE_KINDS
+
+    @property
+    def observed_status_label(self) -> str:
+        return LABELS[Status(self.observed_status)]
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        # The admin form and full_clean refuse URLs the outbound seam would never fetch
+        # (private addresses, odd schemes and ports), with the reason in words.
+        if self.url:
+            problem = outbound_url_problem(self.url, resolve=True)
+            if problem:
+                errors["url"] = f"This URL cannot be polled: {problem}."
+        problem = filters_problem(self.kind, self.filters)
+        if problem:
+            errors["filters"] = f"{problem[0].upper()}{problem[1:]}."
+        if self.kind == self.Kind.HTTP_PROBE:
+            try:
+                parse_expected_statuses(self.expected_statuses)
+            except ValueError as error:
+                errors["expected_statuses"] = str(error)
+        if self.kind == self.Kind.INFERENCE:
+            if not self.api_shape:
+                errors["api_shape"] = "Choose the API shape of an inference probe."
+            if not self.model:
+                errors["model"] = "Name the model an inference probe asks, e.g. gpt-4o-mini."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,1 @@
+"""Our own eyes: HTTP and inference probes, their verdicts, observed status, team reports."""

@@ -1,0 +1,1 @@
+"""Official status pages: scheduling, polling, recording, backfill and the shipped archive."""
