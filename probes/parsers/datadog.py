@@ -61,9 +61,10 @@ INCIDENT_STATUSES = {
 def parse_datadog(content: bytes, filters: Filters) -> ParsedPage:
     """Parse a Datadog status page `config.json`. Raises ParseError for other shapes."""
     document = require_dict(load_json(content), "document")
-    for key in ("domainPrefix", "pageType", "components"):
-        if key not in document:
-            raise ParseError(f"no {key}: not a Datadog status page config")
+    if not _looks_like_datadog(document):
+        raise ParseError(
+            "not a Datadog status page config (no components typed Component/ComponentGroup)"
+        )
     notes: list[str] = []
     page_url = safe_url(document.get("pageUrl")).rstrip("/")
 
@@ -123,6 +124,25 @@ def parse_datadog(content: bytes, filters: Filters) -> ParsedPage:
         has_component_states=True,
         notes=tuple(notes),
     )
+
+
+COMPONENT_TYPES = {"Component", "ComponentGroup"}
+
+
+def _looks_like_datadog(document: dict[str, Any]) -> bool:
+    """Recognised by its shape, not by an incidental key a page may lack.
+
+    Every top-level component carries `type` Component or ComponentGroup (no other format
+    types its components so); a page with no components yet is recognised by its page keys.
+    """
+    components = document.get("components")
+    if not isinstance(components, list):
+        return False
+    if components:
+        return all(
+            isinstance(item, dict) and item.get("type") in COMPONENT_TYPES for item in components
+        )
+    return "incidents" in document and bool({"domainPrefix", "pageType"} & set(document))
 
 
 def _status(value: Any, notes: list[str], what: str) -> Status:

@@ -26,7 +26,7 @@ from typing import Any
 import feedparser
 
 from .payload import (
-    MAX_ITEMS,
+    check_count,
     check_year,
     clean_text,
     digest,
@@ -75,7 +75,7 @@ def feed_kind(parsed: FeedDict) -> str:
 
 
 def entries(parsed: FeedDict) -> list[FeedDict]:
-    return list(parsed.get("entries", []))[:MAX_ITEMS]
+    return check_count(list(parsed.get("entries", [])), "feed entries")
 
 
 def struct_to_utc(value: Any) -> datetime | None:

@@ -19,7 +19,9 @@ from .types import ParseError
 
 # Deeper JSON than this is not a status page; refusing it keeps recursion bounded.
 MAX_JSON_DEPTH = 64
-# Cap on items a parser looks at in one list (components, incidents, updates).
+# Cap on items in one list (components, incidents, updates, feed entries). A longer list is
+# refused, never cut: a page listing every open incident, cut short, would read the ones past
+# the cut as resolved.
 MAX_ITEMS = 5000
 
 _DEEP_NESTING = re.compile(r"[\[{](\s*[\[{]){" + str(MAX_JSON_DEPTH) + "}")
@@ -124,7 +126,17 @@ def require_list(value: Any, what: str, *, allow_null: bool = False) -> list[Any
         return []
     if not isinstance(value, list):
         raise ParseError(f"{what} is not a list")
-    return value[:MAX_ITEMS]
+    return check_count(value, what)
+
+
+def check_count(items: list[Any], what: str) -> list[Any]:
+    """`items` itself; ParseError when it holds more than MAX_ITEMS."""
+    if len(items) > MAX_ITEMS:
+        raise ParseError(
+            f"{what} has {len(items)} items, more than the {MAX_ITEMS} we read: "
+            "refused rather than cut short"
+        )
+    return items
 
 
 def require_str(value: Any, what: str, *, max_length: int = 10_000) -> str:

@@ -80,6 +80,11 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         # the source shows the error (and so the provider shows unknown) until it is fixed.
         logger.exception("parser crashed on %s", source.url)
         return _fail(source, f"unreadable: parser failed ({type(error).__name__})", at)
+    missing = recording.components_problem(source, page)
+    if missing:
+        # A valid page without the components we follow says nothing about them: worst of
+        # nothing is not operational, so this is a source problem and earlier data stands.
+        return _fail(source, missing, at)
     try:
         outcome = recording.record_poll(
             source, page, at=at, validators=validators, detected_format=detected

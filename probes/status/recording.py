@@ -25,6 +25,7 @@ from probes.parsers.types import (
 )
 from probes.signals import PollOutcome
 from probes.status.headline import refresh_provider_status
+from probes.status.matching import KnownIncidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def record_poll(
         component.external_id: component
         for component in Component.objects.filter(provider=provider)
     }
-    known = _KnownIncidents(provider, page.incidents)
+    known = KnownIncidents(provider, page.incidents)
     for parsed in page.incidents:
         _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
     if page.lists_all_open_incidents:
@@ -87,6 +88,35 @@ def record_poll(
     return outcome
 
 
+def components_problem(source: Source, page: ParsedPage) -> str:
+    """Why `page` cannot stand for the components `source` follows ("" when it can).
+
+    A page that lists component states but none of the components the source's filter names
+    (an id renamed or removed), or no components at all where it listed some before, has not
+    said those components are fine: recording it would turn them inactive and the provider
+    green. Such a page is a problem to show, like an unreadable one.
+    """
+    if not page.has_component_states:
+        return ""
+    filters = source.filters if isinstance(source.filters, dict) else {}
+    wanted = filters.get("components")
+    if isinstance(wanted, list) and wanted:
+        present = {c.external_id for c in page.components}
+        present |= {c.group_id for c in page.components if c.group_id}
+        missing = sorted({str(cid) for cid in wanted} - present)
+        if missing:
+            return (
+                f"components missing: the page no longer lists {', '.join(missing)[:300]} "
+                "(renamed or removed?); check the source's component filter"
+            )
+    if any(not c.is_group for c in page.components):
+        return ""
+    listed = Component.objects.filter(source=source, is_active=True, is_group=False).count()
+    if listed:
+        return f"components missing: the page lists no components (it listed {listed} before)"
+    return ""
+
+
 @transaction.atomic
 def record_incidents(
     source: Source, incidents: Sequence[ParsedIncident], *, at: datetime, provenance: str
@@ -104,7 +134,7 @@ def record_incidents(
         component.external_id: component
         for component in Component.objects.filter(provider=provider)
     }
-    known = _KnownIncidents(provider, incidents)
+    known = KnownIncidents(provider, incidents)
     for parsed in incidents:
         _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
     outcome.provider_change = refresh_provider_status(provider, at=at)
@@ -231,70 +261,6 @@ def _record_components(
     return changes
 
 
-class _KnownIncidents:
-    """The provider's incidents by id and by alias, read once per recording.
-
-    Looking incidents up one by one (and scanning every alias for each) made a large history
-    list cost seconds; here a whole page needs a handful of queries.
-    """
-
-    def __init__(self, provider: Provider, parsed: Sequence[ParsedIncident]) -> None:
-        rows = list(
-            Incident.objects.filter(provider=provider).values_list("pk", "external_id", "aliases")
-        )
-        self.pk_by_id: dict[str, int] = {}
-        # Aliases first, so that an incident's own external id wins over another's alias.
-        for pk, _external_id, aliases in rows:
-            for alias in aliases or ():
-                self.pk_by_id.setdefault(alias, pk)
-        for pk, external_id, _aliases in rows:
-            self.pk_by_id[external_id] = pk
-        wanted = {self._match(incident) for incident in parsed} - {None}
-        self.incidents: dict[int, Incident] = Incident.objects.in_bulk(wanted)
-        self.update_keys: dict[int, set[str]] = {pk: set() for pk in self.incidents}
-        for incident_id, key in IncidentUpdate.objects.filter(
-            incident_id__in=self.incidents
-        ).values_list("incident_id", "key"):
-            self.update_keys[incident_id].add(key)
-        through = Incident.components.through
-        self.component_ids: dict[int, set[int]] = {pk: set() for pk in self.incidents}
-        for incident_id, component_id in through.objects.filter(
-            incident_id__in=self.incidents
-        ).values_list("incident_id", "component_id"):
-            self.component_ids[incident_id].add(component_id)
-        self.enabled_sources = set(
-            Source.objects.filter(provider=provider, enabled=True).values_list("pk", flat=True)
-        )
-
-    def _match(self, parsed: ParsedIncident) -> int | None:
-        for key in (parsed.external_id, *parsed.aliases):
-            if key in self.pk_by_id:
-                return self.pk_by_id[key]
-        return None
-
-    def find(self, parsed: ParsedIncident) -> Incident | None:
-        pk = self._match(parsed)
-        if pk is None:
-            return None
-        if pk not in self.incidents:
-            # Created earlier in this same recording (a payload listing one incident twice).
-            self.incidents[pk] = Incident.objects.get(pk=pk)
-        return self.incidents[pk]
-
-    def remember(self, incident: Incident) -> None:
-        self.incidents[incident.pk] = incident
-        self.update_keys.setdefault(incident.pk, set())
-        self.component_ids.setdefault(incident.pk, set())
-        for key in (incident.external_id, *incident.aliases):
-            self.pk_by_id.setdefault(key, incident.pk)
-
-    def owned_by_another_source(self, incident: Incident, source: Source) -> bool:
-        if incident.source_id is None or incident.source_id == source.pk:
-            return False
-        # An owner that is switched off no longer speaks for the incident.
-        return incident.source_id in self.enabled_sources
-
-
 def _upsert_incident(
     provider: Provider,
     source: Source,
@@ -302,7 +268,7 @@ def _upsert_incident(
     components_by_id: dict[str, Component],
     outcome: PollOutcome,
     provenance: str,
-    known: _KnownIncidents,
+    known: KnownIncidents,
 ) -> None:
     incident = known.find(parsed)
     values = {

@@ -18,6 +18,8 @@ EXPECTED: dict[str, str | None] = {
     "statuspage/summary_maintenance.json": "statuspage",
     "statuspage/summary_incident_indicator_none.json": "statuspage",
     "statuspage/incidents.json": "statuspage",
+    "statuspage/summary_no_components.json": "statuspage",
+    "statuspage/summary_api_renamed.json": "statuspage",
     "incidentio/summary_degraded.json": "incidentio",
     "incidentio/summary_operational_null_incidents.json": "incidentio",
     **{
@@ -116,7 +118,15 @@ EXPECTED: dict[str, str | None] = {
     "flashcat/changed.json": None,
     **{
         f"datadog/{name}.json": "datadog"
-        for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
+        for name in (
+            "healthy",
+            "degraded",
+            "incident",
+            "resolved",
+            "maintenance",
+            "empty",
+            "outage_without_page_keys",
+        )
     },
     "datadog/changed.json": None,
     **{

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from probes.models import Incident
+from probes.parsers import detect_format
 from probes.parsers.datadog import parse_datadog
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
@@ -105,3 +107,20 @@ def test_a_served_datadog_page_opens_and_resolves(status_server):
     assert not incident.is_open
     assert incident.updates.count() == 4
     assert provider_status(source) == "operational"
+
+
+def test_a_page_is_recognised_by_its_typed_components_not_by_one_key():
+    # No domainPrefix and no pageType: the components' types say what this is.
+    page = parse("outage_without_page_keys")
+    assert page.platform == "datadog"
+    assert statuses(page)["2f4a0000-0000-4000-8000-000000000001"] == Status.MAJOR_OUTAGE
+    assert page.incidents[0].impact == Impact.CRITICAL
+    assert detect_format(load_fixture("datadog/outage_without_page_keys.json"))[0] == "datadog"
+
+
+def test_components_without_datadog_types_are_not_datadog():
+    document = json.loads(load_fixture("datadog/healthy.json"))
+    for component in document["components"]:
+        component.pop("type")
+    with pytest.raises(ParseError, match="typed Component/ComponentGroup"):
+        parse_datadog(json.dumps(document).encode(), {})
