@@ -234,6 +234,9 @@ AIWATCH_HTTP_MAX_BYTES = envint("AIWATCH_HTTP_MAX_BYTES", 5 * 1024 * 1024)
 AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
 # Wall-clock budget for parsing one payload (probes.parsers.payload.time_budget).
 AIWATCH_PARSE_SECONDS = float(os.getenv("AIWATCH_PARSE_SECONDS", "10"))
+# A feed item that says nothing of its state counts as open for this many hours after its
+# last word (probes.status.incidents), then closes.
+AIWATCH_FEED_OPEN_HOURS = float(os.getenv("AIWATCH_FEED_OPEN_HOURS", "24"))
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
 # local model server. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")

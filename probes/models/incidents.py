@@ -192,6 +192,12 @@ class IncidentUpdate(models.Model):
     )
     # Stable across polls: the source's update id, or a digest of its time, status and text.
     key = models.CharField(max_length=200)
+    # The source that recorded it. The same update read from another source of the page (its
+    # feed) is matched by text and time (probes.status.matching); one source's own updates
+    # are told apart by key alone, however alike they read.
+    source = models.ForeignKey(
+        "probes.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=16)
     body = models.TextField(blank=True)
     at = models.DateTimeField()

@@ -25,6 +25,7 @@ from typing import Any
 
 import feedparser
 
+from .closing_words import says_it_ended
 from .payload import (
     check_count,
     check_year,
@@ -273,10 +274,16 @@ def _generic_incident(entry: FeedDict, notes: list[str]) -> ParsedIncident:
                 at=at,
             )
         ]
+    stateless = False
+    newest = max(updates, key=lambda u: (u.at, u.key))
+    if state is None and (says_it_ended(title) or says_it_ended(newest.body[:2000])):
+        # No state word, but the provider says in plain words that it is over.
+        state = IncidentStatus.RESOLVED
     if state is None:
-        # No state word anywhere: we cannot tell it ended, so it stays open.
-        notes.append(f"entry {external_id[:60]}: no state found, kept open")
+        # Nothing says whether it ended: open while recent (recording applies the window).
+        notes.append(f"entry {external_id[:60]}: no state found, open while recent")
         state = IncidentStatus.INVESTIGATING
+        stateless = True
     elif state == IncidentStatus.UPDATE:
         # "Update" names a post, not a state: the incident is still being worked on.
         state = IncidentStatus.INVESTIGATING
@@ -298,6 +305,7 @@ def _generic_incident(entry: FeedDict, notes: list[str]) -> ParsedIncident:
         updates=tuple(sorted(updates, key=lambda u: (u.at, u.key))),
         is_maintenance=maintenance,
         partial=partial,
+        stateless=stateless,
     )
 
 

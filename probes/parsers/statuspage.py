@@ -66,6 +66,26 @@ def parse_incidentio(content: bytes, filters: Filters) -> ParsedPage:
     return _parse(document, page, platform="incidentio", filters=filters)
 
 
+def parse_incident_document(content: bytes) -> tuple[ParsedIncident, ...]:
+    """The incidents of `/api/v2/incidents/<id>.json` (`{"incident": {...}}`) or of
+    `/api/v2/incidents.json` (`{"incidents": [...]}`), resolved ones included, on Statuspage
+    and on incident.io's compatible copy. Raises ParseError for other shapes."""
+    document = require_dict(load_json(content), "document")
+    page = document.get("page")
+    page_url = safe_url(page.get("url")).rstrip("/") if isinstance(page, dict) else ""
+    notes: list[str] = []
+    if "incident" in document:
+        items = [document["incident"]]
+    elif "incidents" in document:
+        items = require_list(document["incidents"], "incidents", allow_null=True)
+    else:
+        raise ParseError("no incident or incidents: not a Statuspage incident document")
+    return tuple(
+        _parse_incident(require_dict(item, "incident"), page_url, maintenance=False, notes=notes)
+        for item in items
+    )
+
+
 def _load(content: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     document = require_dict(load_json(content), "document")
     page = require_dict(document.get("page"), "page")

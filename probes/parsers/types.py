@@ -172,6 +172,10 @@ class ParsedIncident:
     # latest update), so `impact` is a guess and `started_at` may be later than the truth.
     # Recording then keeps what a fuller source said.
     partial: bool = False
+    # The source carries no state for it at all (a generic feed item with no state word): it
+    # counts as open only while it is recent (AIWATCH_FEED_OPEN_HOURS), which the parser,
+    # knowing no clock, leaves to recording.
+    stateless: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from probes.parsers import PARSERS, ParseError, detect_format
 from probes.parsers.payload import ParseTimeout, refuse_xml_declarations, time_budget
 from probes.parsers.types import ParsedPage
 from probes.signals import PollOutcome
-from probes.status import recording
+from probes.status import recording, resolution
 from probes.status.recording import Validators
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         # Probes are not status pages: probes.observe.probing runs them and they never touch the
         # source's error state (which would make the official status unknown).
         raise ValueError(f"source {source.pk} is a probe; run it with probes.observe.probing")
+    # The poll's HTTP budget, shared by the page and any incident endpoint asked after it.
+    deadline = time.monotonic() + settings.AIWATCH_HTTP_TOTAL_TIMEOUT
     try:
         fetched = outbound.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except outbound.FetchError as error:
@@ -51,7 +54,10 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
 
     if fetched.not_modified:
         outcome = recording.record_unchanged(
-            source, at=at, validators=Validators(fetched.etag, fetched.last_modified)
+            source,
+            at=at,
+            validators=Validators(fetched.etag, fetched.last_modified),
+            resolutions=resolution.fetch_resolutions(source, None, at=at, deadline=deadline),
         )
         return PollResult("unchanged", "304 not modified", outcome)
     if fetched.status_code >= 400:
@@ -65,7 +71,12 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     body_hash = hashlib.sha256(fetched.content).hexdigest()
     validators = Validators(fetched.etag, fetched.last_modified, body_hash)
     if body_hash == source.body_hash and source.format and not source.is_failing:
-        outcome = recording.record_unchanged(source, at=at, validators=validators)
+        outcome = recording.record_unchanged(
+            source,
+            at=at,
+            validators=validators,
+            resolutions=resolution.fetch_resolutions(source, None, at=at, deadline=deadline),
+        )
         return PollResult("unchanged", "same body as last time", outcome)
 
     try:
@@ -85,9 +96,18 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
         # A valid page without the components we follow says nothing about them: worst of
         # nothing is not operational, so this is a source problem and earlier data stands.
         return _fail(source, missing, at)
+    if detected and not source.detected_format:
+        # First poll of an auto source: the endpoints to ask depend on the format just found.
+        source.detected_format = detected
+    resolutions = resolution.fetch_resolutions(source, page, at=at, deadline=deadline)
     try:
         outcome = recording.record_poll(
-            source, page, at=at, validators=validators, detected_format=detected
+            source,
+            page,
+            at=at,
+            validators=validators,
+            detected_format=detected,
+            resolutions=resolutions,
         )
     except (DataError, ValueError, OverflowError) as error:
         # A value the database will not take (too long, out of range): the transaction rolled

@@ -14,10 +14,8 @@ from datetime import datetime
 from django.db import transaction
 
 from probes import signals
-from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
+from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import (
-    Impact,
-    IncidentStatus,
     ParsedComponent,
     ParsedIncident,
     ParsedPage,
@@ -25,7 +23,8 @@ from probes.parsers.types import (
 )
 from probes.signals import PollOutcome
 from probes.status.headline import refresh_provider_status
-from probes.status.matching import KnownIncidents
+from probes.status.incidents import IncidentRecording, close_aged_stateless, expire_stateless
+from probes.status.resolution import Resolutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +43,14 @@ def record_poll(
     validators: Validators = Validators(),
     detected_format: str = "",
     provenance: str = Incident.Provenance.LIVE,
+    resolutions: Resolutions | None = None,
 ) -> PollOutcome:
-    """Store a parsed page for `source`. Idempotent: the same page twice writes nothing new."""
+    """Store a parsed page for `source`. Idempotent: the same page twice writes nothing new.
+
+    `resolutions` holds what the incidents' own endpoints said about incidents that left the
+    page or still await their final text (probes.status.resolution).
+    """
+    resolutions = resolutions or {}
     # Lock the source row: two workers recording the same source queue up here instead of
     # both inserting the same incident.
     locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
@@ -54,16 +59,17 @@ def record_poll(
 
     if page.has_component_states:
         outcome.component_changes = _record_components(provider, locked, page.components, at)
-    components_by_id = {
-        component.external_id: component
-        for component in Component.objects.filter(provider=provider)
-    }
-    known = KnownIncidents(provider, page.incidents)
+    finals = [final for final in resolutions.values() if final is not None]
+    recording = IncidentRecording.start(
+        provider, locked, [*page.incidents, *finals], outcome=outcome, provenance=provenance
+    )
     for parsed in page.incidents:
-        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
+        recording.upsert(expire_stateless(parsed, at))
+    close_aged_stateless(locked, at, outcome)
     if page.lists_all_open_incidents:
         seen = {parsed.external_id for parsed in page.incidents}
-        _close_vanished_incidents(provider, locked, seen, at, outcome)
+        recording.close_vanished(seen, at, resolutions)
+    recording.apply_late(resolutions)
 
     fields = {
         "last_polled_at": at,
@@ -130,20 +136,25 @@ def record_incidents(
     locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
     provider = locked.provider
     outcome = PollOutcome()
-    components_by_id = {
-        component.external_id: component
-        for component in Component.objects.filter(provider=provider)
-    }
-    known = KnownIncidents(provider, incidents)
+    recording = IncidentRecording.start(
+        provider, locked, incidents, outcome=outcome, provenance=provenance
+    )
     for parsed in incidents:
-        _upsert_incident(provider, locked, parsed, components_by_id, outcome, provenance, known)
+        recording.upsert(parsed)
     outcome.provider_change = refresh_provider_status(provider, at=at)
     return outcome
 
 
 @transaction.atomic
-def record_unchanged(source: Source, *, at: datetime, validators: Validators) -> PollOutcome:
-    """The page has not changed since the last good poll: only freshness moves."""
+def record_unchanged(
+    source: Source,
+    *,
+    at: datetime,
+    validators: Validators,
+    resolutions: Resolutions | None = None,
+) -> PollOutcome:
+    """The page has not changed since the last good poll: only freshness moves (and final
+    texts of incidents closed earlier, when `resolutions` brings them)."""
     was_failing = source.is_failing
     fields = {
         "last_polled_at": at,
@@ -159,7 +170,14 @@ def record_unchanged(source: Source, *, at: datetime, validators: Validators) ->
     for name, value in fields.items():
         setattr(source, name, value)
     outcome = PollOutcome(source_recovered=was_failing)
-    if was_failing:
+    if resolutions:
+        locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
+        finals = [final for final in resolutions.values() if final is not None]
+        IncidentRecording.start(
+            locked.provider, locked, finals, outcome=outcome, provenance=Incident.Provenance.LIVE
+        ).apply_late(resolutions)
+    close_aged_stateless(source, at, outcome)
+    if was_failing or outcome.incidents_resolved:
         outcome.provider_change = refresh_provider_status(source.provider, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
@@ -259,129 +277,3 @@ def _record_components(
     )
     gone.update(is_active=False)
     return changes
-
-
-def _upsert_incident(
-    provider: Provider,
-    source: Source,
-    parsed: ParsedIncident,
-    components_by_id: dict[str, Component],
-    outcome: PollOutcome,
-    provenance: str,
-    known: KnownIncidents,
-) -> None:
-    incident = known.find(parsed)
-    values = {
-        "title": parsed.title,
-        "impact": parsed.impact.value,
-        "status": parsed.status.value,
-        "started_at": parsed.started_at,
-        "resolved_at": parsed.resolved_at,
-        "url": parsed.url[:2000],
-        "is_maintenance": parsed.is_maintenance,
-        "scheduled_for": parsed.scheduled_for,
-        "scheduled_until": parsed.scheduled_until,
-    }
-    if incident is None:
-        incident = Incident.objects.create(
-            provider=provider,
-            source=source,
-            external_id=parsed.external_id,
-            aliases=list(parsed.aliases),
-            provenance=provenance,
-            **values,
-        )
-        known.remember(incident)
-        if incident.is_open:
-            outcome.incidents_opened.append(incident)
-        was_open = incident.is_open
-        changed = False
-    else:
-        was_open = incident.is_open
-        if incident.provenance == Incident.Provenance.ARCHIVE:
-            # The archive's curated times and wording stay; the source adds its updates.
-            values = {}
-        elif known.owned_by_another_source(incident, source):
-            # Two sources of one page (JSON and its feed) see the same incident: the one that
-            # first recorded it keeps its fields, so they never flip between two readings
-            # of the same facts. The other adds updates, aliases and components.
-            values = {}
-        elif parsed.partial:
-            # A feed guesses the impact and may know only a late update: it may raise the
-            # impact but never lowers it, and never moves the start later.
-            if Impact(incident.impact).as_status().severity >= parsed.impact.as_status().severity:
-                values.pop("impact")
-            if incident.started_at <= parsed.started_at:
-                values.pop("started_at")
-        changed_fields = [
-            name for name, value in values.items() if getattr(incident, name) != value
-        ]
-        aliases = sorted(set(incident.aliases) | set(parsed.aliases) - {incident.external_id})
-        if aliases != sorted(incident.aliases):
-            incident.aliases = aliases
-            changed_fields.append("aliases")
-        if incident.source_id is None and incident.provenance != Incident.Provenance.ARCHIVE:
-            incident.source = source
-            changed_fields.append("source")
-        for name in changed_fields:
-            if name in values:
-                setattr(incident, name, values[name])
-        if changed_fields:
-            incident.save(update_fields=[*changed_fields, "updated_at"])
-        changed = bool(changed_fields)
-
-    existing_keys = known.update_keys[incident.pk]
-    new_updates = [
-        IncidentUpdate(
-            incident=incident,
-            key=update.key,
-            status=update.status.value,
-            body=update.body,
-            at=update.at,
-        )
-        for update in parsed.updates
-        if update.key not in existing_keys
-    ]
-    # A payload repeating one key: keep the first.
-    unique_updates = list({update.key: update for update in reversed(new_updates)}.values())
-    if unique_updates:
-        IncidentUpdate.objects.bulk_create(unique_updates)
-        existing_keys.update(update.key for update in unique_updates)
-        outcome.new_updates += len(unique_updates)
-
-    linked = [components_by_id[cid] for cid in parsed.component_ids if cid in components_by_id]
-    if parsed.component_names:
-        by_name = {c.name: c for c in components_by_id.values()}
-        linked += [by_name[name] for name in parsed.component_names if name in by_name]
-    if linked:
-        current = known.component_ids[incident.pk]
-        missing = [component for component in linked if component.pk not in current]
-        if missing:
-            incident.components.add(*missing)
-            current.update(component.pk for component in missing)
-
-    if was_open and not incident.is_open:
-        outcome.incidents_resolved.append(incident)
-    elif incident not in outcome.incidents_opened and (changed or unique_updates):
-        outcome.incidents_updated.append(incident)
-
-
-def _close_vanished_incidents(
-    provider: Provider, source: Source, seen: set[str], at: datetime, outcome: PollOutcome
-) -> None:
-    vanished = (
-        Incident.objects.open()
-        .filter(provider=provider, source=source)
-        .exclude(external_id__in=seen)
-    )
-    for incident in vanished:
-        if set(incident.aliases).intersection(seen):
-            continue
-        incident.status = (
-            IncidentStatus.COMPLETED.value
-            if incident.is_maintenance
-            else IncidentStatus.RESOLVED.value
-        )
-        incident.resolved_at = at
-        incident.save(update_fields=["status", "resolved_at", "updated_at"])
-        outcome.incidents_resolved.append(incident)

@@ -134,6 +134,11 @@ EXPECTED: dict[str, str | None] = {
         for name in ("healthy", "degraded", "incident", "resolved", "maintenance", "empty")
     },
     "feed/betterstack_style.rss": "feed",
+    "feed/stateless.xml": "feed",
+    "same_page/history_outage.atom": "statuspage_feed",
+    "same_page/history_resolved.atom": "statuspage_feed",
+    # An incident's own endpoint, asked for its resolution; never a source of its own.
+    "same_page/incident_resolved.json": None,
     "feed/changed.xml": None,
     # History lists and feeds the backfill tests serve.
     "history/statuspage_incidents.json": "statuspage",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes.models import Incident
+from probes.models import Incident, Source
 from probes.parsers.feeds import html_to_text, load_feed, parse_azure_status, parse_feed
 from probes.parsers.payload import refuse_xml_declarations
 from probes.parsers.types import Impact, IncidentStatus, ParseError
+from probes.status.polling import poll_source
 from tests.conftest import load_fixture
 from tests.probes.served import make_source, provider_status, serve_and_poll
 
@@ -170,3 +171,50 @@ def test_an_update_prefix_leaves_the_incident_investigating():
     assert incident.status == IncidentStatus.INVESTIGATING
     assert incident.title == "Slow logins"
     assert incident.updates[0].status == IncidentStatus.UPDATE
+
+
+def test_items_without_a_state_word_are_resolved_by_words_in_six_languages():
+    by_id = {incident.external_id: incident for incident in feed("stateless.xml").incidents}
+    for external_id in ("em-4380-fr", "em-4381-de", "em-4382-es", "em-4383-ja", "em-4384-zh"):
+        assert by_id[external_id].status == IncidentStatus.RESOLVED, external_id
+        assert not by_id[external_id].stateless
+    # "not yet resolved" does not say it ended; nor does anything in the others.
+    for external_id in ("em-4411", "em-4398", "em-3102"):
+        assert by_id[external_id].is_open, external_id
+        assert by_id[external_id].stateless, external_id
+
+
+@pytest.mark.django_db
+def test_a_stateless_item_is_open_only_while_it_is_recent(status_server, settings):
+    settings.AIWATCH_FEED_OPEN_HOURS = 24
+    source = make_source(status_server, "/rss")
+    status_server.set("/rss", load_fixture("feed/stateless.xml"))
+    at = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    assert poll_source(source, now=at).state == "ok"
+    open_ids = set(Incident.objects.open().values_list("external_id", flat=True))
+    # The year-old item is history; the two recent ones without a closing word are open.
+    assert open_ids == {"em-4411", "em-4398"}
+    old = Incident.objects.get(external_id="em-3102")
+    assert old.resolved_at == datetime(2025, 11, 20, 14, 12, tzinfo=UTC)
+    assert provider_status(source) == "degraded_performance"
+
+    # The feed does not change (its body is not parsed again): they close a day after their
+    # last word anyway, 06:05 and 09:20 the next day.
+    source.refresh_from_db()
+    assert poll_source(source, now=at + timedelta(hours=17)).state == "unchanged"
+    assert Incident.objects.open().count() == 2
+    source.refresh_from_db()
+    later = poll_source(source, now=at + timedelta(hours=19))
+    assert later.state == "unchanged"
+    assert [i.external_id for i in later.outcome.incidents_resolved] == ["em-4398"]
+    source.refresh_from_db()
+    final = poll_source(source, now=at + timedelta(hours=22))
+    assert [i.external_id for i in final.outcome.incidents_resolved] == ["em-4411"]
+    assert Incident.objects.open().count() == 0
+    assert provider_status(source) == "operational"
+    # Polling it again, parsed or not, changes nothing.
+    before = sorted(Incident.objects.values_list("external_id", "status", "resolved_at"))
+    Source.objects.filter(pk=source.pk).update(body_hash="")
+    source.refresh_from_db()
+    assert not poll_source(source, now=at + timedelta(hours=23)).outcome.changed
+    assert sorted(Incident.objects.values_list("external_id", "status", "resolved_at")) == before
