@@ -119,8 +119,8 @@ GENERIC_FEED = "feed"
 def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, ParsedPage]:
     """Try each known format in turn; return the first that parses, with its result.
 
-    An empty document (`[]`, `{}`, `null`, `{"incidents": []}`, a feed with no entries that
-    only the generic feed parser reads) detects nothing: several formats accept it (AWS's and
+    An empty document (`[]`, `{}`, `null`, a feed with no entries that only the generic feed
+    parser reads) detects nothing: several formats accept it (AWS's and
     Google's lists are `[]` on a quiet day), so whichever came first would be fixed as the
     source's format and the real payload refused later as "format changed". It raises
     ParseError(EMPTY_ANSWER), the poll records that as the source's error, and detection runs
@@ -147,29 +147,19 @@ def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, 
 
 
 def _carries_nothing(content: bytes) -> bool:
-    """True for blank bytes and for JSON made only of empty containers and nulls."""
+    """True for blank bytes and for the JSON documents `[]`, `{}`, `null` and `""`."""
     text = content.strip().lstrip(b"\xef\xbb\xbf").strip()
     if not text:
         return True
-    if text[:1] not in (b"[", b"{", b"n", b'"'):
+    # Short and bracketed or null: anything longer has content (or is for the parsers to
+    # refuse). Whitespace inside is allowed: "[ ]", "{\n}".
+    if len(text) > 64 or text[:1] not in (b"[", b"{", b"n", b'"'):
         return False
     try:
         document = json.loads(text)
     except ValueError:
         return False  # the parsers say what is wrong with it
-    return _is_empty(document)
-
-
-def _is_empty(value: object, depth: int = 0) -> bool:
-    if value is None or value == "":
-        return True
-    if depth > 8:
-        return False
-    if isinstance(value, list):
-        return all(_is_empty(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(_is_empty(item, depth + 1) for item in value.values())
-    return False
+    return document in (None, "", [], {})
 
 
 __all__ = [
