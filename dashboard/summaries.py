@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.observe.network import is_network_failure
 from probes.observe.observed import ObservedView, observed_view
 from probes.observe.reports import Burst
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
@@ -41,6 +42,11 @@ class SourceProblem:
     reason: str
     since: datetime | None = None
     url: str = ""
+
+    @property
+    def is_network_failure(self) -> bool:
+        """The source could not be reached at all: what our own network being down looks like."""
+        return self.kind == "unreadable" and is_network_failure(self.reason)
 
 
 @dataclass(frozen=True, slots=True)
