@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness.stack import (  # noqa: E402
+from bench.harness.stack import (
     bench_environment,
     page_server,
     percentile,
@@ -147,19 +147,21 @@ def main() -> None:
     repeat = args.repeat or quick_or_full(args.quick, quick_value=1, full_value=3)
 
     with bench_environment("poll-round") as workdir, page_server(count) as base_url:
-        import os
-
         create_sources(base_url, count)
         extra = ["--concurrency", str(args.concurrency)] if args.concurrency else []
         log = Path(workdir) / "worker.log"
         with processes(worker_command(*extra), log=log):
-            wait_for_worker(os.environ["REDIS_URL"])
+            wait_for_worker()
             # A first round reads every page once (detection, components): not measured.
             set_page_mode(base_url, "same")
             run_pipeline_round(spread=False, timeout=1800)
             rows: list[tuple[str, float, float]] = []
             lag_rows: list[str] = []
-            for mode, label in (("changed", "changed"), ("etag", "unchanged 304"), ("same", "unchanged 200")):
+            for mode, label in (
+                ("changed", "changed"),
+                ("etag", "unchanged 304"),
+                ("same", "unchanged 200"),
+            ):
                 set_page_mode(base_url, mode)
                 pipeline_times, bare_times = [], []
                 etags: dict[int, str] = {}
@@ -171,11 +173,18 @@ def main() -> None:
                     elapsed, _lags, _missed = run_pipeline_round(spread=False, timeout=1800)
                     pipeline_times.append(elapsed)
                 bare = sorted(bare_times)[len(bare_times) // 2]
-                rows.append((f"{label}, all due at once (s)", sorted(pipeline_times)[len(pipeline_times) // 2], bare))
+                rows.append(
+                    (
+                        f"{label}, all due at once (s)",
+                        sorted(pipeline_times)[len(pipeline_times) // 2],
+                        bare,
+                    )
+                )
                 elapsed, lags, missed = run_pipeline_round(spread=True, timeout=INTERVAL * 4)
                 lag_rows.append(
                     f"  {label}, spread as deployed: lag p50 {percentile(lags, 50):.1f} s, "
-                    f"p99 {percentile(lags, 99):.1f} s, not polled within {INTERVAL} s: {missed}/{count}"
+                    f"p99 {percentile(lags, 99):.1f} s, "
+                    f"not polled within {INTERVAL} s: {missed}/{count}"
                 )
         print(f"\n{count} sources, worker {' '.join(worker_command(*extra)[1:])}")
         print("\n".join(lag_rows))

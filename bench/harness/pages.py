@@ -173,17 +173,17 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: PageServer
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path.startswith("/_mode/"):
             self.server.mode = self.path.removeprefix("/_mode/")
             self._send(204, b"", "text/plain")
         else:
             self._send(404, b"", "text/plain")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         try:
             index = int(self.path.removeprefix("/s/"))
         except ValueError:

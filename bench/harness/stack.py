@@ -81,7 +81,9 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 "AIWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "DEBUG": "False",
                 "SECRET_KEY": "bench-only-" + "k" * 50,
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+                # Served over plain HTTP on loopback, as behind a TLS-terminating proxy.
+                "SECURE_SSL_REDIRECT": "False",
                 **settings,
             }
         )
@@ -210,16 +212,14 @@ def worker_command(*extra: str) -> list[str]:
     return [*procfile_command("worker"), "--without-gossip", "--without-mingle", *extra]
 
 
-def wait_for_worker(broker_url: str, *, timeout: float = 60) -> None:
-    """Until a worker answers a ping on the broker."""
+def wait_for_worker(*, timeout: float = 60) -> None:
+    """Until a worker answers a ping on the broker (REDIS_URL, set by bench_environment)."""
     from aiwatch.celery import app
-
-    app.conf.broker_url = broker_url
 
     def answered() -> bool:
         try:
             return bool(app.control.ping(timeout=0.5))
-        except Exception:  # noqa: BLE001 - the broker may not accept connections yet
+        except Exception:
             return False
 
     wait_for(answered, what="celery worker", timeout=timeout, every=0.5)
