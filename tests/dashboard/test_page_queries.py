@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from importlib import import_module
 from pathlib import Path
+from types import FrameType
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -37,20 +38,14 @@ def frozen_now() -> Iterator[None]:
 def _context_processors() -> set[tuple[str, str]]:
     """(file, function) of each configured context processor: what they compute lazily (the
     pipeline banner) is theirs, not the template's."""
-    found = set()
-    for engine in settings.TEMPLATES:
-        for dotted in engine.get("OPTIONS", {}).get("context_processors", []):
-            module_name, _, function = dotted.rpartition(".")
-            module = import_module(module_name)
-            assert module.__file__ is not None
-            found.add((str(Path(module.__file__).resolve()), function))
-    return found
+    processors = engines["django"].engine.template_context_processors  # type: ignore[attr-defined]
+    return {(str(Path(inspect.getfile(p)).resolve()), p.__name__) for p in processors}
 
 
 def _stack() -> list[tuple[str, str]]:
     """(file, qualified function name) of every frame calling this one, innermost first."""
     frames = []
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         frames.append((str(Path(code.co_filename).resolve()), code.co_qualname))
