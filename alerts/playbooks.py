@@ -1,10 +1,10 @@
-"""Plan B text: Markdown written by the team, rendered with the dashboard's sanitiser."""
+"""Plan B text: Markdown written by the team, cleaned by the shared sanitiser (safe_html)."""
 
 from __future__ import annotations
 
 from django.utils.safestring import SafeString, mark_safe
 
-from dashboard.rendering import render_provider_text
+from aiwatch.safe_html import render_provider_text
 
 
 def render_markdown(text: str) -> SafeString:

@@ -1,4 +1,7 @@
-"""Template filters and tags: thin wrappers over tested functions in dashboard/*.py."""
+"""Template filters and tags: thin wrappers over tested functions in dashboard/*.py.
+
+They only format what the view put in the context; none of them reads the database.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dashboard import formatting, rendering, timezones
+from aiwatch import safe_html
+from dashboard import formatting, timezones
 from probes.parsers.payload import safe_url
 from probes.parsers.types import LABELS, Status
 
@@ -74,8 +77,8 @@ def web_url(value: str | None) -> str:
 
 @register.filter
 def render_provider_text(value: str | None) -> SafeString:
-    """Provider-written Markdown/HTML, rendered and sanitised (see dashboard.rendering)."""
-    return mark_safe(rendering.render_provider_text(value or ""))
+    """Provider-written Markdown/HTML, rendered and sanitised (see aiwatch.safe_html)."""
+    return mark_safe(safe_html.render_provider_text(value or ""))
 
 
 @register.filter
@@ -127,15 +130,6 @@ def ago(value: datetime | None) -> SafeString | str:
 @register.simple_tag
 def timezone_choices() -> list[str]:
     return timezones.zone_choices(timezone.get_current_timezone_name())
-
-
-@register.simple_tag
-def optional_url(name: str, *args: Any) -> str:
-    """The URL for `name`, or "" when no such page is installed (links other apps may add)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter
