@@ -1,7 +1,9 @@
 """The shipped outage archive (aiwatch/archive.toml): read it, and load it into the database.
 
 Reading is pure (`read_archive`: text in, dataclasses out, `ArchiveError` naming the entry and
-field). `load_archive` is idempotent: it matches incidents by the provider's own id or any
+field of a table of the wrong shape). The rules on values live on the model: `load_archive`
+runs `Incident.full_clean()` and reports a ValidationError the same way. `load_archive` is
+idempotent: it matches incidents by the provider's own id or any
 alias, so an incident a live poll or a backfill already stored becomes the archived one (its
 updates kept) instead of a duplicate, and running it twice writes nothing the second time.
 """
@@ -15,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from probes import validation
 from probes.history import rollups
 from probes.models import Incident, IncidentUpdate, Provider
 from probes.parsers.types import Impact, IncidentStatus
+from probes.validation import describe_invalid
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "aiwatch" / "archive.toml"
 
@@ -127,8 +132,6 @@ def read_archive(text: str) -> list[ArchivedIncident]:
             ) from None
         started_at = _time(raw, "started_at", where)
         resolved_at = _time(raw, "resolved_at", where)
-        if resolved_at < started_at:
-            raise ArchiveError(f"{where}: resolved_at is before started_at")
         entries.append(
             ArchivedIncident(
                 provider=provider,
@@ -140,8 +143,8 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                 provider_name=_text(raw, "provider_name", where, required=False),
                 aliases=tuple(_strings(raw, "aliases", where)),
                 times_verified=_bool(raw, "times_verified", where),
-                url=_text(raw, "url", where, required=False),
-                postmortem_url=_text(raw, "postmortem_url", where, required=False),
+                url=_link(raw, "url", where),
+                postmortem_url=_link(raw, "postmortem_url", where),
                 root_cause=_text(raw, "root_cause", where, required=False),
                 products=tuple(_strings(raw, "products", where)),
                 notes=_text(raw, "notes", where, required=False),
@@ -163,7 +166,7 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                 sources=tuple(
                     SourceLink(
                         _text(item, "title", f"{where} source"),
-                        _text(item, "url", f"{where} source", required=False),
+                        _link(item, "url", f"{where} source"),
                     )
                     for item in _tables(raw, "source", where)
                 ),
@@ -194,6 +197,15 @@ def _text(raw: dict[str, Any], name: str, where: str, *, required: bool = True) 
     if not isinstance(value, str) or (required and not value.strip()):
         raise ArchiveError(f"{where}: {name} must be a non-empty string")
     return value.strip()
+
+
+def _link(raw: dict[str, Any], name: str, where: str) -> str:
+    # The same rule as every stored link: these end up in hrefs and in the Atom feed's HTML.
+    value = _text(raw, name, where, required=False)
+    problem = validation.link_problem(value) if value else ""
+    if problem:
+        raise ArchiveError(f"{where}: {name} {value[:80]!r}: {problem}")
+    return value
 
 
 def _bool(raw: dict[str, Any], name: str, where: str) -> bool:
@@ -331,9 +343,11 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
     }
     incident = find_incident(provider, [entry.id, *entry.aliases])
     if incident is None:
-        incident = Incident.objects.create(
+        incident = Incident(
             provider=provider, external_id=entry.id, aliases=list(entry.aliases), **values
         )
+        _full_clean(incident, entry)
+        incident.save()
         state = "created"
     else:
         changed = [name for name, value in values.items() if getattr(incident, name) != value]
@@ -349,6 +363,7 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
             if name in values:
                 setattr(incident, name, values[name])
         if changed:
+            _full_clean(incident, entry)
             incident.save(update_fields=[*changed, "updated_at"])
         state = "updated" if changed else "unchanged"
 
@@ -369,3 +384,11 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
     if added and state == "unchanged":
         state = "updated"
     return incident, state, added
+
+
+def _full_clean(incident: Incident, entry: ArchivedIncident) -> None:
+    try:
+        incident.full_clean()
+    except ValidationError as error:
+        where = f"incident {entry.provider}/{entry.id}"
+        raise ArchiveError(describe_invalid(error, incident, where)) from None

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0005_probing'),
+        ('probes', '0006_catalog_values'),
     ]
 
     operations = [
