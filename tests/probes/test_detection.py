@@ -139,6 +139,10 @@ EXPECTED: dict[str, str | None] = {
     "same_page/history_resolved.atom": "statuspage_feed",
     # An incident's own endpoint, asked for its resolution; never a source of its own.
     "same_page/incident_resolved.json": None,
+    "same_page/incidentio_summary_outage.json": "incidentio",
+    "same_page/incidentio_summary_clear.json": "incidentio",
+    "same_page/incidentio_incidents.json": "incidentio",
+    "same_page/incidentio_history.atom": "incidentio_feed",
     "feed/changed.xml": None,
     # History lists and feeds the backfill tests serve.
     "history/statuspage_incidents.json": "statuspage",

@@ -48,7 +48,7 @@ def sources(status_server) -> tuple[Source, Source]:
 
 
 def poll(status_server, source: Source, fixture: str) -> PollResult:
-    path = SUMMARY if source.kind == "statuspage" else FEED
+    path = SUMMARY if source.url.endswith(SUMMARY) else FEED
     status_server.set(path, load_fixture(fixture))
     source.refresh_from_db()
     result = poll_source(source)
@@ -197,3 +197,28 @@ def test_a_hanging_endpoint_cannot_hold_the_poll_past_its_budget(status_server, 
     incident = the_incident()
     assert not incident.is_open
     assert incident.details[resolution.PENDING_KEY]["pending"] is True
+
+
+def test_incidentio_api_and_atom_merge_and_the_resolution_comes_from_incidents_json(
+    status_server,
+):
+    provider = Provider.objects.create(slug="chat", name="Example Chat")
+    Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
+    api = Source.objects.create(provider=provider, url=status_server.url(SUMMARY), kind="auto")
+    feed = Source.objects.create(provider=provider, url=status_server.url(FEED), kind="auto")
+    status_server.set("/api/v2/incidents.json", load_fixture("same_page/incidentio_incidents.json"))
+    poll(status_server, api, "same_page/incidentio_summary_clear.json")
+    poll(status_server, api, "same_page/incidentio_summary_outage.json")
+    poll(status_server, feed, "same_page/incidentio_history.atom")
+    incident = Incident.objects.get()
+    # The feed's Markdown-free rendering of the latest update is the API's update.
+    assert incident.updates.count() == 2
+    assert Event.objects.count() == 1
+
+    poll(status_server, api, "same_page/incidentio_summary_clear.json")
+    incident = Incident.objects.get()
+    assert not incident.is_open
+    assert incident.updates.order_by("-at").first().body.startswith("All impacted services")
+    outage, recovery = Event.objects.order_by("at", "pk")
+    assert recovery.root_id == outage.pk
+    assert recovery.payload["incidents"][0]["latest_update"].startswith("All impacted services")
