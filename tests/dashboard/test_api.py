@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.dashboard.factories import (
+from tests.factories import (
     NOW,
     make_component,
     make_incident,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.dashboard.factories import NOW, make_incident, make_provider, make_source
+from tests.factories import NOW, make_incident, make_provider, make_source
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

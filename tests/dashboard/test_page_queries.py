@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from alerts.models import Playbook
 from probes.models import Incident, ProbeResult, Provider, Source
-from tests.dashboard.factories import (
+from tests.factories import (
     NOW,
     make_component,
     make_incident,

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.timezones import zone_choices, zone_from_name
-from tests.dashboard.factories import make_incident, make_provider, make_source
+from tests.factories import make_incident, make_provider, make_source
 
 
 @pytest.mark.parametrize(
