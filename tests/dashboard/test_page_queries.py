@@ -119,6 +119,9 @@ def test_no_page_queries_the_database_while_its_template_renders(client):
         reverse("dashboard:index"),
         reverse("dashboard:provider-detail", args=["example"]),
         reverse("dashboard:incident-detail", args=[incident.pk]),
+        reverse("dashboard:history"),
+        reverse("dashboard:incident-list"),
+        reverse("dashboard:api-docs"),
     ):
         assert template_queries(client, url) == [], url
 
