@@ -270,14 +270,11 @@ def test_the_probing_signal_writes_an_observed_outage_event(status_server, sourc
     assert Delivery.objects.filter(event=event).count() == 1
 
 
-def test_one_of_two_sources_breaking_never_says_now_unknown(status_server, settings):
+def test_one_of_two_sources_breaking_never_says_now_unknown(status_server, settings, source):
     from alerts.messages import build_message
 
     settings.AIWATCH_ALERT_UNREADABLE_AFTER = 2
-    source = make_source(status_server)
-    feed = Source.objects.create(
-        provider=source.provider, url=status_server.url("/example/history.atom"), kind="feed"
-    )
+    feed = make_source(source.provider, url=status_server.url("/example/history.atom"), kind="feed")
     status_server.set(
         "/example/history.atom",
         b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',
