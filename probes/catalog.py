@@ -216,7 +216,7 @@ PROBE_FIELDS: dict[str, type] = {
 
 
 def _read_probe_fields(raw: dict[str, Any], kind: str, where: str) -> dict[str, Any]:
-    from probes.validation import parse_expected_statuses
+    from probes.validation import parse_expected_statuses, secret_name_problem
 
     present = {key: raw[key] for key in PROBE_FIELDS if key in raw}
     if present and kind not in Source.PROBE_KINDS:
@@ -244,6 +244,11 @@ def _read_probe_fields(raw: dict[str, Any], kind: str, where: str) -> dict[str, 
             raise CatalogError(f"{where}: an inference probe needs a model")
         if not 1 <= probe.get("max_tokens", 1) <= 5:
             raise CatalogError(f"{where}: max_tokens must be from 1 to 5")
+        problem = (
+            secret_name_problem(probe.get("api_key_env", "")) if probe.get("api_key_env") else None
+        )
+        if problem:
+            raise CatalogError(f"{where}: api_key_env: {problem}")
     return probe
 
 

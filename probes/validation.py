@@ -7,9 +7,16 @@ probe runner can all use them without importing each other.
 from __future__ import annotations
 
 from probes.outbound.policy import outbound_url_problem
+from probes.outbound.secrets import secret_name_problem
 from probes.parsers import filters_problem
 
-__all__ = ["Ranges", "filters_problem", "outbound_url_problem", "parse_expected_statuses"]
+__all__ = [
+    "Ranges",
+    "filters_problem",
+    "outbound_url_problem",
+    "parse_expected_statuses",
+    "secret_name_problem",
+]
 
 Ranges = tuple[tuple[int, int], ...]
 
