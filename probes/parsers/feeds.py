@@ -25,7 +25,6 @@ from typing import Any
 
 import feedparser
 
-from . import xmlreader
 from .payload import (
     MAX_ITEMS,
     check_year,
@@ -44,11 +43,13 @@ from .types import (
     ParsedUpdate,
     ParseError,
 )
+from .xmlreader import REFUSALS as DTD_REFUSALS
+from .xmlreader import install as install_xml_reader
 
 FeedDict = Any  # feedparser.FeedParserDict: a dict subclass with attribute access
 
 # feedparser's XML parsers refuse DTDs themselves (probes.parsers.xmlreader).
-xmlreader.install()
+install_xml_reader()
 
 
 def load_feed(content: bytes) -> FeedDict:
@@ -64,7 +65,7 @@ def load_feed(content: bytes) -> FeedDict:
     # never render feed HTML, and bytes (not a str) stop feedparser from fetching anything.
     try:
         parsed = feedparser.parse(content, resolve_relative_uris=False, sanitize_html=False)
-    except xmlreader.REFUSALS as error:
+    except DTD_REFUSALS as error:
         raise ParseError(
             f"XML with a DOCTYPE or entity declarations is refused ({error})"
         ) from None
