@@ -24,8 +24,9 @@ LIMITS = Limits(
 
 def test_headers_dripped_a_byte_at_a_time_hit_the_total_deadline(status_server):
     # About 100 bytes of status line and headers, 0.1 s apart: ten times the total budget,
-    # while no single read ever waits long enough for the read timeout.
-    status_server.set("/s.json", b"{}", header_drip_interval=0.1)
+    # while no single read ever waits long enough for the read timeout. No body: nothing after
+    # the headers could notice the deadline instead.
+    status_server.set("/s.json", b"", header_drip_interval=0.1)
     with pytest.raises(FetchError) as caught:
         fetch(status_server.url("/s.json"), limits=LIMITS)
     assert caught.value.kind == "timeout"
