@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from probes.models import Provider, Source
-from probes.parsers import DETECTION_ORDER, PARSERS, ParseError, detect_format
+from probes.parsers import DETECTION_ORDER, EMPTY_ANSWER, PARSERS, ParseError, detect_format
 from tests.conftest import FIXTURES, load_fixture
 from tests.probes.served import make_source, provider_status, serve_and_poll
 
@@ -132,6 +132,16 @@ EXPECTED: dict[str, str | None] = {
 }
 
 
+# Empty documents: the kind in EXPECTED reads them when it is chosen, but detection takes none
+# of them for a format (several formats would accept them; the first answer of a new source
+# must not fix the wrong one).
+EMPTY_DOCUMENTS = {
+    "google_cloud/empty.json",  # []
+    "feed/empty.xml",  # a feed with no entries and nothing naming its platform
+    "azure_status/changed.rss",
+}
+
+
 def test_every_fixture_file_is_in_the_table():
     on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()}
     assert on_disk == set(EXPECTED)
@@ -154,6 +164,11 @@ def test_detection_picks_the_right_kind_and_the_others_refuse(fixture, expected)
     if expected is None:
         assert accepted == set()
         with pytest.raises(ParseError, match="no known status format matched"):
+            detect_format(content)
+        return
+    if fixture in EMPTY_DOCUMENTS:
+        assert expected in accepted
+        with pytest.raises(ParseError, match=f"^{EMPTY_ANSWER}$"):
             detect_format(content)
         return
     detected, page = detect_format(content)
@@ -268,3 +283,31 @@ def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, s
     assert "format changed" in page
     overview = client.get("/").content.decode()
     assert "Unknown" in overview
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", [b"[]", b"{ }", b" null ", b"", b"\xef\xbb\xbf[]\n"])
+def test_an_empty_first_answer_detects_nothing_and_the_real_page_is_detected_after(
+    status_server, first
+):
+    # A new auto source whose first answer is empty: not taken for Google Cloud (which reads
+    # `[]`) and shown operational; the source says why it is not read yet, and the real
+    # Statuspage JSON that follows is detected as Statuspage, not refused as "format changed".
+    source = make_source(status_server, "/status")
+    status_server.set("/status", first)
+    from probes.status.polling import poll_source
+
+    result = poll_source(source)
+    assert result.state == "error"
+    source.refresh_from_db()
+    assert source.detected_format == ""
+    assert EMPTY_ANSWER in source.last_error
+    assert provider_status(source) != "operational"
+
+    assert (
+        serve_and_poll(status_server, source, "statuspage/summary_major_outage.json").state == "ok"
+    )
+    source.refresh_from_db()
+    assert source.detected_format == "statuspage"
+    assert source.last_error == ""
+    assert provider_status(source) == "major_outage"
