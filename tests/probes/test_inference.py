@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.models import ProbeResult, Provider, Source
+from probes.models import ProbeResult, Source
 from probes.observe.inference import MalformedAnswer, read_answer
 from probes.observe.probing import run_probes
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -95,14 +96,14 @@ ANTHROPIC_STREAM = sse(
 @pytest.fixture(autouse=True)
 def local_and_key(settings, monkeypatch):
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
-    monkeypatch.setenv("AIWATCH_TEST_KEY", KEY)
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_KEY", KEY)
 
 
 def make_inference(url: str, shape: str, *, stream: bool = False, **fields) -> Source:
-    provider, _ = Provider.objects.get_or_create(slug="example", defaults={"name": "Example AI"})
-    fields.setdefault("api_key_env", "AIWATCH_TEST_KEY")
-    return Source.objects.create(
-        provider=provider,
+    """A one-token inference probe of the example provider, keyed by AIWATCH_SECRET_TEST_KEY."""
+    fields.setdefault("api_key_env", "AIWATCH_SECRET_TEST_KEY")
+    return make_source(
+        "example",
         url=url,
         kind="inference",
         api_shape=shape,
@@ -229,11 +230,11 @@ def test_an_overloaded_error_inside_an_anthropic_stream_is_overloaded(status_ser
 
 
 def test_a_missing_key_sends_nothing_and_is_inconclusive(status_server, monkeypatch):
-    monkeypatch.delenv("AIWATCH_TEST_KEY")
+    monkeypatch.delenv("AIWATCH_SECRET_TEST_KEY")
     status_server.set("/v1/chat/completions", json.dumps(OPENAI_ANSWER).encode())
     result = run_one(make_inference(status_server.url("/v1/chat/completions"), "openai"))
     assert (result.verdict, result.error_class) == ("inconclusive", "no_key")
-    assert "AIWATCH_TEST_KEY" in result.message
+    assert "AIWATCH_SECRET_TEST_KEY" in result.message
     assert status_server.requests == []
 
 
