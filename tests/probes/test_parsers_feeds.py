@@ -190,7 +190,7 @@ def test_items_without_a_state_word_are_resolved_by_words_in_six_languages():
 @pytest.mark.django_db
 def test_a_stateless_item_is_open_only_while_it_is_recent(status_server, settings):
     settings.AIWATCH_FEED_OPEN_HOURS = 24
-    source = make_source(status_server, "/rss")
+    source = make_source(url=status_server.url("/rss"))
     status_server.set("/rss", load_fixture("feed/stateless.xml"))
     at = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     assert poll_source(source, now=at).state == "ok"
