@@ -22,7 +22,7 @@ from . import (
     statuspage,
     statuspage_feeds,
 )
-from .types import Filters, ParsedPage, ParseError
+from .types import Filters, ParsedPage, ParseError, TooManyItems
 
 Parser = Callable[[bytes, Filters], ParsedPage]
 
@@ -134,6 +134,9 @@ def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, 
     for kind in DETECTION_ORDER:
         try:
             page = PARSERS[kind](content, filters or {})
+        except TooManyItems as error:
+            # Unreadable in any format: asking the other parsers only costs time.
+            raise ParseError(f"{kind}: {error}") from None
         except ParseError as error:
             reasons.append(f"{kind}: {error}")
             continue

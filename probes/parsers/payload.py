@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from .types import ParseError
+from .types import ParseError, TooManyItems
 
 # Deeper JSON than this is not a status page; refusing it keeps recursion bounded.
 MAX_JSON_DEPTH = 64
@@ -132,7 +132,7 @@ def require_list(value: Any, what: str, *, allow_null: bool = False) -> list[Any
 def check_count(items: list[Any], what: str) -> list[Any]:
     """`items` itself; ParseError when it holds more than MAX_ITEMS."""
     if len(items) > MAX_ITEMS:
-        raise ParseError(
+        raise TooManyItems(
             f"{what} has {len(items)} items, more than the {MAX_ITEMS} we read: "
             "refused rather than cut short"
         )

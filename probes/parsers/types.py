@@ -16,6 +16,11 @@ class ParseError(Exception):
     """The payload is not what the parser expects: wrong shape, bad value, not data at all."""
 
 
+class TooManyItems(ParseError):
+    """A list holds more items than any parser reads: the payload is unreadable whatever its
+    format, so format detection stops at the first parser that says so."""
+
+
 class Status(StrEnum):
     """One status vocabulary for components, providers and probes."""
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from probes.models import Component, Incident, Provider, Source
-from probes.parsers import ParseError
+from probes.parsers import ParseError, detect_format
 from probes.parsers.payload import MAX_ITEMS
 from probes.parsers.statuspage import parse_statuspage
 from probes.status.polling import poll_source
@@ -114,3 +114,10 @@ def test_a_list_at_the_cap_is_read_whole():
     page = parse_statuspage(_with_open_incidents(MAX_ITEMS - 1), {})
     assert len(page.incidents) == MAX_ITEMS
     assert page.incidents[-1].external_id == "k2v9x8w7q1rt"
+
+
+def test_detection_stops_at_the_first_parser_that_finds_a_list_past_the_cap():
+    # Unreadable in every format: the other parsers are not asked to decode it again.
+    with pytest.raises(ParseError) as error:
+        detect_format(_with_open_incidents(MAX_ITEMS))
+    assert str(error.value).startswith(f"statuspage: incidents has {MAX_ITEMS + 1} items")
