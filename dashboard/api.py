@@ -48,7 +48,7 @@ class OpenIncidentDict(TypedDict):
 
 
 class ObservedStatusDict(TypedDict):
-    """What our own probes see; never part of `status`, which is the provider's own word."""
+    """What our own probes see; never part of `official_status`, the provider's own word."""
 
     provenance: str
     status: str
@@ -69,11 +69,34 @@ class TeamReportsDict(TypedDict):
     burst: bool
 
 
+class UnreadableSourceDict(TypedDict):
+    url: str
+    kind: str
+    reason: str
+    since: str | None
+
+
+class HeadlineDict(TypedDict):
+    """How `status` was decided (docs/status-model.md)."""
+
+    # "official" (the pages' word), "observed" (our probes saw worse, or there is no page),
+    # or "none" (nothing can speak: unknown).
+    provenance: str
+    since: str | None
+    partly_unreadable: bool
+    unreadable_sources: list[UnreadableSourceDict]
+    team_warning: bool
+
+
 class ProviderDict(TypedDict):
     slug: str
     name: str
+    # The headline the pages show: the official status, raised by fresh confirmed probes.
     status: str
     status_label: str
+    # The provider's own pages' word, never raised by our probes.
+    official_status: str
+    headline: HeadlineDict | None
     updated_at: str | None
     source_error: SourceErrorDict | None
     components: list[ComponentDict]
@@ -137,6 +160,8 @@ def provider_dict(summary: summaries.ProviderSummary) -> ProviderDict:
         "name": summary.provider.name,
         "status": summary.status.value,
         "status_label": summary.status_label,
+        "official_status": summary.official_status.value,
+        "headline": headline_dict(summary),
         "updated_at": iso_utc(summary.updated_at),
         "source_error": (
             {"reason": problem.reason, "since": iso_utc(problem.since)} if problem else None
@@ -159,6 +184,27 @@ def provider_dict(summary: summaries.ProviderSummary) -> ProviderDict:
         ],
         "observed_status": observed_status_dict(summary),
         "team_reports": team_reports_dict(summary),
+    }
+
+
+def headline_dict(summary: summaries.ProviderSummary) -> HeadlineDict | None:
+    headline = summary.headline
+    if headline is None:
+        return None
+    return {
+        "provenance": headline.provenance.value,
+        "since": iso_utc(headline.since),
+        "partly_unreadable": headline.partly_unreadable,
+        "unreadable_sources": [
+            {
+                "url": issue.url,
+                "kind": issue.kind.value,
+                "reason": issue.reason,
+                "since": iso_utc(issue.since),
+            }
+            for issue in headline.issues
+        ],
+        "team_warning": bool(summary.report_burst and summary.report_burst.is_burst),
     }
 
 

@@ -87,7 +87,11 @@ def test_a_failing_local_api_is_observed_down_while_the_official_page_says_opera
     call_command("probe", "--provider", "local-api", stdout=StringIO())
 
     body = api_provider(client, "local-api")
-    assert body["status"] == "operational"
+    # The headline is never operational while fresh confirmed probes see an outage; the
+    # provider's own word stays apart.
+    assert body["status"] == "major_outage"
+    assert body["headline"]["provenance"] == "observed"
+    assert body["official_status"] == "operational"
     assert body["observed_status"]["status"] == "major_outage"
     assert body["observed_status"]["provenance"] == "observed"
     assert body["observed_status"]["fresh"] is True
@@ -154,7 +158,38 @@ def test_a_person_is_limited_per_window_and_told_why(client, watched):
     assert TeamReport.objects.count() == 1
     assert b"already reported" in response.content
     # Someone else (another session) on the same network can still report.
-    Client().post(url, {"note": ""})
+    colleague = Client()
+    assert colleague.session.session_key  # a browser that already has a session
+    colleague.post(url, {"note": ""})
+    assert TeamReport.objects.count() == 2
+
+
+def test_posts_without_cookies_count_once_per_network_and_refusals_create_nothing(
+    watched, settings
+):
+    # One client dropping its cookies before each post: it is one network, so one report, and
+    # it cannot raise the burst flag alone; the refused posts create no session.
+    from django.contrib.sessions.models import Session
+
+    settings.AIWATCH_REPORT_BURST_MIN = 3
+    url = reverse("dashboard:provider-report", args=["local-api"])
+    answers = [Client().post(url, {"note": ""}) for _ in range(10)]
+    assert [answer.status_code for answer in answers] == [303] * 10
+    assert TeamReport.objects.count() == 1
+    assert Session.objects.count() == 1
+    listed = Client().get(reverse("dashboard:api-providers")).json()["providers"][0]
+    assert listed["team_reports"]["burst"] is False
+    # A browser whose report was accepted keeps that identity in the session it now has.
+    TeamReport.objects.all().delete()
+    Session.objects.all().delete()
+    browser = Client()
+    browser.post(url, {"note": ""})
+    assert browser.session.session_key
+    browser.post(url, {"note": ""})
+    assert TeamReport.objects.count() == 1
+    assert Session.objects.count() == 1
+    # Another address is another network.
+    Client(REMOTE_ADDR="198.51.100.7").post(url, {"note": ""})
     assert TeamReport.objects.count() == 2
 
 
@@ -228,10 +263,15 @@ def test_an_observed_outage_makes_an_officially_calm_provider_a_full_card(client
         status="operational", observed_status="major_outage", observed_checked_at=now
     )
     html = client.get(reverse("dashboard:index")).content.decode()
-    assert 'class="card card--operational" id="provider-local-api"' in html
+    # The headline is the observed outage; the card still shows the official word beside it.
+    assert 'class="card card--major_outage" id="provider-local-api"' in html
+    card = html.split('id="provider-local-api"')[1].split("</article>")[0]
+    assert "Official" in card
+    assert "Operational" in card
 
     # Stale observations say nothing: the provider goes back among the calm tiles.
     Provider.objects.filter(pk=provider.pk).update(observed_checked_at=now - timedelta(hours=1))
     html = client.get(reverse("dashboard:index")).content.decode()
     assert 'id="provider-local-api"' in html
     assert 'class="card card--operational" id="provider-local-api"' not in html
+    assert 'class="tile tile--operational" id="provider-local-api"' in html
