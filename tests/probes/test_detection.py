@@ -8,7 +8,8 @@ import pytest
 from probes.models import Provider, Source
 from probes.parsers import DETECTION_ORDER, EMPTY_ANSWER, PARSERS, ParseError, detect_format
 from tests.conftest import FIXTURES, load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 # fixture -> the kind `auto` must detect (None: nothing may claim it).
 EXPECTED: dict[str, str | None] = {
@@ -216,7 +217,7 @@ def test_the_format_change_table_covers_every_kind():
 def test_a_source_whose_payload_changes_shape_turns_unreadable_not_green(
     status_server, kind, healthy, changed
 ):
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     assert serve_and_poll(status_server, source, healthy).state == "ok"
     source.refresh_from_db()
     assert source.detected_format == kind
@@ -232,7 +233,7 @@ def test_a_source_whose_payload_changes_shape_turns_unreadable_not_green(
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", sorted(PARSERS))
 def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_server, kind):
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     Source.objects.filter(pk=source.pk).update(detected_format=kind, last_success_at=None)
     status_server.set("/status", b"<html><body>Maintenance page</body></html>")
     source.refresh_from_db()
@@ -246,7 +247,7 @@ def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_se
 
 @pytest.mark.django_db
 def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server):
-    source = make_source(status_server, "/api/v2/summary.json", kind="statuspage")
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     assert (
         serve_and_poll(status_server, source, "statuspage/summary_operational.json").state == "ok"
     )
@@ -259,7 +260,7 @@ def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server)
 
 @pytest.mark.django_db
 def test_a_chosen_kind_that_never_parsed_says_so(status_server):
-    source = make_source(status_server, "/index.json", kind="betterstack")
+    source = make_source(url=status_server.url("/index.json"), kind="betterstack")
     assert serve_and_poll(status_server, source, "datadog/healthy.json").state == "error"
     source.refresh_from_db()
     assert source.last_error.startswith("unreadable: not betterstack (")
@@ -270,7 +271,7 @@ def test_a_chosen_kind_that_never_parsed_says_so(status_server):
 def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, status_server):
     settings.AIWATCH_REQUIRE_LOGIN = False
     settings.AIWATCH_API_REQUIRE_LOGIN = False
-    source = make_source(status_server, "/history.atom")
+    source = make_source(url=status_server.url("/history.atom"))
     assert serve_and_poll(status_server, source, "statuspage_feed/healthy.atom").state == "ok"
     serve_and_poll(status_server, source, "incidentio_feed/healthy.atom")
 
