@@ -18,6 +18,7 @@ from django.conf import settings
 
 from probes.models import Provider, Source
 from tests.conftest import load_fixture
+from tests.factories import make_source
 from tests.fakeserver import Answer, FakeServer
 from tests.probes.test_faults import assert_recorded_once, transitions
 from tests.workers import BIN, client_app, process_env, stop, wait_for
@@ -51,11 +52,6 @@ def start_shipped_worker(broker_url: str, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def make_source(url: str, slug: str) -> Source:
-    provider = Provider.objects.create(slug=slug, name=f"{slug} AI")
-    return Source.objects.create(provider=provider, url=url)
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("restarts", "down"), [(1, 1.0), (3, 0.3)])
@@ -65,8 +61,8 @@ def test_the_shipped_worker_survives_redis_restarting_mid_poll(
     redis_server = restartable_redis
     log = tmp_path / "worker.log"
     with FakeServer() as server:
-        slow = [make_source(server.url(f"/slow{n}{PATH}"), slug=f"slow{n}") for n in range(2)]
-        later = make_source(server.url(f"/later{PATH}"), slug="later")
+        slow = [make_source(f"slow{n}", url=server.url(f"/slow{n}{PATH}")) for n in range(2)]
+        later = make_source("later", url=server.url(f"/later{PATH}"))
         for n in range(2):
             # Both pool processes are inside a poll when Redis goes away.
             server.set_sequence(
