@@ -21,7 +21,15 @@ from tests.conftest import load_fixture
 from tests.factories import make_source
 from tests.fakeserver import Answer, FakeServer
 from tests.probes.test_faults import assert_recorded_once, transitions
-from tests.workers import BIN, client_app, process_env, stop, wait_for
+from tests.workers import (
+    BIN,
+    client_app,
+    log_end,
+    process_env,
+    stop,
+    wait_for,
+    wait_for_log,
+)
 
 OUTAGE = "statuspage/summary_major_outage.json"
 PATH = "/api/v2/summary.json"
@@ -82,11 +90,13 @@ def test_the_shipped_worker_survives_redis_restarting_mid_poll(
                 what="both polls in flight",
             )
             for _ in range(restarts):
+                mark = log_end(log)
                 redis_server.stop()
+                # Down until the worker has noticed, and at least `down` seconds.
+                wait_for_log(log, "consumer: Connection to broker lost", after=mark)
                 time.sleep(down)
                 redis_server.start()
-                time.sleep(1.0)
-            time.sleep(3)
+                wait_for_log(log, "Connected to redis", after=mark)
             assert worker.poll() is None, log.read_text()
             app = client_app(redis_server.celery_url)
             app.send_task("probes.poll_source", args=[later.pk])
