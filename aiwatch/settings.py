@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    # django-ninja's templates and static files: the API's interactive docs are served from
+    # the installed package (without it in INSTALLED_APPS ninja would load them from a CDN).
+    "ninja",
     "aiwatch.apps.AIWatchConfig",
     "probes",
     "dashboard",

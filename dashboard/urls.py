@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from dashboard import api, history_urls, team_reports, views
+from dashboard import api, feeds, history_views, team_reports, views
+from dashboard.api.access import guard_docs
 
 app_name = "dashboard"
 
@@ -12,10 +13,12 @@ urlpatterns = [
     path("providers/<slug:slug>/report/", team_reports.report_provider, name="provider-report"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),
-    path("api/", views.api_docs, name="api-docs"),
-    path("api/v1/providers/", api.provider_list, name="api-providers"),
-    path("api/v1/providers/<slug:slug>/", api.provider_detail, name="api-provider-detail"),
-    path("api/v1/incidents/", api.incident_list, name="api-incidents"),
+    # History: the outage timeline, the incident list and its CSV, the incident feed.
+    path("history/", history_views.history_page, name="history"),
+    path("incidents/", history_views.incident_list, name="incident-list"),
+    path("incidents/export.csv", history_views.incident_csv, name="incident-csv"),
+    path("feeds/incidents.atom", feeds.IncidentsFeed(), name="incident-feed"),
+    # Everything under api/ passes the API's one gate (dashboard.api.access).
+    path("api/", guard_docs(views.api_docs), name="api-docs"),
+    path("api/v1/", include(api.urlpatterns)),
 ]
-# History: /history/, /incidents/ (+ CSV), /feeds/incidents.atom, the uptime API.
-urlpatterns += history_urls.urlpatterns

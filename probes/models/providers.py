@@ -76,6 +76,11 @@ class Provider(models.Model):
         blank=True, help_text="Where the facts about this provider come from, and how sure we are."
     )
     enabled = models.BooleanField(default=True)
+    public_badge = models.BooleanField(
+        default=False,
+        help_text="Serve this provider's badges and embed card without a login even when "
+        "AIWATCH_REQUIRE_LOGIN makes the dashboard private.",
+    )
 
     # Written by the pipeline: the worst of components, open incidents and source health.
     status = StatusField(editable=False)
