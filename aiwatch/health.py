@@ -1,4 +1,4 @@
-"""Health endpoints for orchestrators, and the overview's "pipeline is behind" banner.
+"""Health endpoints for orchestrators.
 
 `/healthz` answers while the process can serve at all. `/readyz` also checks the database,
 Redis and that beat's dispatcher ticked recently. Both are answered by a middleware at the top
@@ -9,7 +9,6 @@ the cluster over plain HTTP with the pod's address as Host.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +16,9 @@ import redis
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
 from aiwatch.redis_client import redis_client
 from probes import health
-
-logger = logging.getLogger(__name__)
 
 
 def readiness() -> dict[str, str]:
@@ -71,23 +67,3 @@ class HealthMiddleware:
                     {"status": "ok" if ready else "unavailable", "checks": checks},
                 )
         return self.get_response(request)
-
-
-def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
-    match = getattr(request, "resolver_match", None)
-    if match is None or match.view_name not in OVERVIEW_VIEWS:
-        return None
-    try:
-        return health.check_pipeline(timezone.now())
-    except DatabaseError:
-        logger.exception("pipeline health unavailable")
-        return None
-
-
-# The pages that show the banner: the overview.
-OVERVIEW_VIEWS = {"dashboard:index", "dashboard:overview"}
-
-
-def pipeline_banner(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: `pipeline_health` on the overview (None elsewhere), computed lazily."""
-    return {"pipeline_health": SimpleLazyObject(lambda: _overview_health(request))}

@@ -108,7 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # `pipeline_health` for the overview's "pipeline is behind" banner.
-                "aiwatch.health.pipeline_banner",
+                "dashboard.context_processors.pipeline_banner",
             ],
         },
     },

@@ -14,8 +14,9 @@ from django.utils.html import format_html
 
 from alerts import delivery
 from alerts.models import Channel, Delivery, Event, Playbook
-from alerts.outbox import create_test_event, wake_delivery_worker
+from alerts.outbox import create_test_event
 from alerts.playbooks import render_markdown
+from alerts.wakeup import wake_delivery_worker
 
 
 @admin.register(Channel)

@@ -1,27 +1,85 @@
 """Channels declared in the catalog file as [[channel]] tables, synced by name.
 
-probes.catalog reads the tables (shape only); this module checks the alert vocabulary and writes
-Channel rows when probes.signals.catalog_synced fires, inside the catalog's transaction, so a
-mistake rolls the whole sync back. URLs keep their ${VAR} placeholders: secrets are read from the
+probes.catalog reads the providers; this module reads its own [[channel]] tables from the same
+parsed file (`Catalog.raw`), checks them and writes Channel rows when
+probes.signals.catalog_synced fires, inside the catalog's transaction, so a mistake rolls the
+whole sync back. URLs keep their ${VAR} placeholders: secrets are read from the
 environment at send time and never stored. Channels made in the admin are never deleted.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from alerts import transports
 from alerts.events import SUBSCRIBABLE, parse_severity
 from alerts.models import Channel
-from probes.catalog import Catalog, CatalogError, ChannelEntry, SyncReport
+from probes.catalog import Catalog, CatalogError, SyncReport, required_text, text_list
 from probes.models import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelEntry:
+    name: str
+    # Kept with its ${VAR} placeholders: resolved from the environment only when sending.
+    url: str
+    kind: str = ""
+    secret_env: str = ""
+    providers: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    min_severity: str = ""
+    events: tuple[str, ...] = ()
+    repeat_minutes: int = 0
+    enabled: bool = True
 
 
 def on_catalog_synced(
     sender: object, *, catalog: Catalog, report: SyncReport, **kwargs: object
 ) -> None:
-    sync_channels(catalog.channels, report)
+    sync_channels(read_channels(catalog), report)
+
+
+def read_channels(catalog: Catalog) -> tuple[ChannelEntry, ...]:
+    """The file's [[channel]] tables, shape checked. Raises CatalogError naming the mistake."""
+    channels = tuple(
+        _read_channel(raw, f"channel #{index + 1}")
+        for index, raw in enumerate(catalog.raw.get("channel", []))
+    )
+    names = [channel.name for channel in channels]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise CatalogError(f"channel {twice[0]!r} appears twice")
+    return channels
+
+
+def _read_channel(raw: Any, where: str) -> ChannelEntry:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} is not a table")
+    name = required_text(raw, "name", where)
+    where = f"channel {name!r}"
+    repeat = raw.get("repeat_minutes", 0)
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat <= 10080:
+        raise CatalogError(f"{where}: repeat_minutes must be a whole number from 0 to 10080")
+    for key in ("kind", "secret_env", "min_severity"):
+        if not isinstance(raw.get(key, ""), str):
+            raise CatalogError(f"{where}: {key} must be text")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise CatalogError(f"{where}: enabled must be true or false")
+    return ChannelEntry(
+        name=name,
+        url=required_text(raw, "url", where),
+        kind=str(raw.get("kind", "")).strip(),
+        secret_env=str(raw.get("secret_env", "")).strip(),
+        providers=tuple(text_list(raw, "providers", where)),
+        components=tuple(text_list(raw, "components", where)),
+        min_severity=str(raw.get("min_severity", "")).strip(),
+        events=tuple(text_list(raw, "events", where)),
+        repeat_minutes=repeat,
+        enabled=enabled,
+    )
 
 
 def channel_values(entry: ChannelEntry) -> dict[str, Any]:

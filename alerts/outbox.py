@@ -23,6 +23,7 @@ from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.subscriptions import EventFacts, Subscription, matches
+from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, IncidentStatus, Status
 
@@ -290,14 +291,6 @@ def fan_out(event: Event) -> list[Delivery]:
     if created:
         wake_delivery_worker()
     return created
-
-
-def wake_delivery_worker() -> None:
-    """After commit, ask a worker to deliver now rather than at the next beat tick."""
-    if settings.AIWATCH_ALERT_ENQUEUE_ON_COMMIT:
-        from alerts.tasks import enqueue_delivery
-
-        transaction.on_commit(enqueue_delivery, robust=True)
 
 
 def _component_changes(changes: list[StatusChange]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.safestring import SafeString, mark_safe
 
-from dashboard.rendering import render_provider_text
+from aiwatch.safe_html import render_provider_text
 
 
 def render_markdown(text: str) -> SafeString:

@@ -47,27 +47,10 @@ class ProviderEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelEntry:
-    """An alert channel. The alerts app checks its vocabulary and syncs it (catalog_synced)."""
-
-    name: str
-    # Kept with its ${VAR} placeholders: resolved from the environment only when sending.
-    url: str
-    kind: str = ""
-    secret_env: str = ""
-    providers: tuple[str, ...] = ()
-    components: tuple[str, ...] = ()
-    min_severity: str = ""
-    events: tuple[str, ...] = ()
-    repeat_minutes: int = 0
-    enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
 class Catalog:
     providers: tuple[ProviderEntry, ...]
+    # The whole parsed file: other apps read their own tables from it (alerts: [[channel]]).
     raw: dict[str, Any] = field(default_factory=dict)
-    channels: tuple[ChannelEntry, ...] = ()
 
 
 @dataclass
@@ -97,15 +80,15 @@ def read_catalog(text: str) -> Catalog:
         where = f"provider #{index + 1}"
         if not isinstance(raw, dict):
             raise CatalogError(f"{where} is not a table")
-        slug = _text(raw, "slug", where)
+        slug = required_text(raw, "slug", where)
         where = f"provider {slug!r}"
         if slug in slugs:
             raise CatalogError(f"{where} appears twice")
         slugs.add(slug)
-        category = _text(raw, "category", where)
+        category = required_text(raw, "category", where)
         if category not in CATEGORIES:
             raise CatalogError(f"{where}: category {category!r} is not one of {sorted(CATEGORIES)}")
-        capabilities = tuple(_text_list(raw, "capabilities", where))
+        capabilities = tuple(text_list(raw, "capabilities", where))
         unknown = set(capabilities) - CAPABILITIES
         if unknown:
             raise CatalogError(f"{where}: unknown capabilities {sorted(unknown)}")
@@ -116,11 +99,11 @@ def read_catalog(text: str) -> Catalog:
         providers.append(
             ProviderEntry(
                 slug=slug,
-                name=_text(raw, "name", where),
+                name=required_text(raw, "name", where),
                 url=str(raw.get("url", "")),
                 category=category,
                 capabilities=capabilities,
-                upstreams=tuple(_text_list(raw, "upstreams", where)),
+                upstreams=tuple(text_list(raw, "upstreams", where)),
                 notes=str(raw.get("notes", "")),
                 sources=sources,
             )
@@ -129,43 +112,7 @@ def read_catalog(text: str) -> Catalog:
         missing = set(entry.upstreams) - slugs
         if missing:
             raise CatalogError(f"provider {entry.slug!r}: unknown upstreams {sorted(missing)}")
-    channels = tuple(
-        _read_channel(raw, f"channel #{index + 1}")
-        for index, raw in enumerate(data.get("channel", []))
-    )
-    names = [channel.name for channel in channels]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise CatalogError(f"channel {twice[0]!r} appears twice")
-    return Catalog(providers=tuple(providers), raw=data, channels=channels)
-
-
-def _read_channel(raw: Any, where: str) -> ChannelEntry:
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{where} is not a table")
-    name = _text(raw, "name", where)
-    where = f"channel {name!r}"
-    repeat = raw.get("repeat_minutes", 0)
-    if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat <= 10080:
-        raise CatalogError(f"{where}: repeat_minutes must be a whole number from 0 to 10080")
-    for key in ("kind", "secret_env", "min_severity"):
-        if not isinstance(raw.get(key, ""), str):
-            raise CatalogError(f"{where}: {key} must be text")
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise CatalogError(f"{where}: enabled must be true or false")
-    return ChannelEntry(
-        name=name,
-        url=_text(raw, "url", where),
-        kind=str(raw.get("kind", "")).strip(),
-        secret_env=str(raw.get("secret_env", "")).strip(),
-        providers=tuple(_text_list(raw, "providers", where)),
-        components=tuple(_text_list(raw, "components", where)),
-        min_severity=str(raw.get("min_severity", "")).strip(),
-        events=tuple(_text_list(raw, "events", where)),
-        repeat_minutes=repeat,
-        enabled=enabled,
-    )
+    return Catalog(providers=tuple(providers), raw=data)
 
 
 def _read_source(raw: Any, where: str) -> SourceEntry:
@@ -187,7 +134,7 @@ def _read_source(raw: Any, where: str) -> SourceEntry:
     filters_wrong = filters_problem(kind, filters)
     if filters_wrong:
         raise CatalogError(f"{where}: {filters_wrong}")
-    url = _text(raw, "url", where)
+    url = required_text(raw, "url", where)
     # Offline check (no DNS): the catalog must load without a network; fetch re-checks anyway.
     problem = outbound_url_problem(url, resolve=False)
     if problem:
@@ -247,14 +194,19 @@ def _read_probe_fields(raw: dict[str, Any], kind: str, where: str) -> dict[str, 
     return probe
 
 
-def _text(raw: dict[str, Any], key: str, where: str) -> str:
+# Table readers, shared with the apps that read their own tables (alerts.catalog).
+
+
+def required_text(raw: dict[str, Any], key: str, where: str) -> str:
+    """raw[key] as stripped, non-empty text, or CatalogError naming `where` and the key."""
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         raise CatalogError(f"{where}: {key} is required and must be text")
     return value.strip()
 
 
-def _text_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
+def text_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
+    """raw[key] (default empty) as a list of strings, or CatalogError."""
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise CatalogError(f"{where}: {key} must be a list of strings")

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dashboard import formatting, rendering, timezones
+from aiwatch import safe_html
+from dashboard import formatting, timezones
 from probes.parsers.payload import safe_url
 from probes.parsers.types import LABELS, Status
 
@@ -74,8 +75,8 @@ def web_url(value: str | None) -> str:
 
 @register.filter
 def render_provider_text(value: str | None) -> SafeString:
-    """Provider-written Markdown/HTML, rendered and sanitised (see dashboard.rendering)."""
-    return mark_safe(rendering.render_provider_text(value or ""))
+    """Provider-written Markdown/HTML, rendered and sanitised (see aiwatch.safe_html)."""
+    return mark_safe(safe_html.render_provider_text(value or ""))
 
 
 @register.filter

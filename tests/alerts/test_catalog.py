@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from alerts.catalog import read_channels
 from alerts.models import Channel
 from probes.catalog import CatalogError, read_catalog, sync_catalog
 from probes.models import Provider
@@ -37,7 +38,7 @@ url = "https://hooks.example.com/aiwatch"
 secret_env = "AIWATCH_HOOK_KEY"
 """
     )
-    slack, hook = catalog.channels
+    slack, hook = read_channels(catalog)
     assert slack.name == "ops-slack"
     assert slack.providers == ("openai",)
     assert slack.components == ("API",)
@@ -59,13 +60,15 @@ secret_env = "AIWATCH_HOOK_KEY"
 )
 def test_it_names_the_mistake_in_a_channel_table(table, message):
     with pytest.raises(CatalogError, match=message):
-        read_catalog(f"[[channel]]\n{table}\n")
+        read_channels(read_catalog(f"[[channel]]\n{table}\n"))
 
 
 def test_a_channel_name_twice_is_an_error():
     with pytest.raises(CatalogError, match="appears twice"):
-        read_catalog(
-            '[[channel]]\nname="a"\nurl="ntfy://a"\n[[channel]]\nname="a"\nurl="ntfy://b"\n'
+        read_channels(
+            read_catalog(
+                '[[channel]]\nname="a"\nurl="ntfy://a"\n[[channel]]\nname="a"\nurl="ntfy://b"\n'
+            )
         )
 
 

@@ -1,4 +1,4 @@
-"""Turn text written by strangers (provider incident updates) into safe HTML.
+"""Turn Markdown we did not write (provider incident updates, team playbooks) into safe HTML.
 
 Update bodies arrive as Markdown, HTML or plain text. They are rendered with Markdown and then
 cleaned with nh3 down to a small set of harmless tags, so a hostile status page cannot run script,

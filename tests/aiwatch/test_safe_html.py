@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 
-from dashboard.rendering import render_provider_text
+from aiwatch.safe_html import render_provider_text
 
 
 @pytest.mark.parametrize(
