@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboard import api, feeds, history_views, team_reports, views
+from dashboard import api, badges, calendar, feeds, history_views, metrics, team_reports, views
 from dashboard.api.access import guard_docs
 
 app_name = "dashboard"
@@ -18,7 +18,14 @@ urlpatterns = [
     path("incidents/", history_views.incident_list, name="incident-list"),
     path("incidents/export.csv", history_views.incident_csv, name="incident-csv"),
     path("feeds/incidents.atom", feeds.IncidentsFeed(), name="incident-feed"),
+    path("feeds/maintenance.ics", calendar.maintenance_calendar, name="maintenance-calendar"),
     # Everything under api/ passes the API's one gate (dashboard.api.access).
     path("api/", guard_docs(views.api_docs), name="api-docs"),
     path("api/v1/", include(api.urlpatterns)),
+    # Prometheus: open like the pages, or behind AIWATCH_METRICS_TOKEN.
+    path("metrics", metrics.metrics, name="metrics"),
+    # For other sites: badges and an embeddable card (login rules in dashboard/badges.py).
+    path("badge/<slug:slug>.svg", badges.status_badge, name="badge"),
+    path("badge/<slug:slug>/uptime.svg", badges.uptime_badge, name="badge-uptime"),
+    path("embed/<slug:slug>/", badges.embed_card, name="embed"),
 ]

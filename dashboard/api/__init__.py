@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from dashboard.api import errors, incidents, providers, uptime
+from dashboard.api import errors, fallbacks, incidents, providers, uptime
 from dashboard.api.access import ApiAccess, guard_docs, open_api_headers
 from dashboard.api.incidents import DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT
 
@@ -45,6 +45,7 @@ errors.install(api)
 api.add_router("", providers.router)
 api.add_router("", incidents.router)
 api.add_router("", uptime.router)
+api.add_router("", fallbacks.router)
 
 
 def json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

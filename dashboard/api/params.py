@@ -20,6 +20,10 @@ def _name(info: ValidationInfo) -> str:
 
 
 def parse_moment(value: Any, info: ValidationInfo) -> datetime | None:
+    return moment_from(value, info.field_name or "value")
+
+
+def moment_from(value: Any, name: str) -> datetime | None:
     """An ISO-8601 date or date-time; a time without an offset is taken as UTC."""
     if value is None or value == "":
         return None
@@ -36,7 +40,7 @@ def parse_moment(value: Any, info: ValidationInfo) -> datetime | None:
         raise PydanticCustomError(
             "moment",
             "{name} must be an ISO-8601 date or time, e.g. 2025-01-15T12:00:00Z, not {value}",
-            {"name": _name(info), "value": repr(str(value))},
+            {"name": repr(name), "value": repr(str(value))},
         )
     if not isinstance(parsed, datetime):
         parsed = datetime.combine(parsed, time.min)
