@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt check bench web worker beat redis migrate catalog clean
+.PHONY: install run test lint fmt check bench bench-quick web worker beat redis migrate catalog clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -54,8 +54,13 @@ check: install
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Full sizes take the better part of an hour; `make bench-quick` runs every script small.
+# DATABASE_URL=postgres://... runs them on PostgreSQL (in a database of their own).
 bench: install
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script $(BENCH_ARGS) || exit 1; done
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
 
 web: migrate
 	$(BIN)/gunicorn aiwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -

@@ -1,8 +1,12 @@
 """Which providers can stand in for one that is down.
 
-`rank_alternatives` is pure: candidates in, a ranked list out. `alternatives_for` is the one
-query that gathers the candidates (capability tags, official and observed status, incident
-minutes over the last 30 days).
+`rank_alternatives` is pure: candidates in, a ranked list out. `alternatives_for` gathers the
+candidates in a fixed number of queries (capability tags, their headline from the status model,
+upstreams, team reports, incident minutes over the last 30 days).
+
+A candidate that is up but not really independent (it runs on a cloud that is degraded or down
+and that the failing provider also runs on, or runs on the failing provider itself) or that the
+team is reporting trouble with is still listed, after the clean ones, with the reason.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
 
-from probes.models import Incident, Provider, Source
+from probes.models import Component, Incident, Provider, Source
+from probes.observe import reports
 from probes.observe.observed import observed_view
 from probes.parsers.types import Status
+from probes.status.headline import headline_from_rows
+from probes.status.headline_rules import TROUBLE, Provenance
 
 RELIABILITY_WINDOW = timedelta(days=30)
 
@@ -30,6 +38,20 @@ class Candidate:
     # None when nothing observes the provider directly (no probes), so only the official counts.
     observed_status: str | None = None
     incident_minutes: float = 0.0
+    # The status model's headline (probes.status.headline_rules); None: judge by the two above.
+    headline_status: str | None = None
+    # Names of the clouds it runs on that are degraded or down and that the failing provider
+    # also runs on (or the failing provider itself, when the candidate runs on it).
+    troubled_upstreams: tuple[str, ...] = ()
+    team_warning: bool = False
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """Why it is not a clean alternative, in words; empty when it is."""
+        reasons = [f"runs on {name}, which has problems now" for name in self.troubled_upstreams]
+        if self.team_warning:
+            reasons.append("the team is reporting problems with it")
+        return tuple(reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +61,7 @@ class Alternative:
     shared: tuple[str, ...]
     incident_minutes: float
     url: str
+    caveats: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,11 +70,17 @@ class Alternative:
             "shared": list(self.shared),
             "incident_minutes": round(self.incident_minutes, 1),
             "url": self.url,
+            "caveats": list(self.caveats),
         }
 
 
 def is_up(candidate: Candidate) -> bool:
-    """Operational by its own page and, where we observe it, by our own observation."""
+    """Operational by its headline: its own page and, where we observe it, our own observation.
+
+    A provider with no status page is up when fresh probes see it operational.
+    """
+    if candidate.headline_status is not None:
+        return candidate.headline_status == Status.OPERATIONAL
     if candidate.official_status != Status.OPERATIONAL:
         return False
     return candidate.observed_status in (None, "", Status.OPERATIONAL, Status.UNKNOWN)
@@ -62,8 +91,9 @@ def rank_alternatives(
 ) -> list[tuple[Candidate, tuple[str, ...]]]:
     """Candidates that share a capability tag and are up, most reliable first.
 
-    Ordered by fewest incident minutes in the window, then by more shared tags, then by name.
-    Returns (candidate, shared tags) pairs. No tags: no alternatives.
+    Clean candidates come before those with caveats (a shared troubled upstream, team
+    reports); within each, fewest incident minutes in the window, then more shared tags, then
+    name. Returns (candidate, shared tags) pairs. No tags: no alternatives.
     """
     wanted = set(capabilities)
     ranked = []
@@ -71,7 +101,14 @@ def rank_alternatives(
         shared = tuple(sorted(wanted & candidate.capabilities))
         if shared and is_up(candidate):
             ranked.append((candidate, shared))
-    ranked.sort(key=lambda pair: (pair[0].incident_minutes, -len(pair[1]), pair[0].name.lower()))
+    ranked.sort(
+        key=lambda pair: (
+            bool(pair[0].caveats),
+            pair[0].incident_minutes,
+            -len(pair[1]),
+            pair[0].name.lower(),
+        )
+    )
     return ranked[:limit]
 
 
@@ -106,6 +143,54 @@ def provider_page_url(slug: str) -> str:
         return f"/providers/{slug}/"
 
 
+def troubled_upstreams(
+    provider: Provider, candidates: Sequence[Provider], *, now: datetime
+) -> dict[int, tuple[str, ...]]:
+    """Per candidate, the names of the degraded or down clouds it shares with `provider`
+    (and `provider` itself when the candidate runs on it)."""
+    mine = {up.pk: up for up in provider.upstreams.all()}
+    ids = {pk for candidate in candidates for pk in candidate_upstream_ids(candidate)}
+    wanted = [pk for pk in ids if pk in mine]
+    troubled: dict[int, str] = {}
+    for upstream in Provider.objects.filter(pk__in=wanted).prefetch_related(*HEADLINE_ROWS):
+        if headline_of(upstream, now=now).status in TROUBLE:
+            troubled[upstream.pk] = upstream.name
+    troubled[provider.pk] = provider.name  # running on the failing provider itself
+    return {
+        candidate.pk: tuple(
+            sorted(troubled[pk] for pk in candidate_upstream_ids(candidate) if pk in troubled)
+        )
+        for candidate in candidates
+    }
+
+
+def candidate_upstream_ids(candidate: Provider) -> list[int]:
+    return [upstream.pk for upstream in candidate.upstreams.all()]
+
+
+# What `headline_of` reads, prefetched so a list of providers costs a fixed number of queries.
+HEADLINE_ROWS = (
+    "sources",
+    Prefetch(
+        "components",
+        queryset=Component.objects.filter(is_active=True, is_group=False),
+        to_attr="headline_components",
+    ),
+    Prefetch("incidents", queryset=Incident.objects.open(), to_attr="headline_incidents"),
+)
+
+
+def headline_of(provider: Provider, *, now: datetime) -> Any:
+    """The status model's headline from rows prefetched with HEADLINE_ROWS."""
+    return headline_from_rows(
+        provider,
+        [source for source in provider.sources.all() if source.enabled],
+        provider.headline_components,  # type: ignore[attr-defined]
+        provider.headline_incidents,  # type: ignore[attr-defined]
+        now=now,
+    )
+
+
 def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> list[Alternative]:
     """Providers that can stand in for `provider` right now, best first."""
     tags = set(provider.capabilities or [])
@@ -115,7 +200,7 @@ def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> li
         other
         for other in Provider.objects.filter(enabled=True)
         .exclude(pk=provider.pk)
-        .prefetch_related("sources")
+        .prefetch_related("upstreams", *HEADLINE_ROWS)
         if tags & set(other.capabilities or [])
     ]
     start = now - RELIABILITY_WINDOW
@@ -126,17 +211,29 @@ def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> li
         .values_list("provider_id", "started_at", "resolved_at")
     ):
         spans[provider_id].append((began, ended))
-    candidates = [
-        Candidate(
-            slug=other.slug,
-            name=other.name,
-            capabilities=frozenset(other.capabilities or []),
-            official_status=other.status,
-            observed_status=observed_status(other, now=now),
-            incident_minutes=incident_minutes(spans[other.pk], start=start, end=now),
+    shared_trouble = troubled_upstreams(provider, others, now=now)
+    bursts = reports.bursts(others, now=now)
+    candidates = []
+    for other in others:
+        headline = headline_of(other, now=now)
+        burst = bursts.get(other.pk)
+        candidates.append(
+            Candidate(
+                slug=other.slug,
+                name=other.name,
+                capabilities=frozenset(other.capabilities or []),
+                official_status=other.status,
+                observed_status=observed_status(other, now=now),
+                incident_minutes=incident_minutes(spans[other.pk], start=start, end=now),
+                # With no status page and nothing fresh from probes the headline cannot judge;
+                # the stored status (unknown unless someone set it) decides, as it always did.
+                headline_status=None
+                if headline.observed_only and headline.provenance == Provenance.NONE
+                else headline.status.value,
+                troubled_upstreams=shared_trouble[other.pk],
+                team_warning=bool(burst and burst.is_burst),
+            )
         )
-        for other in others
-    ]
     return [
         Alternative(
             slug=candidate.slug,
@@ -144,6 +241,7 @@ def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> li
             shared=shared,
             incident_minutes=candidate.incident_minutes,
             url=provider_page_url(candidate.slug),
+            caveats=candidate.caveats,
         )
         for candidate, shared in rank_alternatives(tags, candidates, limit=limit)
     ]

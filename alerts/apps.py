@@ -15,6 +15,6 @@ class AlertsConfig(AppConfig):
 
         signals.poll_recorded.connect(outbox.on_poll_recorded, dispatch_uid="alerts.poll_recorded")
         signals.catalog_synced.connect(catalog.on_catalog_synced, dispatch_uid="alerts.catalog")
-        observed = getattr(signals, "observed_status_changed", None)
-        if observed is not None:
-            observed.connect(outbox.on_observed_status_changed, dispatch_uid="alerts.observed")
+        signals.observed_status_changed.connect(
+            outbox.on_observed_status_changed, dispatch_uid="alerts.observed"
+        )

@@ -69,6 +69,12 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
     if event_type == EventType.INCIDENT_UPDATED:
         return f"{name}: incident update: {first_incident}"
     if event_type == EventType.SOURCE_UNREADABLE:
+        others_say = (payload.get("source") or {}).get("others_say")
+        if others_say:
+            return (
+                f"{name}: one status source unreadable; the others still say "
+                f"{status_label(others_say)}"
+            )
         return f"{name}: status source unreadable, status unknown"
     if event_type == EventType.SOURCE_RECOVERED:
         return f"{name}: status source readable again"
@@ -164,7 +170,8 @@ def render_body(
     alternatives = payload.get("alternatives") or []
     if alternatives:
         names = ", ".join(
-            f"[{alt['name']}]({absolute(base_url, alt['url'])}) ({', '.join(alt['shared'])})"
+            f"[{alt['name']}]({absolute(base_url, alt['url'])}) "
+            f"({'; '.join([', '.join(alt['shared']), *alt.get('caveats', [])])})"
             for alt in alternatives
         )
         lines.append(f"Up now with the same capabilities: {names}.")

@@ -26,6 +26,7 @@ from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, IncidentStatus, Status
+from probes.status.headline import provider_headline
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +143,13 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
         types.add(EventType.SOURCE_UNREADABLE)
         severities.append(Status.UNKNOWN)
         payload["source"] = {"url": source.url, "error": source.last_error[:500]}
-        payload.setdefault(
-            "status", {"old": last_known_status(provider), "new": Status.UNKNOWN.value}
-        )
+        if provider.status == Status.UNKNOWN:
+            payload.setdefault(
+                "status", {"old": last_known_status(provider), "new": Status.UNKNOWN.value}
+            )
+        else:
+            # One source of several: the others still speak, and the status stays theirs.
+            payload["source"]["others_say"] = provider.status
     elif outcome.source_recovered and root is not None and _unreadable_in_thread(root):
         types.add(EventType.SOURCE_RECOVERED)
         payload["source"] = {"url": source.url, "error": ""}
@@ -186,10 +191,8 @@ def open_thread(provider: Provider) -> Event | None:
 
 
 def provider_in_trouble(provider: Provider, *, now: datetime) -> bool:
-    """Not operational, or an incident (or a maintenance under way) still open."""
-    if provider.status != Status.OPERATIONAL:
-        return True
-    if alternatives.observed_status(provider, now=now) in DOWN_STATUSES:
+    """Its headline is not operational, or an incident (or a maintenance under way) is open."""
+    if provider_headline(provider, now=now).status != Status.OPERATIONAL:
         return True
     for is_maintenance, status in (
         Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
@@ -201,22 +204,26 @@ def provider_in_trouble(provider: Provider, *, now: datetime) -> bool:
 
 def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
     """What every message about the provider carries: who, where, plan B and alternatives."""
+    headline = provider_headline(provider, now=at)
     data: dict[str, Any] = {
         "provider": {
             "slug": provider.slug,
             "name": provider.name,
-            "status": provider.status,
+            # The headline the pages show (docs/status-model.md), and the pages' own word.
+            "status": headline.status.value,
+            "official_status": headline.official.value,
+            "provenance": headline.provenance.value,
             "status_page": provider.url,
             "page": alternatives.provider_page_url(provider.slug),
         },
         "playbook": None,
         "alternatives": [],
     }
-    if provider.status != Status.OPERATIONAL:
+    if headline.status != Status.OPERATIONAL:
         playbook = Playbook.objects.filter(provider=provider).first()
         if playbook and playbook.body.strip():
             data["playbook"] = playbook.body.strip()
-    if provider.status in DOWN_STATUSES:
+    if headline.status in DOWN_STATUSES:
         data["alternatives"] = [
             alt.as_dict() for alt in alternatives.alternatives_for(provider, now=at)
         ]

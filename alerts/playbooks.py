@@ -1,4 +1,4 @@
-"""Plan B text: Markdown written by the team, rendered with the dashboard's sanitiser."""
+"""Plan B text: Markdown written by the team, cleaned by the shared sanitiser (safe_html)."""
 
 from __future__ import annotations
 

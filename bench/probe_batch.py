@@ -30,8 +30,9 @@ from tests.fakeserver import FakeServer  # noqa: E402
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 60
-    delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.05
+    words = [word for word in sys.argv[1:] if word != "--quick"]
+    count = int(words[0]) if words else (20 if "--quick" in sys.argv else 60)
+    delay = float(words[1]) if len(words) > 1 else 0.05
     # The local server is a private address: allow it for this run only.
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
     with FakeServer() as server:

@@ -24,7 +24,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=2000)
     parser.add_argument("--aliased", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="200 incidents, 20 aliased")
     args = parser.parse_args()
+    if args.quick:
+        args.incidents, args.aliased = 200, 20
 
     workdir = tempfile.mkdtemp(prefix="aiw-bench-")
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"

@@ -27,7 +27,10 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=10)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="500 changes, 2 repetitions")
     args = parser.parse_args()
+    if args.quick:
+        args.changes, args.repeat = 500, 2
 
     workdir = tempfile.mkdtemp(prefix="aiw-bench-")
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"

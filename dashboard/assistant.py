@@ -8,7 +8,6 @@ so an agent and a person looking at the dashboard never disagree.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -21,12 +20,10 @@ from dashboard.api.incidents import incident_dict
 from dashboard.api.params import moment_from
 from dashboard.api.providers import current_summaries, provider_dict
 from dashboard.formatting import iso_utc
-from probes.models import Incident, ProbeResult, Provider
+from probes.models import Incident, Provider
+from probes.observe import network
 from probes.parsers.types import Status
 
-# probes.observe.verdicts marks a batch in which no probe of any provider could connect.
-OWN_NETWORK_DOWN = "no probe of any provider could connect: our own network looks down"
-NETWORK_LOOKBACK = timedelta(minutes=15)
 HISTORY_LIMIT = 100
 
 server = FastMCP(
@@ -83,14 +80,8 @@ def history(provider: str, since: str, until: str | None = None) -> dict[str, An
 
 
 def own_network_looks_down() -> bool:
-    """The newest probe batch could reach no provider at all: the trouble is likely ours."""
-    latest = (
-        ProbeResult.objects.filter(at__gte=timezone.now() - NETWORK_LOOKBACK)
-        .order_by("-at", "-pk")
-        .values_list("message", flat=True)
-        .first()
-    )
-    return bool(latest and latest.startswith(OWN_NETWORK_DOWN))
+    """Our newest probe batch could reach no provider at all: the trouble is likely ours."""
+    return network.our_network_down(timezone.now()) is not None
 
 
 def is_it_me(provider: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Template context every page gets: the overview's "pipeline is behind" banner."""
+"""Template context every page gets: the overview's "pipeline is behind" and "our own network
+looks down" banners."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from probes import health
+from probes.observe import network
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +21,23 @@ OVERVIEW_VIEWS = {"dashboard:index"}
 
 
 def pipeline_banner(request: HttpRequest) -> dict[str, Any]:
-    """`pipeline_health` on the overview (None elsewhere), computed only if a template reads it."""
-    return {"pipeline_health": SimpleLazyObject(lambda: _overview_health(request))}
+    """`pipeline_health` and `network_verdict` on the overview (None elsewhere), each computed
+    only if a template reads it."""
+    return {
+        "pipeline_health": SimpleLazyObject(lambda: _overview_health(request)),
+        "network_verdict": SimpleLazyObject(lambda: _network_verdict(request)),
+    }
+
+
+def _network_verdict(request: HttpRequest) -> network.NetworkVerdict | None:
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name not in OVERVIEW_VIEWS:
+        return None
+    try:
+        return network.our_network_down(timezone.now())
+    except DatabaseError:
+        logger.exception("network verdict unavailable")
+        return None
 
 
 def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:

@@ -1,8 +1,8 @@
 """What the history pages show, gathered in a fixed number of queries.
 
-Plain functions over querysets: the views (dashboard/history_views.py), the API and the
-template tags call them. Uptime comes from the UptimeDay rollups only (probes.history.rollups),
-never from raw StatusChange rows.
+Plain functions over querysets, called by the views (dashboard/views.py,
+dashboard/history_views.py) and the API. Uptime comes from the UptimeDay rollups only
+(probes.history.rollups), never from raw StatusChange rows.
 """
 
 from __future__ import annotations
@@ -293,6 +293,35 @@ def _subject(
 
 
 # -- one incident -----------------------------------------------------------------------------
+
+
+def incident_history(incident: Incident, *, now: datetime) -> dict[str, Any]:
+    """Context for the incident page's "What happened": root cause, postmortem and sources,
+    per-product recoveries, upstream and downstream incidents."""
+    details = incident.details if isinstance(incident.details, dict) else {}
+    return {
+        "details": details,
+        "recoveries": _recoveries(details),
+        "upstream": related_upstream_incidents(incident, now=now),
+        "downstream": list(incident.downstream_incidents.select_related("provider")),
+    }
+
+
+def _recoveries(details: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for item in details.get("recoveries", []) or []:
+        try:
+            at = datetime.fromisoformat(str(item["at"]))
+        except (KeyError, ValueError):
+            continue
+        rows.append(
+            {
+                "product": item.get("product", ""),
+                "at": at,
+                "according_to": item.get("according_to", ""),
+            }
+        )
+    return rows
 
 
 def related_upstream_incidents(incident: Incident, *, now: datetime) -> list[Incident]:

@@ -59,7 +59,7 @@ def probe_name(source: Source) -> str:
 
 def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any]:
     """Context for the provider page's probe, latency, detection and report sections."""
-    probes = list(provider.sources.filter(enabled=True, kind__in=Source.PROBE_KINDS).order_by("pk"))
+    probes = list(provider.sources.probes().filter(enabled=True).order_by("pk"))
     day_totals: dict[int, tuple[int, int]] = {}
     for source_id, count, failures in ProbeRollup.objects.filter(
         provider=provider, period=ProbeRollup.Period.HOUR, start__gte=now - timedelta(days=1)

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.observe.network import is_network_failure
 from probes.observe.observed import ObservedView, observed_view
 from probes.observe.reports import Burst
 from probes.parsers.types import LABELS, SEVERITY, Status, worst
-from probes.status.headline import STATUS_SOURCE_KINDS
+from probes.status.headline import (
+    STATUS_SOURCE_KINDS,
+    as_status,
+    headline_from_rows,
+    readability,
+)
+from probes.status.headline_rules import Headline, Provenance, Readability
 
-# Data older than this many poll intervals (and at least STALE_MINIMUM) no longer says anything
-# about now: the provider is shown as unknown rather than as whatever it last was.
-STALE_INTERVALS = 5
-STALE_MINIMUM = timedelta(minutes=15)
 # Problems that mean "no data yet" rather than "something broke".
-WAITING_PROBLEMS = frozenset({"not_read", "unconfigured"})
+WAITING_PROBLEMS = frozenset({"not_read", "unconfigured", "probes_not_run"})
 OBSERVED_TROUBLE = frozenset(
     {Status.DEGRADED_PERFORMANCE, Status.PARTIAL_OUTAGE, Status.MAJOR_OUTAGE}
 )
@@ -29,14 +32,21 @@ OBSERVED_TROUBLE = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class SourceProblem:
-    """Why we cannot say how a provider is doing."""
+    """Why we cannot say how a provider is doing, or (partly_unreadable) what it is missing."""
 
     # "unreadable" (the last poll failed), "not_read" (never read yet), "unconfigured" (no
-    # status source) or "stale" (no fresh read for a long time).
+    # status source and no probe), "stale" (no fresh read for a long time), "partly_unreadable"
+    # (a source fails while others still speak), "probes_not_run" or "probes_stale" (a
+    # provider with only probes, not heard from yet or for too long).
     kind: str
     reason: str
     since: datetime | None = None
     url: str = ""
+
+    @property
+    def is_network_failure(self) -> bool:
+        """The source could not be reached at all: what our own network being down looks like."""
+        return self.kind == "unreadable" and is_network_failure(self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,7 @@ class OpenIncident:
 @dataclass
 class ProviderSummary:
     provider: Provider
+    # The headline (probes.status.headline_rules): what the page says first.
     status: Status
     # The oldest last good read of the provider's status sources: how fresh the page is.
     updated_at: datetime | None
@@ -58,6 +69,29 @@ class ProviderSummary:
     observed: ObservedView | None = None
     # Team reports in the current window against the usual level; set by views that show it.
     report_burst: Burst | None = None
+    headline: Headline | None = None
+
+    @property
+    def official_status(self) -> Status:
+        """The provider's pages' own word, kept apart from the headline."""
+        return self.headline.official if self.headline is not None else self.status
+
+    @property
+    def provenance(self) -> str:
+        return self.headline.provenance.value if self.headline is not None else "official"
+
+    @property
+    def since(self) -> datetime | None:
+        """When the headline's status began (kept across gaps in one source)."""
+        return self.headline.since if self.headline is not None else None
+
+    @property
+    def partly_unreadable(self) -> bool:
+        return self.headline is not None and self.headline.partly_unreadable
+
+    @property
+    def observed_only(self) -> bool:
+        return self.headline is not None and self.headline.observed_only
 
     @property
     def status_label(self) -> str:
@@ -129,14 +163,6 @@ class ProviderSummary:
         return "problem"
 
 
-def as_status(value: str) -> Status:
-    """A stored status value, or unknown for one this version does not know."""
-    try:
-        return Status(value)
-    except ValueError:
-        return Status.UNKNOWN
-
-
 def status_sources(provider: Provider) -> list[Source]:
     """The provider's enabled sources that speak for its official status (prefetched)."""
     sources: Iterable[Source]
@@ -148,12 +174,10 @@ def status_sources(provider: Provider) -> list[Source]:
 
 
 def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
-    """The provider as the dashboard shows it. Never operational from missing or failing data."""
+    """The provider as the dashboard shows it, its headline from the status model."""
     sources = status_sources(provider)
     successes = [source.last_success_at for source in sources if source.last_success_at]
     updated_at = min(successes) if successes else None
-    problem = find_source_problem(sources, now=now)
-    status = Status.UNKNOWN if problem is not None else as_status(provider.status)
     components = list(provider.components.all())
     if hasattr(provider, "open_incidents"):
         # Prefetched by for_dashboard() with each incident's updates newest first.
@@ -166,16 +190,23 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
             OpenIncident(incident, incident.updates.order_by("-at", "-pk").first())
             for incident in provider.incidents.open().order_by("-started_at")
         ]
+    probes = probe_sources(provider)
+    headline = headline_from_rows(
+        provider,
+        [*sources, *probes],
+        components,
+        [item.incident for item in open_incidents],
+        now=now,
+    )
     return ProviderSummary(
         provider=provider,
-        status=status,
+        status=headline.status,
         updated_at=updated_at,
-        problem=problem,
+        problem=headline_problem(headline, provider),
         components=components,
         open_incidents=open_incidents,
-        observed=observed_view(
-            provider, [source.interval_seconds for source in probe_sources(provider)], now
-        ),
+        observed=observed_view(provider, [source.interval_seconds for source in probes], now),
+        headline=headline,
     )
 
 
@@ -190,19 +221,19 @@ def probe_sources(provider: Provider) -> list[Source]:
 
 
 def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:
-    """The first reason the sources cannot be trusted right now, or None when they can."""
+    """The first reason these sources cannot all be trusted right now, or None when they can."""
     if not sources:
         return SourceProblem("unconfigured", "no status source is configured")
-    for source in sources:
-        if source.is_failing:
-            return SourceProblem("unreadable", source.last_error, source.error_since, source.url)
-    for source in sources:
-        if source.last_success_at is None:
-            return SourceProblem("not_read", "not read yet", None, source.url)
-    for source in sources:
-        assert source.last_success_at is not None
-        limit = max(source.interval * STALE_INTERVALS, STALE_MINIMUM)
-        if now - source.last_success_at > limit:
+    states = [(source, readability(source, now=now)) for source in sources]
+    for wanted in (Readability.UNREADABLE, Readability.NOT_READ, Readability.STALE):
+        for source, state in states:
+            if state != wanted:
+                continue
+            if state == Readability.UNREADABLE:
+                reason, since = source.last_error, source.error_since
+                return SourceProblem("unreadable", reason, since, source.url)
+            if state == Readability.NOT_READ:
+                return SourceProblem("not_read", "not read yet", None, source.url)
             return SourceProblem(
                 "stale",
                 "no fresh data: the poller may be stopped",
@@ -210,6 +241,29 @@ def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourcePr
                 source.url,
             )
     return None
+
+
+def headline_problem(headline: Headline, provider: Provider) -> SourceProblem | None:
+    """What to say beside the headline: why it is unknown, or which source it is missing."""
+    if headline.observed_only:
+        if not headline.has_probes:
+            return SourceProblem("unconfigured", "no status source or probe is configured")
+        if headline.status != Status.UNKNOWN:
+            return None
+        if provider.observed_checked_at is None:
+            return SourceProblem("probes_not_run", "our probes have not reported yet")
+        return SourceProblem("probes_stale", "no fresh probe results", provider.observed_checked_at)
+    if not headline.issues:
+        return None
+    # The first failing source names the reason; unreadable ones before stale or unread ones.
+    order = [Readability.UNREADABLE, Readability.NOT_READ, Readability.STALE]
+    issue = min(headline.issues, key=lambda item: order.index(item.kind))
+    if headline.any_readable:
+        return SourceProblem("partly_unreadable", issue.reason, issue.since, issue.url)
+    if headline.provenance == Provenance.OBSERVED:
+        # Every page fails but our probes speak: say so, the headline is theirs.
+        return SourceProblem("partly_unreadable", issue.reason, issue.since, issue.url)
+    return SourceProblem(issue.kind.value, issue.reason, issue.since, issue.url)
 
 
 def sort_summaries(summaries: list[ProviderSummary]) -> list[ProviderSummary]:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from dashboard import api, observations, summaries, team_reports, timezones
+from alerts import presentation
+from dashboard import api, history, observations, summaries, team_reports, timezones
 from probes.models import Incident, Provider
 from probes.observe import reports
 from probes.parsers.types import LABELS
@@ -35,6 +36,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "attention": [card for card in cards if card.needs_attention],
         "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
         "waiting": [card for card in cards if card.is_waiting],
+        # What to use instead of each provider shown degraded or down.
+        "plans": presentation.overview_plans(cards, now=now),
         "counts": {
             "operational": counts["operational"],
             "problem": counts["problem"],
@@ -49,14 +52,21 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
-    summary = summaries.summarise_provider(provider, now=timezone.now())
+    now = timezone.now()
+    summary = summaries.summarise_provider(provider, now=now)
     ctx = {
         "provider": provider,
         "summary": summary,
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
         "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
-        **observations.provider_observations(provider, now=timezone.now()),
+        # Uptime bars, 90/365-day uptime and reliability figures.
+        "history": history.provider_history(provider, now=now),
+        # One plan B for the page: shown at the top while in trouble, folded away otherwise.
+        "plan": presentation.plan_b_for(
+            provider, presentation.page_status(provider, summary), now=now
+        ),
+        **observations.provider_observations(provider, now=now),
         "report_form": team_reports.TeamReportForm(),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
@@ -73,6 +83,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "provider": incident.provider,
         # Newest first: the latest word is what a reader came for.
         "updates": list(incident.updates.order_by("-at", "-pk")),
+        **history.incident_history(incident, now=timezone.now()),
     }
     return render(request, "dashboard/incident_detail.html", ctx)
 

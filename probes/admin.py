@@ -26,6 +26,7 @@ from probes.models import (
     TeamReport,
 )
 from probes.observe.inference import estimate_cost
+from probes.tasks import enqueue_sources
 
 # Written by the pipeline on every poll; an operator editing them would be overwritten anyway.
 SOURCE_PIPELINE_FIELDS = (
@@ -73,22 +74,20 @@ URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 
 
 def enqueue_polls(source_ids: list[int]) -> int:
-    """Enqueue one poll per status source, and one probe batch for the probes among them, once
-    the current transaction commits; return how many sources."""
-    from probes.tasks import poll_source_task, run_probe_batch_task
-
-    probe_ids = sorted(
-        Source.objects.filter(pk__in=source_ids, kind__in=Source.PROBE_KINDS).values_list(
-            "pk", flat=True
-        )
-    )
-    for source_id in source_ids:
-        if source_id not in probe_ids:
-            # on_commit: a worker must not pick the task up before the admin's own changes land.
-            transaction.on_commit(partial(poll_source_task.delay, source_id))
-    if probe_ids:
-        transaction.on_commit(partial(run_probe_batch_task.delay, probe_ids))
+    """Poll these sources (probes in batches) once the admin's transaction commits, so a worker
+    never reads a row before the admin's change lands; return how many sources."""
+    transaction.on_commit(partial(enqueue_sources, source_ids))
     return len(source_ids)
+
+
+def catalog_state(obj: Provider | Source) -> str:
+    """Who owns the row's fields: the catalog until a field is changed here (README)."""
+    if not obj.catalog_values:
+        return "Not from the catalog: sync_catalog never changes it."
+    edits = obj.catalog_edits()
+    if edits:
+        return f"From the catalog. Changed here, kept by sync_catalog: {', '.join(edits)}."
+    return "From the catalog: sync_catalog updates each field until you change it here."
 
 
 def _report_polls(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, count: int) -> None:
@@ -154,6 +153,8 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "observed_checked_at",
         "created_at",
         "updated_at",
+        "catalog",
+        "catalog_values",
     )
     filter_horizontal = ("upstreams",)
     inlines = (SourceInline, ComponentInline)
@@ -169,6 +170,10 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
             )
         )
+
+    @admin.display(description="catalog")
+    def catalog(self, provider: Provider) -> str:
+        return catalog_state(provider)
 
     @admin.display(description="failing sources", ordering="failing_source_count")
     def failing_sources(self, provider: Provider) -> int:
@@ -200,7 +205,7 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("enabled", "kind", "detected_format", "provider")
     search_fields = ("url", "provider__name", "provider__slug", "last_error")
     list_select_related = ("provider",)
-    readonly_fields = (*SOURCE_PIPELINE_FIELDS, "probe_cost")
+    readonly_fields = (*SOURCE_PIPELINE_FIELDS, "probe_cost", "catalog", "catalog_values")
     fieldsets = (
         (None, {"fields": ("provider", "kind", "url", "interval_seconds", "filters", "enabled")}),
         (
@@ -212,8 +217,13 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "at each call and never stored.",
             },
         ),
+        ("Catalog", {"fields": ("catalog", "catalog_values")}),
         ("Written by the poller", {"fields": SOURCE_PIPELINE_FIELDS}),
     )
+
+    @admin.display(description="catalog")
+    def catalog(self, source: Source) -> str:
+        return catalog_state(source)
 
     @admin.display(description="cost per day")
     def probe_cost(self, source: Source) -> str:

@@ -64,7 +64,7 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
     # Status sources only: probes have their own freshness (observed status goes stale).
     sources = (
         Source.objects.filter(enabled=True, provider__enabled=True)
-        .exclude(kind__in=Source.PROBE_KINDS)
+        .status_pages()
         .aggregate(newest_success=Max("last_success_at"), shortest_interval=Min("interval_seconds"))
     )
     if sources["shortest_interval"] is None:

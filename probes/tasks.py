@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import redis
 from celery import shared_task
@@ -39,23 +40,28 @@ def dispatch_due_polls() -> None:
     except redis.RedisError:
         # The enqueues below need Redis too and will fail loudly; the heartbeat is secondary.
         logger.warning("could not record the dispatcher heartbeat")
-    claimed = scheduling.claim_due_sources(now)
-    probe_ids = set(
-        Source.objects.filter(pk__in=claimed, kind__in=Source.PROBE_KINDS).values_list(
-            "pk", flat=True
-        )
-    )
+    enqueue_sources(scheduling.claim_due_sources(now))
+
+
+def enqueue_sources(source_ids: Iterable[int]) -> int:
+    """Enqueue one poll per status page and one batch per PROBE_BATCH_SIZE probes among
+    `source_ids`; return how many sources. Used by the dispatcher and the admin's "Poll now"
+    (which calls it on commit, so a worker never reads the row before the admin's change lands).
+    """
+    ids = list(source_ids)
+    probe_ids = sorted(Source.objects.filter(pk__in=ids).probes().values_list("pk", flat=True))
+    # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
     expires = settings.AIWATCH_DISPATCH_SECONDS * 4
-    for source_id in claimed:
-        if source_id not in probe_ids:
-            # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
+    probes = set(probe_ids)
+    for source_id in ids:
+        if source_id not in probes:
             poll_source_task.apply_async((source_id,), expires=expires)
     # Probes run many at a time on one async client, so a whole chunk is one task.
-    ordered = sorted(probe_ids)
-    for start in range(0, len(ordered), PROBE_BATCH_SIZE):
+    for start in range(0, len(probe_ids), PROBE_BATCH_SIZE):
         run_probe_batch_task.apply_async(
-            (ordered[start : start + PROBE_BATCH_SIZE],), expires=expires
+            (probe_ids[start : start + PROBE_BATCH_SIZE],), expires=expires
         )
+    return len(ids)
 
 
 @shared_task(name="probes.roll_uptime_days", ignore_result=True)
@@ -74,10 +80,9 @@ PROBE_BATCH_SIZE = 60
 @shared_task(name="probes.run_probe_batch", ignore_result=True, soft_time_limit=150, time_limit=180)
 def run_probe_batch_task(source_ids: list[int]) -> None:
     sources = list(
-        Source.objects.select_related("provider")
-        .filter(
-            pk__in=source_ids, enabled=True, provider__enabled=True, kind__in=Source.PROBE_KINDS
-        )
+        Source.objects.probes()
+        .select_related("provider")
+        .filter(pk__in=source_ids, enabled=True, provider__enabled=True)
         .order_by("pk")
     )
     if sources:

@@ -6,10 +6,20 @@ probe runner can all use them without importing each other.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
 from probes.outbound.policy import outbound_url_problem
 from probes.parsers import filters_problem
 
-__all__ = ["Ranges", "filters_problem", "outbound_url_problem", "parse_expected_statuses"]
+__all__ = [
+    "Ranges",
+    "describe_invalid",
+    "filters_problem",
+    "outbound_url_problem",
+    "parse_expected_statuses",
+]
 
 Ranges = tuple[tuple[int, int], ...]
 
@@ -31,3 +41,17 @@ def parse_expected_statuses(text: str) -> Ranges:
             raise ValueError(f"{part!r} is not within 100-599, low to high")
         ranges.append((start, end))
     return tuple(ranges)
+
+
+def describe_invalid(error: ValidationError, instance: Any, where: str) -> str:
+    """A model's first validation problem as one line for a file's loader: the entry, the
+    field, its value and the model's own words, e.g.
+    "provider 'x' source #1: timeout_seconds 90.0: Ensure this value is less than or equal to 30.0."
+    """
+    name, messages = next(iter(error.message_dict.items()))
+    text = " ".join(messages)
+    if name == NON_FIELD_ERRORS:
+        return f"{where}: {text}"
+    value = getattr(instance, name, None)
+    shown = f" {value!r}" if value not in (None, "", [], {}) else ""
+    return f"{where}: {name}{shown}: {text}"

@@ -31,6 +31,8 @@ def provider_dict(summary: summaries.ProviderSummary) -> dict[str, Any]:
         "name": summary.provider.name,
         "status": summary.status.value,
         "status_label": summary.status_label,
+        "official_status": summary.official_status.value,
+        "headline": headline_dict(summary),
         "updated_at": iso_utc(summary.updated_at),
         "source_error": (
             {"reason": problem.reason, "since": iso_utc(problem.since)} if problem else None
@@ -53,6 +55,27 @@ def provider_dict(summary: summaries.ProviderSummary) -> dict[str, Any]:
         ],
         "observed_status": observed_status_dict(summary),
         "team_reports": team_reports_dict(summary),
+    }
+
+
+def headline_dict(summary: summaries.ProviderSummary) -> dict[str, Any] | None:
+    headline = summary.headline
+    if headline is None:
+        return None
+    return {
+        "provenance": headline.provenance.value,
+        "since": iso_utc(headline.since),
+        "partly_unreadable": headline.partly_unreadable,
+        "unreadable_sources": [
+            {
+                "url": issue.url,
+                "kind": issue.kind.value,
+                "reason": issue.reason,
+                "since": iso_utc(issue.since),
+            }
+            for issue in headline.issues
+        ],
+        "team_warning": bool(summary.report_burst and summary.report_burst.is_burst),
     }
 
 

@@ -35,7 +35,7 @@ class OpenIncidentOut(Schema):
 
 
 class ObservedStatusOut(Schema):
-    """What our own probes see; never part of `status`, which is the provider's own word."""
+    """What our own probes see; never part of `official_status`, the provider's own word."""
 
     provenance: str
     status: str
@@ -55,11 +55,36 @@ class TeamReportsOut(Schema):
     burst: bool
 
 
+class UnreadableSourceOut(Schema):
+    url: str
+    kind: str
+    reason: str
+    since: Time
+
+
+class HeadlineOut(Schema):
+    """How `status` was decided (docs/status-model.md)."""
+
+    provenance: str = Field(
+        description='"official" (the pages\' word), "observed" (our probes saw worse, or there '
+        'is no page), or "none" (nothing can speak: unknown).'
+    )
+    since: Time
+    partly_unreadable: bool
+    unreadable_sources: list[UnreadableSourceOut]
+    team_warning: bool
+
+
 class ProviderOut(Schema):
     slug: str
     name: str
-    status: str
+    status: str = Field(
+        description="The headline the pages show: the official status, raised by fresh "
+        "confirmed probes."
+    )
     status_label: str
+    official_status: str = Field(description="The provider's own pages' word, never raised.")
+    headline: HeadlineOut | None
     updated_at: Time
     source_error: SourceErrorOut | None
     components: list[ComponentOut]

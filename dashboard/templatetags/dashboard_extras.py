@@ -1,4 +1,7 @@
-"""Template filters and tags: thin wrappers over tested functions in dashboard/*.py."""
+"""Template filters and tags: thin wrappers over tested functions in dashboard/*.py.
+
+They only format what the view put in the context; none of them reads the database.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -128,15 +130,6 @@ def ago(value: datetime | None) -> SafeString | str:
 @register.simple_tag
 def timezone_choices() -> list[str]:
     return timezones.zone_choices(timezone.get_current_timezone_name())
-
-
-@register.simple_tag
-def optional_url(name: str, *args: Any) -> str:
-    """The URL for `name`, or "" when no such page is installed (links other apps may add)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter

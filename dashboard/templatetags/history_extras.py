@@ -1,59 +1,17 @@
-"""Template tags for the history parts of the provider and incident pages.
+"""Filters for the history pages: uptime ratios and outage lengths as reading text.
 
-Each tag gathers its own data through dashboard/history.py, so the pages that include them
-need no extra context: `{% provider_uptime provider %}`, `{% incident_history incident %}`.
+The data comes from the views' context (dashboard/history.py); these only format it.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import template
-from django.utils import timezone
-
-from dashboard import history
-from probes.models import Incident, Provider
 
 register = template.Library()
-
-
-@register.inclusion_tag("dashboard/uptime_section.html")
-def provider_uptime(provider: Provider) -> dict[str, Any]:
-    """90-day uptime bars per component, 90/365-day uptime and reliability figures."""
-    return {"history": history.provider_history(provider, now=timezone.now())}
-
-
-@register.inclusion_tag("dashboard/incident_history.html")
-def incident_history(incident: Incident) -> dict[str, Any]:
-    """Root cause, postmortem and sources, per-product recoveries, upstream incidents."""
-    details = incident.details if isinstance(incident.details, dict) else {}
-    return {
-        "incident": incident,
-        "details": details,
-        "recoveries": _recoveries(details),
-        "upstream": history.related_upstream_incidents(incident, now=timezone.now()),
-        "downstream": list(incident.downstream_incidents.select_related("provider")),
-    }
-
-
-def _recoveries(details: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for item in details.get("recoveries", []) or []:
-        try:
-            at = datetime.fromisoformat(str(item["at"]))
-        except (KeyError, ValueError):
-            continue
-        rows.append(
-            {
-                "product": item.get("product", ""),
-                "at": at,
-                "according_to": item.get("according_to", ""),
-            }
-        )
-    return rows
 
 
 @register.filter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -168,6 +169,12 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.resolved_at and self.started_at and self.resolved_at < self.started_at:
+            message = "resolved_at is before started_at: an incident ends after it starts."
+            raise ValidationError({"resolved_at": message})
 
     @property
     def is_open(self) -> bool:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 
-from probes.models.fields import StatusField
+from probes.models.fields import StatusField, catalog_edits
 from probes.parsers.types import LABELS, Status
+
+# What a provider can stand in for (Provider.capabilities), used to suggest alternatives.
+CAPABILITIES = frozenset(
+    {"chat", "code", "image", "video", "speech", "embeddings", "search", "agents"}
+)
 
 
 class ProviderQuerySet(models.QuerySet["Provider"]):
@@ -82,6 +88,10 @@ class Provider(models.Model):
         "AIWATCH_REQUIRE_LOGIN makes the dashboard private.",
     )
 
+    # What sync_catalog last applied to this row (empty: added in the admin); a field whose value
+    # differs from it was changed in the admin, and the catalog leaves it alone.
+    catalog_values = models.JSONField(default=dict, blank=True, editable=False)
+
     # Written by the pipeline: the worst of components, open incidents and source health.
     status = StatusField(editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -102,6 +112,31 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        capabilities = self.capabilities
+        if not isinstance(capabilities, list) or not all(
+            isinstance(item, str) for item in capabilities
+        ):
+            raise ValidationError({"capabilities": 'A list of names, e.g. ["chat", "code"].'})
+        unknown = sorted(set(capabilities) - CAPABILITIES)
+        if unknown:
+            raise ValidationError(
+                {"capabilities": f"Unknown capabilities {unknown}; known: {sorted(CAPABILITIES)}."}
+            )
+
+    def catalog_edits(self) -> list[str]:
+        """Fields (and upstreams) changed in the admin since the catalog last applied them."""
+        edits = catalog_edits(self)
+        applied = self.catalog_values.get("upstreams")
+        if (
+            applied is not None
+            and self.pk is not None
+            and sorted(self.upstreams.values_list("slug", flat=True)) != applied
+        ):
+            edits.append("upstreams")
+        return edits
 
     @property
     def status_label(self) -> str:

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
-from probes.models.fields import StatusField
+from probes.models.fields import StatusField, catalog_edits
 from probes.parsers.types import LABELS, Status
 from probes.validation import filters_problem, outbound_url_problem, parse_expected_statuses
 
@@ -21,6 +21,14 @@ class SourceQuerySet(models.QuerySet["Source"]):
     def active(self) -> SourceQuerySet:
         """Enabled sources of enabled providers."""
         return self.filter(enabled=True, provider__enabled=True).select_related("provider")
+
+    def probes(self) -> SourceQuerySet:
+        """Our own measurements (kinds in Source.PROBE_KINDS): run in batches, feed observed."""
+        return self.filter(kind__in=Source.PROBE_KINDS)
+
+    def status_pages(self) -> SourceQuerySet:
+        """Official pages and feeds: polled one task each, feed the official status."""
+        return self.exclude(kind__in=Source.PROBE_KINDS)
 
     def for_providers(self, slugs: list[str], *, what: str = "sources") -> SourceQuerySet:
         """Narrow to these providers' sources; every slug must have one.
@@ -195,8 +203,14 @@ class Source(models.Model):
     observed_streak = models.PositiveIntegerField(default=0, editable=False)
     observed_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
     observed_through = models.BigIntegerField(default=0, editable=False)
+    # What sync_catalog last applied to this row (empty: added in the admin); a field whose value
+    # differs from it was changed in the admin, and the catalog leaves it alone.
+    catalog_values = models.JSONField(default=dict, blank=True, editable=False)
 
     PROBE_KINDS = frozenset({"http_probe", "inference"})
+    # clean() resolves the host to judge its addresses; sync_catalog turns that off on the
+    # instances it checks, because loading the catalog must work offline (fetch checks anyway).
+    resolve_url_on_clean = True
 
     objects = SourceQuerySet.as_manager()
 
@@ -230,18 +244,22 @@ class Source(models.Model):
     def observed_status_label(self) -> str:
         return LABELS[Status(self.observed_status)]
 
+    def catalog_edits(self) -> list[str]:
+        """Fields changed in the admin since the catalog last applied them."""
+        return catalog_edits(self)
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
         # The admin form and full_clean refuse URLs the outbound seam would never fetch
         # (private addresses, odd schemes and ports), with the reason in words.
         if self.url:
-            problem = outbound_url_problem(self.url, resolve=True)
+            problem = outbound_url_problem(self.url, resolve=self.resolve_url_on_clean)
             if problem:
                 errors["url"] = f"This URL cannot be polled: {problem}."
         problem = filters_problem(self.kind, self.filters)
         if problem:
-            errors["filters"] = f"{problem[0].upper()}{problem[1:]}."
+            errors["filters"] = f"{problem}."
         if self.kind == self.Kind.HTTP_PROBE:
             try:
                 parse_expected_statuses(self.expected_statuses)
@@ -251,6 +269,6 @@ class Source(models.Model):
             if not self.api_shape:
                 errors["api_shape"] = "Choose the API shape of an inference probe."
             if not self.model:
-                errors["model"] = "Name the model an inference probe asks, e.g. gpt-4o-mini."
+                errors["model"] = "An inference probe needs a model, e.g. gpt-4o-mini."
         if errors:
             raise ValidationError(errors)

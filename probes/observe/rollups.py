@@ -108,7 +108,7 @@ def roll_up_source(source: Source, period: str, *, now: datetime) -> int:
 def roll_up(*, now: datetime) -> int:
     """Roll up every probe's new results into hourly and daily buckets. Idempotent."""
     written = 0
-    for source in Source.objects.filter(kind__in=Source.PROBE_KINDS).order_by("pk"):
+    for source in Source.objects.probes().order_by("pk"):
         for period in PERIODS:
             written += roll_up_source(source, period, now=now)
     return written

@@ -47,6 +47,8 @@ _FETCH_ERRORS: dict[str, tuple[str, str]] = {
 
 # Failures that mean "could not reach the host at all", as opposed to an answer that was bad.
 NETWORK_ERROR_CLASSES = frozenset({"timeout", "dns", "tls", "refused", "connection"})
+# How a discounted result's message starts: probes.observe.network reads the verdict back by it.
+OUR_NETWORK_DOWN = "no probe of any provider could connect: our own network looks down; "
 
 
 def discount_our_own_outage(
@@ -70,10 +72,7 @@ def discount_our_own_outage(
         replace(
             outcome,
             verdict=INCONCLUSIVE,
-            message=(
-                "no probe of any provider could connect: our own network looks down; "
-                + outcome.message
-            )[:500],
+            message=(OUR_NETWORK_DOWN + outcome.message)[:500],
         )
         for outcome in outcomes
     ]

@@ -1,7 +1,9 @@
 """The shipped outage archive (aiwatch/archive.toml): read it, and load it into the database.
 
 Reading is pure (`read_archive`: text in, dataclasses out, `ArchiveError` naming the entry and
-field). `load_archive` is idempotent: it matches incidents by the provider's own id or any
+field of a table of the wrong shape). The rules on values live on the model: `load_archive`
+runs `Incident.full_clean()` and reports a ValidationError the same way. `load_archive` is
+idempotent: it matches incidents by the provider's own id or any
 alias, so an incident a live poll or a backfill already stored becomes the archived one (its
 updates kept) instead of a duplicate, and running it twice writes nothing the second time.
 """
@@ -15,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from probes.history import rollups
 from probes.models import Incident, IncidentUpdate, Provider
 from probes.parsers.types import Impact, IncidentStatus
+from probes.validation import describe_invalid
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "aiwatch" / "archive.toml"
 
@@ -127,8 +131,6 @@ def read_archive(text: str) -> list[ArchivedIncident]:
             ) from None
         started_at = _time(raw, "started_at", where)
         resolved_at = _time(raw, "resolved_at", where)
-        if resolved_at < started_at:
-            raise ArchiveError(f"{where}: resolved_at is before started_at")
         entries.append(
             ArchivedIncident(
                 provider=provider,
@@ -331,9 +333,11 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
     }
     incident = find_incident(provider, [entry.id, *entry.aliases])
     if incident is None:
-        incident = Incident.objects.create(
+        incident = Incident(
             provider=provider, external_id=entry.id, aliases=list(entry.aliases), **values
         )
+        _full_clean(incident, entry)
+        incident.save()
         state = "created"
     else:
         changed = [name for name, value in values.items() if getattr(incident, name) != value]
@@ -349,6 +353,7 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
             if name in values:
                 setattr(incident, name, values[name])
         if changed:
+            _full_clean(incident, entry)
             incident.save(update_fields=[*changed, "updated_at"])
         state = "updated" if changed else "unchanged"
 
@@ -369,3 +374,11 @@ def _upsert(provider: Provider, entry: ArchivedIncident) -> tuple[Incident, str,
     if added and state == "unchanged":
         state = "updated"
     return incident, state, added
+
+
+def _full_clean(incident: Incident, entry: ArchivedIncident) -> None:
+    try:
+        incident.full_clean()
+    except ValidationError as error:
+        where = f"incident {entry.provider}/{entry.id}"
+        raise ArchiveError(describe_invalid(error, incident, where)) from None

@@ -119,3 +119,109 @@ def test_a_provider_our_probes_see_down_is_no_alternative_while_that_is_fresh():
     # Stale probe results say nothing about now: only the official status counts.
     Provider.objects.filter(pk=probed.pk).update(observed_checked_at=NOW - td(hours=3))
     assert [a.slug for a in alternatives_for(down, now=NOW)] == ["probed"]
+
+
+def test_a_candidate_on_the_same_troubled_cloud_or_with_team_reports_comes_last_and_says_why():
+    ranked = rank_alternatives(
+        {"chat"},
+        [
+            candidate("acme", {"chat"}, minutes=0),
+            candidate("steady", {"chat"}, minutes=50),
+            candidate("noisy", {"chat"}, minutes=0),
+        ],
+    )
+    assert [c.slug for c, _ in ranked] == ["acme", "noisy", "steady"]
+    acme = Candidate(
+        slug="acme",
+        name="Acme AI",
+        capabilities=frozenset({"chat"}),
+        official_status="operational",
+        troubled_upstreams=("Microsoft Azure",),
+    )
+    noisy = Candidate(
+        slug="noisy",
+        name="Noisy",
+        capabilities=frozenset({"chat"}),
+        official_status="operational",
+        team_warning=True,
+    )
+    ranked = rank_alternatives({"chat"}, [acme, noisy, candidate("steady", {"chat"}, minutes=50)])
+    assert [c.slug for c, _ in ranked] == ["steady", "acme", "noisy"]
+    assert acme.caveats == ("runs on Microsoft Azure, which has problems now",)
+    assert noisy.caveats == ("the team is reporting problems with it",)
+
+
+def test_a_probe_only_provider_is_judged_by_its_headline():
+    probe_only = Candidate(
+        slug="local",
+        name="Local",
+        capabilities=frozenset({"chat"}),
+        official_status="unknown",
+        observed_status="operational",
+        headline_status="operational",
+    )
+    assert is_up(probe_only)
+    assert not is_up(
+        Candidate(
+            slug="mj",
+            name="Midjourney",
+            capabilities=frozenset({"chat"}),
+            official_status="unknown",
+            headline_status="unknown",
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_alternatives_sharing_a_degraded_cloud_are_ranked_after_clean_ones():
+    from probes.models import TeamReport
+
+    azure = Provider.objects.create(
+        slug="azure", name="Microsoft Azure", capabilities=[], status="degraded_performance"
+    )
+    Source.objects.create(
+        provider=azure, kind="azure_status", url="https://azure.test/rss", last_success_at=NOW
+    )
+    failing = Provider.objects.create(
+        slug="azure-openai", name="Azure OpenAI", capabilities=["chat"], status="major_outage"
+    )
+    failing.upstreams.add(azure)
+    acme = Provider.objects.create(
+        slug="acme", name="Acme AI", capabilities=["chat"], status="operational"
+    )
+    acme.upstreams.add(azure)
+    Provider.objects.create(slug="calm", name="Calm", capabilities=["chat"], status="operational")
+    noisy = Provider.objects.create(
+        slug="noisy", name="Noisy", capabilities=["chat"], status="operational"
+    )
+    for index in range(5):
+        TeamReport.objects.create(
+            provider=noisy, at=NOW - timedelta(minutes=index), person=f"p{index}", network="n"
+        )
+    local = Provider.objects.create(slug="local", name="Local", capabilities=["chat"])
+    Source.objects.create(
+        provider=local, kind="http_probe", url="http://127.0.0.1:1/v1/models", interval_seconds=60
+    )
+    Provider.objects.filter(pk=local.pk).update(
+        observed_status="operational", observed_checked_at=NOW - timedelta(minutes=1)
+    )
+    for provider in (acme, noisy):
+        Source.objects.create(
+            provider=provider,
+            kind="statuspage",
+            url=f"https://{provider.slug}.test/s.json",
+            last_success_at=NOW,
+        )
+    Source.objects.create(
+        provider=Provider.objects.get(slug="calm"),
+        kind="statuspage",
+        url="https://calm.test/s.json",
+        last_success_at=NOW,
+    )
+
+    alternatives = alternatives_for(failing, now=NOW)
+
+    assert [a.slug for a in alternatives] == ["calm", "local", "acme", "noisy"]
+    assert alternatives[2].caveats == ("runs on Microsoft Azure, which has problems now",)
+    assert alternatives[3].caveats == ("the team is reporting problems with it",)
+    assert alternatives[0].as_dict()["caveats"] == []

@@ -284,3 +284,49 @@ def test_the_probing_signal_writes_an_observed_outage_event(status_server):
     assert event.type == EventType.OBSERVED_OUTAGE
     assert event.payload["observed"] == {"old": "operational", "new": "major_outage", "detail": ""}
     assert Delivery.objects.filter(event=event).count() == 1
+
+
+def test_one_of_two_sources_breaking_never_says_now_unknown(status_server, settings):
+    from alerts.messages import build_message
+
+    settings.AIWATCH_ALERT_UNREADABLE_AFTER = 2
+    source = make_source(status_server)
+    feed = Source.objects.create(
+        provider=source.provider, url=status_server.url("/example/history.atom"), kind="feed"
+    )
+    status_server.set(
+        "/example/history.atom",
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',
+    )
+    poll_source(feed)
+    poll(status_server, source, summary({"api": "major_outage"}))
+    outage = Event.objects.get()
+    assert outage.payload["status"]["new"] == "major_outage"
+
+    status_server.set("/example/history.atom", b"nope", status=500)
+    for _ in range(3):
+        feed.refresh_from_db()
+        poll_source(feed)
+    assert Provider.objects.get().status == "major_outage"
+    unreadable = Event.objects.exclude(pk=outage.pk).get()
+    assert unreadable.type == EventType.SOURCE_UNREADABLE
+    assert "status" not in unreadable.payload
+    assert unreadable.payload["source"]["others_say"] == "major_outage"
+    message = build_message(
+        event_type=unreadable.type,
+        types=unreadable.types,
+        severity=unreadable.severity,
+        at=unreadable.at.isoformat(),
+        payload=unreadable.payload,
+        event_id="2",
+        thread="1",
+        is_update=True,
+        closes_thread=False,
+        key="k",
+        base_url="http://localhost:8000",
+    )
+    assert message.title == (
+        "Update: Example: one status source unreadable; the others still say Major outage"
+    )
+    assert "Unknown" not in message.body
+    assert "now **" not in message.body

@@ -87,7 +87,11 @@ def test_a_failing_local_api_is_observed_down_while_the_official_page_says_opera
     call_command("probe", "--provider", "local-api", stdout=StringIO())
 
     body = api_provider(client, "local-api")
-    assert body["status"] == "operational"
+    # The headline is never operational while fresh confirmed probes see an outage; the
+    # provider's own word stays apart.
+    assert body["status"] == "major_outage"
+    assert body["headline"]["provenance"] == "observed"
+    assert body["official_status"] == "operational"
     assert body["observed_status"]["status"] == "major_outage"
     assert body["observed_status"]["provenance"] == "observed"
     assert body["observed_status"]["fresh"] is True
@@ -228,10 +232,15 @@ def test_an_observed_outage_makes_an_officially_calm_provider_a_full_card(client
         status="operational", observed_status="major_outage", observed_checked_at=now
     )
     html = client.get(reverse("dashboard:index")).content.decode()
-    assert 'class="card card--operational" id="provider-local-api"' in html
+    # The headline is the observed outage; the card still shows the official word beside it.
+    assert 'class="card card--major_outage" id="provider-local-api"' in html
+    card = html.split('id="provider-local-api"')[1].split("</article>")[0]
+    assert "Official" in card
+    assert "Operational" in card
 
     # Stale observations say nothing: the provider goes back among the calm tiles.
     Provider.objects.filter(pk=provider.pk).update(observed_checked_at=now - timedelta(hours=1))
     html = client.get(reverse("dashboard:index")).content.decode()
     assert 'id="provider-local-api"' in html
     assert 'class="card card--operational" id="provider-local-api"' not in html
+    assert 'class="tile tile--operational" id="provider-local-api"' in html

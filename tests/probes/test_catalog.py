@@ -142,6 +142,7 @@ def test_an_unknown_kind_in_the_catalog_is_refused():
         read_catalog(text)
 
 
+@pytest.mark.django_db
 def test_filters_that_do_not_suit_the_kind_are_refused():
     from probes.catalog import CatalogError
 
@@ -151,7 +152,7 @@ def test_filters_that_do_not_suit_the_kind_are_refused():
         'filters = { products = ["abc"] }\n'
     )
     with pytest.raises(CatalogError, match="aws_health does not use filter products"):
-        read_catalog(text)
+        sync_catalog(read_catalog(text))
 
 
 @pytest.mark.parametrize(

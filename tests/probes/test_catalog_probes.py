@@ -70,9 +70,10 @@ def test_the_documented_local_model_server_example_loads():
         ('model = "llama3.2:1b"', "", "needs a model"),
     ],
 )
+@pytest.mark.django_db
 def test_bad_probe_fields_are_refused_by_name(line, replacement, message):
     with pytest.raises(CatalogError, match=message):
-        read_catalog(LOCAL.replace(line, replacement))
+        sync_catalog(read_catalog(LOCAL.replace(line, replacement)))
 
 
 def test_probe_fields_on_a_status_source_are_refused():
@@ -91,9 +92,10 @@ method = "HEAD"
         read_catalog(text)
 
 
+@pytest.mark.django_db
 def test_a_local_model_server_needs_the_outbound_allow_list(settings):
     settings.AIWATCH_OUTBOUND_ALLOW = []
     with pytest.raises(CatalogError, match="cannot be polled"):
-        read_catalog(LOCAL)
+        sync_catalog(read_catalog(LOCAL))
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
     assert read_catalog(LOCAL).providers[0].slug == "local-ollama"

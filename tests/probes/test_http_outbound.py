@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from probes import outbound
-from probes.catalog import CatalogError, load_catalog_file, read_catalog
+from probes.catalog import CatalogError, load_catalog_file, read_catalog, sync_catalog
 from probes.models import Source
 from probes.outbound import AllowList, FetchError, check_url, fetch, outbound_url_problem, policy
 
@@ -340,6 +340,7 @@ def test_the_source_form_accepts_a_public_url(resolver):
     Source(url="https://status.example.com/api/v2/summary.json").clean()
 
 
+@pytest.mark.django_db
 def test_the_catalog_refuses_an_internal_url_naming_the_entry():
     text = """
 [[provider]]
@@ -351,7 +352,7 @@ category = "model_api"
 url = "http://10.0.0.5:8080/api/v2/summary.json"
 """
     with pytest.raises(CatalogError, match=r"provider 'inside' source #1: url .* cannot be polled"):
-        read_catalog(text)
+        sync_catalog(read_catalog(text))
 
 
 async def _fetch_async(url: str) -> outbound.FetchResult:

@@ -24,11 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # Status pages only: probes run with `manage.py probe`.
         try:
-            sources = (
-                Source.objects.active()
-                .exclude(kind__in=Source.PROBE_KINDS)
-                .for_providers(options["provider"])
-            )
+            sources = Source.objects.active().status_pages().for_providers(options["provider"])
         except ValueError as error:
             raise CommandError(str(error)) from None
         if options["source"]:

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         try:
             probes = (
                 Source.objects.active()
-                .filter(kind__in=Source.PROBE_KINDS)
+                .probes()
                 .for_providers(options["provider"], what="probes")
                 .order_by("provider__slug", "pk")
             )

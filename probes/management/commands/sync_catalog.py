@@ -20,7 +20,7 @@ class Command(BaseCommand):
         try:
             report = sync_catalog(load_catalog_file(path))
         except CatalogError as error:
-            raise CommandError(f"{path}: {error}") from None
+            raise CommandError(str(error)) from None  # it names the file already
         self.stdout.write(
             f"{path}: {len(report.created)} providers created, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged; {report.sources_created} sources created, "

@@ -1,0 +1,120 @@
+"""Benchmark: how late polls start, with many sources due every minute, as deployed.
+
+    python bench/dispatch_lag.py [--quick] [--sources 1000] [--minutes 5]
+
+Runs the shipped beat and worker (Procfile) against N generated pages whose due times are
+spread over the minute, a fifth of them changing each minute (bench/harness/pages.py,
+`minutely`), for a few minutes. Samples every source's last poll and next due time twice a
+second and prints, last, the lag from due to polled (p50, p99) against the beat tick (the
+baseline: the most a tick-driven dispatcher must add), and how many polls ran at all against
+how many were due.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.stack import (
+    bench_environment,
+    page_server,
+    percentile,
+    print_ratios,
+    processes,
+    procfile_command,
+    quick_or_full,
+    set_page_mode,
+    wait_for,
+    wait_for_worker,
+    worker_command,
+)
+from bench.poll_round import INTERVAL, create_sources
+
+
+def sample_lags(minutes: int) -> tuple[list[float], int, int]:
+    """Watch polls for `minutes`; return (lag of each poll in seconds, polls seen, polls due)."""
+    from django.utils import timezone
+
+    from probes.models import Source
+
+    start = timezone.now()
+    ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
+    due: dict[int, datetime] = {}
+    for position, pk in enumerate(ids):
+        due[pk] = start + timedelta(seconds=INTERVAL * position / len(ids))
+        Source.objects.filter(pk=pk).update(next_poll_at=due[pk], last_polled_at=None)
+    seen: dict[int, datetime | None] = dict.fromkeys(ids)
+    lags: list[float] = []
+    due_count = 0
+    end = time.monotonic() + minutes * 60
+    while time.monotonic() < end:
+        for pk, polled, next_due in Source.objects.values_list(
+            "pk", "last_polled_at", "next_poll_at"
+        ):
+            if polled is not None and polled != seen[pk]:
+                lags.append(max(0.0, (polled - due[pk]).total_seconds()))
+                seen[pk] = polled
+                due[pk] = next_due
+        time.sleep(0.5)
+    # Polls due in the last two ticks may still be on their way: count only earlier ones.
+    from django.conf import settings
+
+    horizon = timezone.now() - timedelta(seconds=2 * settings.AIWATCH_DISPATCH_SECONDS)
+    for position in range(len(ids)):
+        first = start + timedelta(seconds=INTERVAL * position / len(ids))
+        if first <= horizon:
+            due_count += int((horizon - first).total_seconds() // INTERVAL) + 1
+    return lags, len(lags), due_count
+
+
+def wait_for_beat() -> None:
+    """Until beat's first tick reached the dispatcher (its heartbeat is in Redis)."""
+    from aiwatch.redis_client import redis_client
+    from probes import health
+
+    client = redis_client()
+    wait_for(lambda: health.last_dispatch(client) is not None, what="celery beat", timeout=90)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 sources for 2 minutes")
+    parser.add_argument("--sources", type=int)
+    parser.add_argument("--minutes", type=int)
+    args = parser.parse_args()
+    count = args.sources or quick_or_full(args.quick, quick_value=200, full_value=1000)
+    minutes = args.minutes or quick_or_full(args.quick, quick_value=2, full_value=5)
+
+    with bench_environment("dispatch-lag") as workdir, page_server(count) as base_url:
+        from django.conf import settings
+
+        create_sources(base_url, count)
+        set_page_mode(base_url, "minutely")
+        beat = [*procfile_command("beat")]
+        beat[beat.index("var/celerybeat-schedule")] = str(workdir / "celerybeat-schedule")
+        with processes(worker_command(), beat, log=workdir / "processes.log"):
+            wait_for_worker()
+            wait_for_beat()
+            lags, polls, due = sample_lags(minutes)
+        tick = float(settings.AIWATCH_DISPATCH_SECONDS)
+        print(
+            f"\n{count} sources due every {INTERVAL} s for {minutes} min: "
+            f"{polls} polls of {due} due"
+        )
+        print_ratios(
+            "dispatcher lag, due to polled (s) vs the beat tick",
+            [
+                ("p50", percentile(lags, 50), tick),
+                ("p99", percentile(lags, 99), tick),
+                ("polls run / polls due", float(polls), float(due)),
+            ],
+        )
+
+
+if __name__ == "__main__":
+    main()

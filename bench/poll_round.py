@@ -1,0 +1,195 @@
+"""Benchmark: one poll round of many status sources, the real pipeline against a bare fetch.
+
+    python bench/poll_round.py [--quick] [--sources 1000] [--concurrency 2]
+
+Serves N generated pages (Statuspage, incident.io and Atom, 5-200 KB each; bench/harness/
+pages.py) from a local process, and measures in the same run:
+
+- bare: one async httpx client fetching every URL once (20 connections), bodies read;
+- pipeline: the shipped `celery worker` (Procfile concurrency) on a Redis of its own, fed by
+  the real dispatcher (`probes.dispatch_due_polls`, ticking every AIWATCH_DISPATCH_SECONDS as
+  beat would), until every source has been polled once.
+
+Rounds: every page changed / unchanged answered 304 / unchanged answered 200, first with
+every source due at once, then with due times spread over the interval as deployed (there the
+round's own length is the interval, so the figure is the lag from due to polled, and how many
+sources were not polled within one interval: a poll that expired in the queue never runs).
+Prints the ratios last. With DATABASE_URL naming PostgreSQL it runs there (bench/harness).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.stack import (
+    bench_environment,
+    page_server,
+    percentile,
+    print_ratios,
+    processes,
+    quick_or_full,
+    set_page_mode,
+    wait_for_worker,
+    worker_command,
+)
+
+INTERVAL = 60
+
+
+def bare_round(base_url: str, count: int, etags: dict[int, str]) -> float:
+    """Seconds for one async client to fetch every page once (with the ETags it has seen)."""
+    import httpx
+
+    async def fetch_all() -> None:
+        limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            semaphore = asyncio.Semaphore(20)
+
+            async def one(index: int) -> None:
+                headers = {"If-None-Match": etags[index]} if index in etags else {}
+                async with semaphore:
+                    response = await client.get(f"{base_url}/s/{index}", headers=headers)
+                    await response.aread()
+                    if "etag" in response.headers:
+                        etags[index] = response.headers["etag"]
+
+            await asyncio.gather(*(one(index) for index in range(count)))
+
+    started = time.perf_counter()
+    asyncio.run(fetch_all())
+    return time.perf_counter() - started
+
+
+def create_sources(base_url: str, count: int) -> None:
+    from bench.harness.pages import source_kind
+    from probes.models import Provider, Source
+
+    providers = Provider.objects.bulk_create(
+        Provider(slug=f"bench-{index}", name=f"Bench {index}") for index in range(count)
+    )
+    Source.objects.bulk_create(
+        Source(
+            provider=provider,
+            kind=source_kind(index),
+            url=f"{base_url}/s/{index}",
+            interval_seconds=INTERVAL,
+        )
+        for index, provider in enumerate(providers)
+    )
+
+
+def run_pipeline_round(*, spread: bool, timeout: float) -> tuple[float, list[float], int]:
+    """Make every source due (at once, or spread over the interval) and dispatch as beat would.
+
+    Returns (seconds until every source was polled, lag of each poll after its due time,
+    sources not polled within one interval of their due time).
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from probes.models import Source
+    from probes.tasks import dispatch_due_polls
+
+    start = timezone.now()
+    ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
+    due: dict[int, object] = {}
+    for position, pk in enumerate(ids):
+        offset = timedelta(seconds=INTERVAL * position / len(ids)) if spread else timedelta(0)
+        due[pk] = start + offset
+    Source.objects.update(next_poll_at=start, last_polled_at=None)
+    if spread:
+        for pk, at in due.items():
+            Source.objects.filter(pk=pk).update(next_poll_at=at)
+    tick = settings.AIWATCH_DISPATCH_SECONDS
+    begun = time.perf_counter()
+    next_tick = begun
+    deadline = begun + timeout
+    # Spread: the round lasts the interval, then each poll needs time to run after its due time.
+    while time.perf_counter() < deadline:
+        if time.perf_counter() >= next_tick:
+            dispatch_due_polls()
+            next_tick += tick
+        if not Source.objects.filter(last_polled_at__isnull=True).exists():
+            break
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - begun
+    polled = dict(Source.objects.values_list("pk", "last_polled_at"))
+    lags = [
+        (polled[pk] - at).total_seconds()  # type: ignore[operator]
+        for pk, at in due.items()
+        if polled.get(pk) is not None
+    ]
+    missed = [
+        (pk, polled.get(pk) and (polled[pk] - at).total_seconds())  # type: ignore[operator]
+        for pk, at in due.items()
+        if polled.get(pk) is None or (polled[pk] - at).total_seconds() > INTERVAL  # type: ignore[operator]
+    ]
+    if missed:
+        print(f"  not polled within {INTERVAL} s of due (id, lag): {missed[:10]}")
+    return elapsed, lags, len(missed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 sources, one repetition")
+    parser.add_argument("--sources", type=int)
+    parser.add_argument("--repeat", type=int)
+    parser.add_argument("--concurrency", type=int, help="override the Procfile's concurrency")
+    args = parser.parse_args()
+    count = args.sources or quick_or_full(args.quick, quick_value=200, full_value=1000)
+    repeat = args.repeat or quick_or_full(args.quick, quick_value=1, full_value=3)
+
+    with bench_environment("poll-round") as workdir, page_server(count) as base_url:
+        create_sources(base_url, count)
+        extra = ["--concurrency", str(args.concurrency)] if args.concurrency else []
+        log = Path(workdir) / "worker.log"
+        with processes(worker_command(*extra), log=log):
+            wait_for_worker()
+            # A first round reads every page once (detection, components): not measured.
+            set_page_mode(base_url, "same")
+            run_pipeline_round(spread=False, timeout=1800)
+            rows: list[tuple[str, float, float]] = []
+            lag_rows: list[str] = []
+            for mode, label in (
+                ("changed", "changed"),
+                ("etag", "unchanged 304"),
+                ("same", "unchanged 200"),
+            ):
+                set_page_mode(base_url, mode)
+                pipeline_times, bare_times = [], []
+                etags: dict[int, str] = {}
+                if mode == "etag":
+                    bare_round(base_url, count, etags)  # learn the validators, as polls do
+                    run_pipeline_round(spread=False, timeout=1800)
+                for _ in range(repeat):
+                    bare_times.append(bare_round(base_url, count, etags))
+                    elapsed, _lags, _missed = run_pipeline_round(spread=False, timeout=1800)
+                    pipeline_times.append(elapsed)
+                bare = sorted(bare_times)[len(bare_times) // 2]
+                rows.append(
+                    (
+                        f"{label}, all due at once (s)",
+                        sorted(pipeline_times)[len(pipeline_times) // 2],
+                        bare,
+                    )
+                )
+                elapsed, lags, missed = run_pipeline_round(spread=True, timeout=INTERVAL * 4)
+                lag_rows.append(
+                    f"  {label}, spread as deployed: lag p50 {percentile(lags, 50):.1f} s, "
+                    f"p99 {percentile(lags, 99):.1f} s, "
+                    f"not polled within {INTERVAL} s: {missed}/{count}"
+                )
+        print(f"\n{count} sources, worker {' '.join(worker_command(*extra)[1:])}")
+        print("\n".join(lag_rows))
+        print_ratios("poll round: pipeline vs bare async fetch (median)", rows)
+
+
+if __name__ == "__main__":
+    main()
