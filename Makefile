@@ -66,7 +66,7 @@ web: migrate
 	$(BIN)/gunicorn aiwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 worker: install
-	$(BIN)/celery -A aiwatch worker --loglevel INFO --concurrency 2
+	$(BIN)/celery -A aiwatch worker --loglevel INFO --concurrency 2 --without-gossip --without-mingle --without-heartbeat
 
 beat: install var
 	$(BIN)/celery -A aiwatch beat --loglevel INFO --schedule var/celerybeat-schedule

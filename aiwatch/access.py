@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -60,17 +63,54 @@ class RequireLoginMiddleware:
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or what the trusted proxy put in its header.
+
+    A list header (X-Forwarded-For) is read from the right: each proxy appends the address it
+    received the request from, so the entry AIWATCH_TRUSTED_PROXY_HOPS places from the end is
+    the one our outermost trusted proxy saw. Everything left of it came from the client and
+    may be invented.
+    """
     header = settings.AIWATCH_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return str(request.META[header]).split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
+    value = str(request.META.get(header, "")) if header else ""
+    if not value.strip():
+        return str(request.META.get("REMOTE_ADDR", ""))
+    return forwarded_address(value, hops=settings.AIWATCH_TRUSTED_PROXY_HOPS)
+
+
+def forwarded_address(value: str, *, hops: int) -> str:
+    """The entry `hops` places from the right of a comma-separated proxy header.
+
+    With fewer entries than hops the leftmost is the best there is; an entry that is not an
+    address (a proxy misconfiguration) is kept as text, so it still counts as one client.
+    """
+    entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+    if not entries:
+        return ""
+    chosen = entries[max(len(entries) - max(hops, 1), 0)]
+    try:
+        return str(ipaddress.ip_address(chosen))
+    except ValueError:
+        return chosen[:64]
+
+
+def normalise_username(username: str) -> str:
+    """The form of a user name that attempts are counted under.
+
+    NFKC as Django's login form applies it (so a fullwidth "admin" is "admin"), then case-folded:
+    the limit is never looser than the auth backend, which matches names exactly.
+    """
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def _user_key(username: str) -> str:
+    digest = hashlib.sha256(normalise_username(username).encode()).hexdigest()[:32]
+    return f"aiwatch:login:user:{digest}"
 
 
 def _keys(request: HttpRequest, username: str) -> list[str]:
     keys = [f"aiwatch:login:ip:{client_address(request)}"]
-    if username:
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        keys.append(f"aiwatch:login:user:{digest}")
+    if normalise_username(username):
+        keys.append(_user_key(username))
     return keys
 
 
@@ -105,11 +145,8 @@ def note_failed_login(request: HttpRequest, username: str) -> None:
 
 
 def forget_failed_logins(username: str) -> None:
-    try:
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        redis_client().delete(f"aiwatch:login:user:{digest}")
-    except redis.RedisError:
-        pass
+    with contextlib.suppress(redis.RedisError):
+        redis_client().delete(_user_key(username))
 
 
 @receiver(user_login_failed)

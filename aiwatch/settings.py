@@ -42,17 +42,27 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 def envsecret(name: str, default: str) -> str:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
+    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets); an empty
+    value counts as unset."""
     path = os.getenv(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
-    return os.getenv(name, default)
+        return Path(path).read_text().strip() or default
+    return os.getenv(name, "").strip() or default
 
 
 DEBUG = envbool("DEBUG", True)
-# The development key is only usable with DEBUG on: aiwatch.checks refuses it otherwise.
+# The development key is only usable with DEBUG on. It is public (it is in this file), so a
+# production process that would sign sessions and CSRF tokens with it refuses to start at all:
+# gunicorn and celery load these settings without running system checks. (aiwatch.checks also
+# refuses it, as E002, for settings changed after import.)
 DEVELOPMENT_SECRET_KEY = "development-only-key-not-for-production"
 SECRET_KEY = envsecret("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set while DEBUG is off (aiwatch.E002): refusing to start with the "
+        "public development key. Set SECRET_KEY (or SECRET_KEY_FILE) to a long random value, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+    )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
@@ -373,8 +383,12 @@ AIWATCH_LOGIN_ATTEMPTS = envint("AIWATCH_LOGIN_ATTEMPTS", 5)
 AIWATCH_LOGIN_WINDOW_SECONDS = envint("AIWATCH_LOGIN_WINDOW_SECONDS", 900)
 # Behind a proxy every request comes from the proxy's address: name the header it puts the
 # client's address in (e.g. HTTP_X_REAL_IP) so attempts are counted per client. Only set this
-# when the proxy always overwrites that header.
+# when the proxy always sets that header.
 AIWATCH_CLIENT_IP_HEADER = os.getenv("AIWATCH_CLIENT_IP_HEADER", "")
+# For a list header such as HTTP_X_FORWARDED_FOR: how many proxies of ours append to it. The
+# address is the entry this many places from the right (the one our outermost proxy saw);
+# entries further left were written by the client and are never trusted.
+AIWATCH_TRUSTED_PROXY_HOPS = envint("AIWATCH_TRUSTED_PROXY_HOPS", 1)
 
 # Self-health (probes.health): the overview warns when the pipeline falls behind.
 # More messages than this waiting in the Celery queue means the workers cannot keep up.

@@ -2,19 +2,60 @@
 
 Pure: the event's payload (written with it in the outbox) in, a Message out. The same event and
 channel always give byte-identical output, so a retried webhook carries the same signature.
+
+Provider text (names, component names, incident titles and updates, source errors) comes from
+status pages we do not control. It is flattened to one line, so it cannot forge lines of its own
+("**OpenAI** is now **Operational**", a fake "Plan B"), and its mentions are broken (`@channel`,
+`@everyone`, `<!here>`), for every channel. In the Markdown body it is also escaped, so it cannot
+become a link, emphasis or HTML; links are ours to write, only to http(s) addresses. The title is
+plain text (Apprise shows it as such; Slack's plugin escapes it). The webhook's JSON carries the
+same title and text, and the raw values as data.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from alerts.events import EventType
 from alerts.playbooks import quote_for_message
 from alerts.transports import Message
 from probes.parsers.types import LABELS, Status
+from probes.validation import web_link
 
 MAX_COMPONENTS = 15
+
+# "@" before a name (@everyone, @here, @channel, @U123) and Slack's "<!here>", "<@U123>",
+# "<#C123>": a zero-width space after the "@" or "<" keeps the text readable and stops every
+# chat service from pinging anyone.
+_MENTION = re.compile(r"@(?=[\w!&])|<(?=[!@#])")
+# Characters that start Markdown (or HTML, for channels that render Markdown to HTML) inline.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
+# Characters a link target may not carry unencoded inside "[text](target)".
+_LINK_TARGET = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C"})
+
+
+def one_line(value: object) -> str:
+    """Text on one line: newlines, Unicode line separators and control characters are spaces."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value or ""))
+    return " ".join(text.split())
+
+
+def plain(value: object) -> str:
+    """Provider text for a plain-text field (the title): one line, no live mentions."""
+    return _MENTION.sub(lambda match: match.group() + "\u200b", one_line(value))
+
+
+def inline(value: object) -> str:
+    """Provider text inside the Markdown body: one line, no mentions, no markup."""
+    return _MARKDOWN.sub(r"\\\1", plain(value))
+
+
+def link(text: str, url: object) -> str:
+    """A Markdown link to `url` when it is http(s); just the text otherwise."""
+    target = web_link(url)
+    return f"[{text}]({target.translate(_LINK_TARGET)})" if target else text
 
 
 def status_label(value: str | None) -> str:
@@ -32,11 +73,11 @@ def absolute(base_url: str, path: str) -> str:
 
 def headline(event_type: str, payload: dict[str, Any]) -> str:
     """One line saying what happened, without the "Update:" mark."""
-    name = payload.get("provider", {}).get("name", "AI Watch")
+    name = plain(payload.get("provider", {}).get("name", "AI Watch"))
     status = payload.get("status") or {}
     new = status.get("new")
     incidents = payload.get("incidents", [])
-    first_incident = incidents[0]["title"] if incidents else ""
+    first_incident = plain(incidents[0]["title"]) if incidents else ""
     if event_type == EventType.TEST:
         return "AI Watch test message"
     if event_type == EventType.REMINDER:
@@ -56,7 +97,7 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
         components = payload.get("components", [])
         if new is None and len(components) == 1:
             only = components[0]
-            return f"{name}: {only['name']} {status_label(only['new']).lower()}"
+            return f"{name}: {plain(only['name'])} {status_label(only['new']).lower()}"
         if new is None:
             return f"{name}: {len(components)} components changed"
         if new == Status.OPERATIONAL:
@@ -118,7 +159,7 @@ def render_body(
     is_update: bool,
 ) -> str:
     provider = payload.get("provider", {})
-    name = provider.get("name", "")
+    name = inline(provider.get("name", ""))
     lines: list[str] = []
     status = payload.get("status")
     if status:
@@ -134,11 +175,13 @@ def render_body(
         lines.append(
             f"Our own checks: **{status_label(observed.get('new'))}** "
             f"(was {status_label(observed.get('old'))})."
-            + (f" {observed['detail']}" if observed.get("detail") else "")
+            + (f" {inline(observed['detail'])}" if observed.get("detail") else "")
         )
     components = payload.get("components", [])
     if components:
-        shown = [f"{c['name']} ({status_label(c['new'])})" for c in components[:MAX_COMPONENTS]]
+        shown = [
+            f"{inline(c['name'])} ({status_label(c['new'])})" for c in components[:MAX_COMPONENTS]
+        ]
         more = len(components) - len(shown)
         lines.append(
             f"Components ({len(components)}): "
@@ -154,32 +197,31 @@ def render_body(
         "maintenance_ended": "Maintenance ended",
     }
     for incident in payload.get("incidents", []):
-        title = incident["title"]
-        link = f"[{title}]({incident['url']})" if incident.get("url") else title
-        state = incident.get("status", "").replace("_", " ")
-        line = f"- {change_words.get(incident['change'], 'Incident')}: {link} ({state})"
+        title = link(inline(incident["title"]), incident.get("url"))
+        state = inline(str(incident.get("status", "")).replace("_", " "))
+        line = f"- {change_words.get(incident['change'], 'Incident')}: {title} ({state})"
         if incident.get("latest_update"):
-            line += f": {incident['latest_update']}"
+            line += f": {inline(incident['latest_update'])}"
         lines.append(line)
     source = payload.get("source")
     if source and source.get("error"):
-        lines.append(f"Status source: {source['error']}")
+        lines.append(f"Status source: {inline(source['error'])}")
     if payload.get("playbook"):
         lines.append("**Plan B**")
         lines.append(quote_for_message(payload["playbook"]))
     alternatives = payload.get("alternatives") or []
     if alternatives:
         names = ", ".join(
-            f"[{alt['name']}]({absolute(base_url, alt['url'])}) "
-            f"({'; '.join([', '.join(alt['shared']), *alt.get('caveats', [])])})"
+            f"{link(inline(alt['name']), absolute(base_url, alt['url']))} "
+            f"({inline('; '.join([', '.join(alt['shared']), *alt.get('caveats', [])]))})"
             for alt in alternatives
         )
         lines.append(f"Up now with the same capabilities: {names}.")
     links = []
-    if provider.get("status_page"):
-        links.append(f"[status page]({provider['status_page']})")
-    if provider.get("page"):
-        links.append(f"[AI Watch]({absolute(base_url, provider['page'])})")
+    if web_link(provider.get("status_page")):
+        links.append(link("status page", provider["status_page"]))
+    if web_link(absolute(base_url, provider.get("page", ""))):
+        links.append(link("AI Watch", absolute(base_url, provider["page"])))
     if links:
         lines.append(" · ".join(links))
     if is_update:

@@ -25,12 +25,10 @@ from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
-from probes.parsers.types import Impact, IncidentStatus, Status
-from probes.status.headline import provider_headline
+from probes.parsers.types import Impact, Status
+from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
 
 logger = logging.getLogger(__name__)
-
-ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
 
 
 def on_poll_recorded(

@@ -11,6 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from probes.models import Incident, Provider
+from probes.validation import web_link
 
 FEED_SIZE = 50
 
@@ -72,8 +73,11 @@ class IncidentsFeed(Feed):  # type: ignore[type-arg]
                 f"<p>Latest update ({escape(latest.status)}, {_utc(latest.at)}): "
                 f"{escape(latest.body[:2000])}</p>"
             )
-        if item.postmortem_url:
-            parts.append(f'<p><a href="{escape(item.postmortem_url)}">Postmortem</a></p>')
+        # Stored links passed the link rule when they were stored; rows from before it (or
+        # written by hand) are checked again here, since this HTML is rendered by feed readers.
+        postmortem = web_link(item.postmortem_url)
+        if postmortem:
+            parts.append(f'<p><a href="{escape(postmortem)}">Postmortem</a></p>')
         return "".join(parts)
 
     def item_pubdate(self, item: Incident) -> datetime:

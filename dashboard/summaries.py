@@ -259,6 +259,10 @@ def headline_problem(headline: Headline, provider: Provider) -> SourceProblem | 
     order = [Readability.UNREADABLE, Readability.NOT_READ, Readability.STALE]
     issue = min(headline.issues, key=lambda item: order.index(item.kind))
     if headline.any_readable:
+        failing = [item for item in headline.issues if item.kind != Readability.NOT_READ]
+        if not failing:
+            return None  # only sources not read yet: the readable ones speak, nothing failed
+        issue = min(failing, key=lambda item: order.index(item.kind))
         return SourceProblem("partly_unreadable", issue.reason, issue.since, issue.url)
     if headline.provenance == Provenance.OBSERVED:
         # Every page fails but our probes speak: say so, the headline is theirs.

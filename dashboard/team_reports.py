@@ -1,8 +1,13 @@
 """The "I'm affected" button: a CSRF-protected POST, rate-limited per person and per window.
 
-A person is a browser session (created on first report); the network is the client address
-(REMOTE_ADDR, or the proxy header AIWATCH_CLIENT_IP_HEADER names, as for login limits). Both are
-stored only as keyed digests (probes.observe.reports.digest).
+A person is a browser session; the network is the client address (REMOTE_ADDR, or the proxy
+header AIWATCH_CLIENT_IP_HEADER names, as for login limits). Both are stored only as keyed
+digests (probes.observe.reports.digest).
+
+A post without a session is counted per network only: every such post from one address is the
+same "person", so a client that drops its cookies gets one report per provider per window, not
+one per request, and cannot raise the burst flag alone. Only an accepted report starts a
+session (which keeps that identity); a refused post creates nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from django.views.decorators.http import require_POST
 from aiwatch.access import client_address
 from probes.models import Provider
 from probes.observe.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
+
+# The session key holding the digest a browser's reports are counted under.
+PERSON_KEY = "aiwatch_report_person"
 
 
 class TeamReportForm(forms.Form):
@@ -37,10 +45,15 @@ def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, f"The note can be at most {NOTE_MAX_LENGTH} characters.")
         return HttpResponseRedirect(target)
-    if request.session.session_key is None:
-        request.session.save()
-    person = digest(str(request.session.session_key), purpose="person")
-    network = digest(client_address(request), purpose="network")
+    address = client_address(request)
+    network = digest(address, purpose="network")
+    had_session = request.session.session_key is not None
+    if had_session:
+        person = request.session.get(PERSON_KEY) or digest(
+            str(request.session.session_key), purpose="person"
+        )
+    else:
+        person = digest(address, purpose="person-without-session")
     try:
         submit_report(
             provider,
@@ -54,6 +67,9 @@ def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
         response = HttpResponseRedirect(target)
         response.status_code = 303
         return response
+    if not had_session:
+        # The session starts now, carrying the identity the report was counted under.
+        request.session[PERSON_KEY] = person
     messages.success(request, f"Thanks: your report about {provider.name} is counted.")
     response = HttpResponseRedirect(target)
     response.status_code = 303

@@ -15,6 +15,7 @@ from django.db.models import Max, Min
 
 from aiwatch.redis_client import redis_client
 from probes.models import Source
+from probes.status.scheduling import CLOCK_SLACK
 
 HEARTBEAT_KEY = "aiwatch:dispatch:heartbeat"
 # Celery's default queue: a Redis list of waiting messages.
@@ -58,6 +59,19 @@ def _ago(moment: datetime, now: datetime) -> str:
     return f"{minutes // 60} hours ago"
 
 
+def _from_the_future(what: str, moment: datetime) -> str:
+    return (
+        f"{what} is stamped {moment:%Y-%m-%d %H:%M} UTC, in the future: the server clock went "
+        "back, so how fresh the data is cannot be told until it catches up."
+    )
+
+
+def is_fresh(moment: datetime | None, now: datetime, *, within: timedelta) -> bool:
+    """Whether `moment` lies within `within` before `now`. A moment in the future (beyond the
+    slack between hosts' clocks) is not fresh: the clock went back, and its age is unknown."""
+    return moment is not None and now - within <= moment <= now + CLOCK_SLACK
+
+
 def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:
     """Compare the pipeline's last signs of life with `now`. Two queries and two Redis calls."""
     health = PipelineHealth()
@@ -82,6 +96,10 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
     tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
     if health.last_dispatch_at is None:
         health.problems.append("The scheduler (celery beat) has not run yet.")
+    elif health.last_dispatch_at > now + CLOCK_SLACK:
+        health.problems.append(
+            _from_the_future("The scheduler's last run", health.last_dispatch_at)
+        )
     elif now - health.last_dispatch_at > MISSED_BEATS * tick:
         health.problems.append(
             f"The scheduler (celery beat) last ran {_ago(health.last_dispatch_at, now)}."
@@ -90,6 +108,11 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
     interval = timedelta(seconds=sources["shortest_interval"])
     if health.last_success_at is None:
         health.problems.append("No source has been read successfully yet.")
+    elif health.last_success_at > now + CLOCK_SLACK:
+        # Not fresh: a read stamped in the future says nothing about how old the data is.
+        health.problems.append(
+            _from_the_future("The newest successful read", health.last_success_at)
+        )
     elif now - health.last_success_at > MISSED_BEATS * max(interval, tick):
         health.problems.append(
             f"No source has been read successfully since {_ago(health.last_success_at, now)}."
@@ -103,6 +126,5 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
 
 
 def beat_is_fresh(now: datetime, client: redis.Redis) -> bool:
-    moment = last_dispatch(client)
     tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
-    return moment is not None and now - moment <= MISSED_BEATS * tick
+    return is_fresh(last_dispatch(client), now, within=MISSED_BEATS * tick)

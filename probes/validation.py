@@ -7,6 +7,7 @@ probe runner can all use them without importing each other.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -17,9 +18,15 @@ __all__ = [
     "Ranges",
     "describe_invalid",
     "filters_problem",
+    "link_problem",
     "outbound_url_problem",
     "parse_expected_statuses",
+    "web_link",
 ]
+
+# Longer than any real incident or postmortem link; longer ones are refused, not cut.
+MAX_LINK_LENGTH = 2000
+LINK_SCHEMES = ("http", "https")
 
 Ranges = tuple[tuple[int, int], ...]
 
@@ -41,6 +48,41 @@ def parse_expected_statuses(text: str) -> Ranges:
             raise ValueError(f"{part!r} is not within 100-599, low to high")
         ranges.append((start, end))
     return tuple(ranges)
+
+
+def link_problem(value: object) -> str:
+    """Why `value` cannot be a link we store or show ("" when it can).
+
+    The one rule for every stored link (incident, postmortem and archive source links, status
+    pages): an absolute http(s) URL naming a host, at most MAX_LINK_LENGTH characters, with no
+    whitespace or control characters. Anything else - `javascript:`, `data:`, `vbscript:`,
+    relative or scheme-less links - would run or mislead in an href, a feed or a chat message.
+    """
+    if not isinstance(value, str):
+        return "a link must be text"
+    if len(value) > MAX_LINK_LENGTH:
+        return f"a link may be at most {MAX_LINK_LENGTH} characters"
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "a link may not contain spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in LINK_SCHEMES:
+        given = f"not {parts.scheme}:" if parts.scheme else "and this one has none"
+        return f"a link must start with http:// or https://, {given}"
+    if not host:
+        return "a link must name a host"
+    return ""
+
+
+def web_link(value: object) -> str:
+    """`value` when it passes link_problem, else "": for links shown rather than stored."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    return value if not link_problem(value) else ""
 
 
 def describe_invalid(error: ValidationError, instance: Any, where: str) -> str:

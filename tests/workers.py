@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -86,10 +87,54 @@ def client_app(broker_url: str) -> Celery:
 
 
 def wait_for(
-    condition: Callable[[], bool], *, timeout: float = 30, what: str = "condition"
+    condition: Callable[[], bool],
+    *,
+    timeout: float = 30,
+    what: str = "condition",
+    every: float = 0.1,
+    between: Callable[[], object] | None = None,
 ) -> None:
+    """Look at `condition` every `every` seconds until it holds; fail after `timeout`.
+
+    `between` runs between looks (e.g. what beat would send meanwhile).
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+        if between is not None:
+            between()
+        time.sleep(every)
+
+
+def log_end(log: Path) -> int:
+    """Where `log` ends now: pass it as `after` to count only what is written from here on."""
+    return log.stat().st_size if log.exists() else 0
+
+
+def log_count(log: Path, text: str | re.Pattern[str], *, after: int = 0) -> int:
+    """How many times `text` (a string, or a compiled pattern) appears in `log` past `after`."""
+    if not log.exists():
+        return 0
+    with log.open("rb") as file:
+        file.seek(after)
+        written = file.read().decode(errors="replace")
+    if isinstance(text, re.Pattern):
+        return len(text.findall(written))
+    return written.count(text)
+
+
+def wait_for_log(
+    log: Path,
+    text: str | re.Pattern[str],
+    *,
+    count: int = 1,
+    after: int = 0,
+    timeout: float = 30,
+) -> None:
+    """Wait until a process has written `text` to `log` `count` times past byte `after`."""
+    wait_for(
+        lambda: log_count(log, text, after=after) >= count,
+        timeout=timeout,
+        what=f"{getattr(text, 'pattern', text)!r} {count} time(s) in {log.name}",
+    )

@@ -1,8 +1,9 @@
 """Team reports ("I'm affected"): rate-limited submission, counts over time, burst detection.
 
-Rate limits, all over AIWATCH_REPORT_WINDOW_MINUTES: one report per person (browser session)
-per provider; at most AIWATCH_REPORT_MAX_PER_NETWORK from one address (a whole office shares
-one, so this is looser); at most AIWATCH_REPORT_MAX_PER_PROVIDER per provider. People and
+Rate limits, all over AIWATCH_REPORT_WINDOW_MINUTES: one report per person (browser session;
+a post without one counts as its network, dashboard.team_reports) per provider; at most
+AIWATCH_REPORT_MAX_PER_NETWORK from one address (a whole office shares one, so this is
+looser); at most AIWATCH_REPORT_MAX_PER_PROVIDER per provider. People and
 addresses are stored only as keyed digests.
 """
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from . import (
@@ -110,22 +111,60 @@ def filters_problem(kind: str, filters: object) -> str:
     return ""
 
 
+EMPTY_ANSWER = "empty answer, format not detected yet"
+# Reads any RSS/Atom feed, so it identifies nothing by itself.
+GENERIC_FEED = "feed"
+
+
 def detect_format(content: bytes, filters: Filters | None = None) -> tuple[str, ParsedPage]:
     """Try each known format in turn; return the first that parses, with its result.
 
+    An empty document (`[]`, `{}`, `null`, a feed with no entries that only the generic feed
+    parser reads) detects nothing: several formats accept it (AWS's and
+    Google's lists are `[]` on a quiet day), so whichever came first would be fixed as the
+    source's format and the real payload refused later as "format changed". It raises
+    ParseError(EMPTY_ANSWER), the poll records that as the source's error, and detection runs
+    again on the next answer.
+
     Raises ParseError naming what was tried when none matches.
     """
+    if _carries_nothing(content):
+        raise ParseError(EMPTY_ANSWER)
     reasons = []
     for kind in DETECTION_ORDER:
         try:
-            return kind, PARSERS[kind](content, filters or {})
+            page = PARSERS[kind](content, filters or {})
         except ParseError as error:
             reasons.append(f"{kind}: {error}")
+            continue
+        if kind == GENERIC_FEED and not (page.components or page.incidents):
+            # A feed with no entries that no platform's parser recognised: the generic parser
+            # reads any feed, and nothing in this one says what it will turn out to be.
+            # (A platform's empty feed, such as Azure's on a quiet day, names its platform.)
+            raise ParseError(EMPTY_ANSWER)
+        return kind, page
     raise ParseError("no known status format matched (" + "; ".join(reasons) + ")")
+
+
+def _carries_nothing(content: bytes) -> bool:
+    """True for blank bytes and for the JSON documents `[]`, `{}`, `null` and `""`."""
+    text = content.strip().lstrip(b"\xef\xbb\xbf").strip()
+    if not text:
+        return True
+    # Short and bracketed or null: anything longer has content (or is for the parsers to
+    # refuse). Whitespace inside is allowed: "[ ]", "{\n}".
+    if len(text) > 64 or text[:1] not in (b"[", b"{", b"n", b'"'):
+        return False
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False  # the parsers say what is wrong with it
+    return document in (None, "", [], {})
 
 
 __all__ = [
     "DETECTION_ORDER",
+    "EMPTY_ANSWER",
     "FILTER_KEYS",
     "PARSERS",
     "ParseError",

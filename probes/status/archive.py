@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from probes import validation
 from probes.history import rollups
 from probes.models import Incident, IncidentUpdate, Provider
 from probes.parsers.types import Impact, IncidentStatus
@@ -142,8 +143,8 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                 provider_name=_text(raw, "provider_name", where, required=False),
                 aliases=tuple(_strings(raw, "aliases", where)),
                 times_verified=_bool(raw, "times_verified", where),
-                url=_text(raw, "url", where, required=False),
-                postmortem_url=_text(raw, "postmortem_url", where, required=False),
+                url=_link(raw, "url", where),
+                postmortem_url=_link(raw, "postmortem_url", where),
                 root_cause=_text(raw, "root_cause", where, required=False),
                 products=tuple(_strings(raw, "products", where)),
                 notes=_text(raw, "notes", where, required=False),
@@ -165,7 +166,7 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                 sources=tuple(
                     SourceLink(
                         _text(item, "title", f"{where} source"),
-                        _text(item, "url", f"{where} source", required=False),
+                        _link(item, "url", f"{where} source"),
                     )
                     for item in _tables(raw, "source", where)
                 ),
@@ -196,6 +197,15 @@ def _text(raw: dict[str, Any], name: str, where: str, *, required: bool = True) 
     if not isinstance(value, str) or (required and not value.strip()):
         raise ArchiveError(f"{where}: {name} must be a non-empty string")
     return value.strip()
+
+
+def _link(raw: dict[str, Any], name: str, where: str) -> str:
+    # The same rule as every stored link: these end up in hrefs and in the Atom feed's HTML.
+    value = _text(raw, name, where, required=False)
+    problem = validation.link_problem(value) if value else ""
+    if problem:
+        raise ArchiveError(f"{where}: {name} {value[:80]!r}: {problem}")
+    return value
 
 
 def _bool(raw: dict[str, Any], name: str, where: str) -> bool:

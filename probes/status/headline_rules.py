@@ -98,8 +98,12 @@ class Headline:
 
     @property
     def partly_unreadable(self) -> bool:
-        """Some official sources fail while others still speak for the provider."""
-        return bool(self.issues) and self.any_readable
+        """Some official sources fail (or went stale) while others still speak for the provider.
+
+        A source not read yet is not a failure: it is a setup matter of the next few seconds.
+        """
+        failing = {Readability.UNREADABLE, Readability.STALE}
+        return self.any_readable and any(issue.kind in failing for issue in self.issues)
 
     @property
     def observed_only(self) -> bool:

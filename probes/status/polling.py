@@ -17,7 +17,7 @@ from probes.parsers import PARSERS, ParseError, detect_format
 from probes.parsers.payload import ParseTimeout, refuse_xml_declarations, time_budget
 from probes.parsers.types import ParsedPage
 from probes.signals import PollOutcome
-from probes.status import recording
+from probes.status import recording, scheduling
 from probes.status.recording import Validators
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ class PollResult:
 
 def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     """Fetch, parse and record one source. Never raises for a bad page: it records the error."""
-    at = now or timezone.now()
+    # A clock that went back must not record a transition before the ones already recorded.
+    at = now or scheduling.poll_time(source, timezone.now())
     if source.is_probe:
         # Probes are not status pages: probes.observe.probing runs them and they never touch the
         # source's error state (which would make the official status unknown).

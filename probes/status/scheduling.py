@@ -1,31 +1,85 @@
-"""Which sources are due, claimed atomically so two dispatchers never poll one source twice."""
+"""Which sources are due, claimed atomically so two dispatchers never poll one source twice.
+
+The clock is not trusted to move forwards. A step back (an NTP correction, a restored VM) would
+otherwise leave every next poll time far ahead of "now" and stop polling until the clock caught
+up. So a next poll time more than one interval ahead is capped at now + interval - unless it was
+set on purpose, by a Retry-After measured from the source's last poll - and a poll never records
+its time before the newest transition already recorded for its provider.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from probes.models import Source
+from django.conf import settings
+from django.db.models import Max, Q
+
+from probes.models import Source, StatusChange
 
 # Enough for any realistic catalog in one tick; the rest waits for the next tick.
 MAX_CLAIMS_PER_TICK = 500
+# Hosts' clocks disagree a little; a time this far ahead of ours means ours went back.
+CLOCK_SLACK = timedelta(seconds=60)
 
 
 def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> list[int]:
     """Claim every due source and move its next poll time on; return the claimed ids.
 
-    Each claim is a conditional UPDATE on the next_poll_at we read: if another dispatcher
-    claimed the source in between, our UPDATE matches no row and we skip it.
+    Due: the next poll time has come, or it lies further ahead than one interval without a
+    Retry-After to explain it (the clock went back). Each claim is a conditional UPDATE on the
+    next_poll_at we read: if another dispatcher claimed the source in between, our UPDATE
+    matches no row and we skip it.
     """
-    due = (
-        Source.objects.due(now)
+    shortest = timedelta(seconds=settings.AIWATCH_MIN_INTERVAL_SECONDS)
+    rows = (
+        Source.objects.filter(enabled=True, provider__enabled=True)
+        .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__gt=now + shortest))
         .order_by("next_poll_at")
-        .values_list("pk", "next_poll_at", "interval_seconds")[:limit]
+        .values_list("pk", "next_poll_at", "interval_seconds", "last_polled_at")
     )
     claimed = []
-    for pk, next_poll_at, interval_seconds in due:
+    for pk, next_poll_at, interval_seconds, last_polled_at in rows:
+        interval = timedelta(seconds=interval_seconds)
+        if next_poll_at > now and not is_ahead_of_the_clock(
+            next_poll_at, interval=interval, last_polled_at=last_polled_at, now=now
+        ):
+            continue
         won = Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
-            next_poll_at=now + timedelta(seconds=interval_seconds)
+            next_poll_at=now + interval
         )
         if won:
             claimed.append(pk)
+            if len(claimed) >= limit:
+                break
     return claimed
+
+
+def is_ahead_of_the_clock(
+    next_poll_at: datetime, *, interval: timedelta, last_polled_at: datetime | None, now: datetime
+) -> bool:
+    """True when `next_poll_at` is further ahead than a claim at `now` could have set it.
+
+    A claim sets now + interval. Only a server's Retry-After sets more, and it is measured from
+    the poll that got it: a next poll time more than an interval after a last poll that lies
+    in the past is such a postponement, and stands.
+    """
+    if next_poll_at <= now + interval:
+        return False
+    postponed = (
+        last_polled_at is not None
+        and last_polled_at <= now + CLOCK_SLACK
+        and next_poll_at > last_polled_at + interval
+    )
+    return not postponed
+
+
+def poll_time(source: Source, now: datetime) -> datetime:
+    """The time a poll at `now` records: `now`, or just after the newest transition already
+    recorded for the source's provider when the clock has gone back behind it, so transitions
+    stay in the order they happened."""
+    newest = StatusChange.objects.filter(provider_id=source.provider_id).aggregate(
+        newest=Max("at")
+    )["newest"]
+    if newest is not None and newest >= now:
+        return newest + timedelta(microseconds=1)
+    return now

@@ -9,6 +9,8 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple 42"
+# "admin" in fullwidth letters (U+FF41...), which NFKC folds to "admin".
+FULLWIDTH_ADMIN = "\uff41\uff44\uff4d\uff49\uff4e"
 
 
 @pytest.fixture(autouse=True)
@@ -133,3 +135,47 @@ def test_https_responses_carry_hsts_in_production(client, settings):
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     response = client.get("/admin/login/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_compatibility_spelling_of_a_locked_user_name_is_locked_too(limits_redis, settings):
+    # Django's login form folds a fullwidth "admin" to "admin" before authenticating: the
+    # limit must count and check the same name, or the lock is one keyboard away.
+    User.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    settings.AIWATCH_LOGIN_ATTEMPTS = 3
+    for number in range(3):
+        assert _fail_login(Client(REMOTE_ADDR=f"203.0.113.{number}"), "admin") == 200
+    for spelling in (FULLWIDTH_ADMIN, "ADMIN", " admin"):
+        response = Client(REMOTE_ADDR="203.0.113.77").post(
+            "/admin/login/", {"username": spelling, "password": PASSWORD}
+        )
+        assert response.status_code == 429, spelling
+
+
+def test_forwarded_for_is_read_from_the_trusted_proxy_not_the_client(user, limits_redis, settings):
+    # The client writes whatever it likes at the left of X-Forwarded-For; our proxy appends the
+    # address it saw. Each attempt below invents a new left entry from one real address.
+    settings.AIWATCH_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.AIWATCH_TRUSTED_PROXY_HOPS = 1
+    settings.AIWATCH_LOGIN_ATTEMPTS = 3
+    codes = [
+        _fail_login(
+            Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.9"),
+            f"guess-{n}",
+        )
+        for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    # Another real client behind the same proxy is not locked out.
+    other = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert _fail_login(other, "guess-x") == 200
+
+
+def test_trusted_hops_are_counted_from_the_right():
+    from aiwatch.access import forwarded_address
+
+    chain = "6.6.6.6, 203.0.113.9, 10.0.0.5"
+    assert forwarded_address(chain, hops=1) == "10.0.0.5"
+    assert forwarded_address(chain, hops=2) == "203.0.113.9"
+    # Fewer entries than hops: the leftmost is all there is.
+    assert forwarded_address("203.0.113.9", hops=2) == "203.0.113.9"
+    assert forwarded_address(" 2001:DB8::1 ,", hops=1) == "2001:db8::1"

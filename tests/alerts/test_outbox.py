@@ -10,22 +10,18 @@ from alerts.models import Channel, Delivery, Event
 from probes.models import Provider, Source
 from probes.status.polling import poll_source
 from tests.alerts.pages import incident, summary
+from tests.factories import make_provider, make_source
 
 pytestmark = pytest.mark.django_db
 
 TWELVE = [f"component-{n:02d}" for n in range(12)]
 
 
-def make_source(server, slug: str = "example", capabilities=("chat",)) -> Source:
-    provider = Provider.objects.create(
-        slug=slug,
-        name=slug.title(),
-        capabilities=list(capabilities),
-        url=f"https://status.{slug}.test",
-    )
-    return Source.objects.create(
-        provider=provider, url=server.url(f"/{slug}/summary.json"), kind="statuspage"
-    )
+@pytest.fixture
+def source(status_server) -> Source:
+    """The example provider's Statuspage summary, served by the local server."""
+    provider = make_provider("example", capabilities=["chat"], url="https://status.example.test")
+    return make_source(provider, url=status_server.url("/example/summary.json"), kind="statuspage")
 
 
 def serve(server, source: Source, body: bytes) -> None:
@@ -38,16 +34,16 @@ def poll(server, source: Source, body: bytes):
     return poll_source(source)
 
 
-def test_the_first_healthy_sighting_of_a_provider_is_not_an_event(status_server):
-    source = make_source(status_server)
+def test_the_first_healthy_sighting_of_a_provider_is_not_an_event(status_server, source):
     Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
     assert Event.objects.count() == 0
     assert Delivery.objects.count() == 0
 
 
-def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_delivery(status_server):
-    source = make_source(status_server)
+def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_delivery(
+    status_server, source
+):
     channel = Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
 
@@ -71,8 +67,7 @@ def test_twelve_components_going_down_in_one_poll_make_one_event_and_one_deliver
     assert list(Delivery.objects.values_list("event_id", "channel_id")) == [(event.pk, channel.pk)]
 
 
-def test_recovery_is_a_follow_up_that_closes_the_thread(status_server):
-    source = make_source(status_server)
+def test_recovery_is_a_follow_up_that_closes_the_thread(status_server, source):
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "operational")))
     down = incident("inc1", "Everything is failing", components=tuple(TWELVE))
     poll(status_server, source, summary(dict.fromkeys(TWELVE, "major_outage"), incidents=(down,)))
@@ -89,8 +84,7 @@ def test_recovery_is_a_follow_up_that_closes_the_thread(status_server):
     assert outage.thread_closed_at == recovery.at
 
 
-def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_server):
-    source = make_source(status_server)
+def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_server, source):
     poll(status_server, source, summary({"api": "operational"}))
     first = incident(
         "inc1", "API down", components=("api",), updates=(("u1", "investigating", "Looking."),)
@@ -112,9 +106,8 @@ def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_
     assert update.payload["incidents"][0]["latest_update"] == "Found the cause."
 
 
-def test_a_source_that_blinks_unreadable_once_says_nothing(status_server, settings):
+def test_a_source_that_blinks_unreadable_once_says_nothing(status_server, settings, source):
     settings.AIWATCH_ALERT_UNREADABLE_AFTER = 3
-    source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     status_server.set("/example/summary.json", b"<html>busy</html>", status=503)
     source.refresh_from_db()
@@ -125,10 +118,9 @@ def test_a_source_that_blinks_unreadable_once_says_nothing(status_server, settin
 
 
 def test_a_source_unreadable_for_n_polls_alerts_once_and_its_recovery_follows_up(
-    status_server, settings
+    status_server, settings, source
 ):
     settings.AIWATCH_ALERT_UNREADABLE_AFTER = 2
-    source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     status_server.set("/example/summary.json", b"nope", status=500)
     for _ in range(4):
@@ -145,8 +137,7 @@ def test_a_source_unreadable_for_n_polls_alerts_once_and_its_recovery_follows_up
     assert readable.closes_thread
 
 
-def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server):
-    source = make_source(status_server)
+def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server, source):
     Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     poll(status_server, source, summary({"api": "operational"}))
     seen_inside = []
@@ -164,8 +155,7 @@ def test_an_event_rolls_back_with_the_poll_that_caused_it(status_server):
     assert Delivery.objects.count() == 0
 
 
-def test_a_maintenance_starting_and_ending_makes_two_events(status_server):
-    source = make_source(status_server)
+def test_a_maintenance_starting_and_ending_makes_two_events(status_server, source):
     poll(status_server, source, summary({"api": "operational"}))
     window = incident(
         "mnt1", "Database upgrade", status="in_progress", impact="maintenance", components=("api",)
@@ -182,10 +172,9 @@ def test_a_maintenance_starting_and_ending_makes_two_events(status_server):
     assert ended.closes_thread
 
 
-def test_an_observed_outage_and_its_recovery_are_events_of_their_own(status_server):
+def test_an_observed_outage_and_its_recovery_are_events_of_their_own(status_server, source):
     from alerts.outbox import record_observed_change
 
-    source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     at = source.last_polled_at
     assert at is not None
@@ -203,7 +192,7 @@ def test_an_observed_outage_and_its_recovery_are_events_of_their_own(status_serv
 
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_delivery_wakes_a_worker_through_the_broker(
-    status_server, redis_server, settings
+    status_server, redis_server, settings, source
 ):
     from aiwatch.celery import app
 
@@ -213,7 +202,6 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
     previous = app.conf.broker_url
     app.conf.broker_url = redis_server.celery_url  # type: ignore[misc]
     try:
-        source = make_source(status_server)
         Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
         poll(status_server, source, summary({"api": "operational"}))
         assert client.llen("celery") == 0
@@ -224,10 +212,9 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
         client.delete("celery")
 
 
-def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_server):
+def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_server, source):
     from alerts.outbox import on_observed_status_changed
 
-    source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     at = source.last_polled_at
     on_observed_status_changed(
@@ -240,8 +227,7 @@ def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_se
     assert Event.objects.get().type == EventType.OBSERVED_OUTAGE
 
 
-def test_a_component_change_inside_an_ongoing_outage_is_one_follow_up(status_server):
-    source = make_source(status_server)
+def test_a_component_change_inside_an_ongoing_outage_is_one_follow_up(status_server, source):
     poll(status_server, source, summary({"api": "operational", "chat": "operational"}))
     poll(status_server, source, summary({"api": "major_outage", "chat": "operational"}))
     poll(status_server, source, summary({"api": "major_outage", "chat": "partial_outage"}))
@@ -251,8 +237,7 @@ def test_a_component_change_inside_an_ongoing_outage_is_one_follow_up(status_ser
     assert follow_up.payload["title"] == "Example: chat partial outage"
 
 
-def test_a_failure_in_the_outbox_never_rolls_back_the_poll(status_server, monkeypatch):
-    source = make_source(status_server)
+def test_a_failure_in_the_outbox_never_rolls_back_the_poll(status_server, monkeypatch, source):
     poll(status_server, source, summary({"api": "operational"}))
 
     def broken(*args, **kwargs):
@@ -264,11 +249,10 @@ def test_a_failure_in_the_outbox_never_rolls_back_the_poll(status_server, monkey
     assert not Event.objects.exists()
 
 
-def test_the_probing_signal_writes_an_observed_outage_event(status_server):
+def test_the_probing_signal_writes_an_observed_outage_event(status_server, source):
     from probes import signals
     from probes.parsers.types import Status
 
-    source = make_source(status_server)
     poll(status_server, source, summary({"api": "operational"}))
     Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
     signals.observed_status_changed.send(
@@ -286,14 +270,11 @@ def test_the_probing_signal_writes_an_observed_outage_event(status_server):
     assert Delivery.objects.filter(event=event).count() == 1
 
 
-def test_one_of_two_sources_breaking_never_says_now_unknown(status_server, settings):
+def test_one_of_two_sources_breaking_never_says_now_unknown(status_server, settings, source):
     from alerts.messages import build_message
 
     settings.AIWATCH_ALERT_UNREADABLE_AFTER = 2
-    source = make_source(status_server)
-    feed = Source.objects.create(
-        provider=source.provider, url=status_server.url("/example/history.atom"), kind="feed"
-    )
+    feed = make_source(source.provider, url=status_server.url("/example/history.atom"), kind="feed")
     status_server.set(
         "/example/history.atom",
         b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -52,17 +51,6 @@ def tick(redis_url: str) -> None:
     workers.client_app(redis_url).send_task("alerts.deliver_pending")
 
 
-def wait_for(predicate, *, timeout: float, every: float = 0.2, also=None) -> None:
-    """Wait for `predicate`, calling `also` (a beat tick) between looks."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        if also:
-            also()
-        time.sleep(every)
-
-
 def walk(status_server, source: Source, *states: str) -> None:
     for state in states:
         status_server.set("/example/summary.json", summary({"api": state, "chat": state}))
@@ -93,7 +81,9 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     first = start(redis_server.celery_url, log)
     try:
         tick(redis_server.celery_url)
-        wait_for(lambda: len(receiver.requests) >= 1, timeout=20)
+        workers.wait_for(
+            lambda: len(receiver.requests) >= 1, timeout=20, what="the first post to arrive"
+        )
         killed = Delivery.objects.get(state="sending")
     finally:
         kill(first)  # SIGKILL mid-delivery: no result is ever recorded for that attempt
@@ -118,11 +108,12 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
 
     second = start(redis_server.celery_url, log)
     try:
-        wait_for(
+        workers.wait_for(
             lambda: Delivery.objects.exclude(state="sent").count() == 0,
             timeout=25,
+            what="every delivery sent",
             every=1.0,
-            also=lambda: tick(redis_server.celery_url),
+            between=lambda: tick(redis_server.celery_url),
         )
     finally:
         kill(second)

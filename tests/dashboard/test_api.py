@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.dashboard.factories import (
+from tests.factories import (
     NOW,
     make_component,
     make_incident,
     make_provider,
-    make_source,
+    make_read_source,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -30,7 +30,7 @@ def frozen_now():
 @pytest.fixture
 def outage():
     provider = make_provider("anthropic", name="Anthropic", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     make_component(provider, "Platform", is_group=True)
     make_component(provider, "API", status="major_outage")
     incident = make_incident(
@@ -103,7 +103,7 @@ def test_the_provider_list_has_the_documented_shape(client, outage):
 
 def test_a_failing_source_makes_the_provider_unknown_with_the_reason(client):
     provider = make_provider("openai", status="operational")
-    make_source(
+    make_read_source(
         provider,
         last_error="fetch failed (timeout): timed out",
         error_since=NOW - timedelta(minutes=5),
@@ -264,7 +264,7 @@ def _queries(client, url) -> int:
 
 def _add_provider_with_incident(number: int) -> None:
     provider = make_provider(f"p{number}", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     make_component(provider, "API", status="major_outage", external_id=f"c{number}")
     make_incident(
         provider,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.dashboard.factories import NOW, make_incident, make_provider, make_source
+from tests.factories import NOW, make_incident, make_provider, make_read_source
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -62,7 +62,7 @@ def run_chromium(
 
 def test_a_first_visit_switches_to_the_browsers_zone(live_server):
     provider = make_provider("example", name="Example AI")
-    make_source(provider)
+    make_read_source(provider)
     incident = make_incident(
         provider, "Down", started_at=datetime(2024, 12, 26, 17, 40, tzinfo=UTC)
     )
@@ -75,7 +75,7 @@ def test_a_first_visit_switches_to_the_browsers_zone(live_server):
 
 def test_the_pages_break_no_rule_of_the_content_security_policy(live_server):
     provider = make_provider("example", name="Example AI", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     incident = make_incident(provider, "Down", updates=[("investigating", "**Looking**", NOW)])
 
     for path in ("/", "/providers/example/", f"/incidents/{incident.pk}/"):

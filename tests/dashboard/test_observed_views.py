@@ -158,7 +158,38 @@ def test_a_person_is_limited_per_window_and_told_why(client, watched):
     assert TeamReport.objects.count() == 1
     assert b"already reported" in response.content
     # Someone else (another session) on the same network can still report.
-    Client().post(url, {"note": ""})
+    colleague = Client()
+    assert colleague.session.session_key  # a browser that already has a session
+    colleague.post(url, {"note": ""})
+    assert TeamReport.objects.count() == 2
+
+
+def test_posts_without_cookies_count_once_per_network_and_refusals_create_nothing(
+    watched, settings
+):
+    # One client dropping its cookies before each post: it is one network, so one report, and
+    # it cannot raise the burst flag alone; the refused posts create no session.
+    from django.contrib.sessions.models import Session
+
+    settings.AIWATCH_REPORT_BURST_MIN = 3
+    url = reverse("dashboard:provider-report", args=["local-api"])
+    answers = [Client().post(url, {"note": ""}) for _ in range(10)]
+    assert [answer.status_code for answer in answers] == [303] * 10
+    assert TeamReport.objects.count() == 1
+    assert Session.objects.count() == 1
+    listed = Client().get(reverse("dashboard:api-providers")).json()["providers"][0]
+    assert listed["team_reports"]["burst"] is False
+    # A browser whose report was accepted keeps that identity in the session it now has.
+    TeamReport.objects.all().delete()
+    Session.objects.all().delete()
+    browser = Client()
+    browser.post(url, {"note": ""})
+    assert browser.session.session_key
+    browser.post(url, {"note": ""})
+    assert TeamReport.objects.count() == 1
+    assert Session.objects.count() == 1
+    # Another address is another network.
+    Client(REMOTE_ADDR="198.51.100.7").post(url, {"note": ""})
     assert TeamReport.objects.count() == 2
 
 

@@ -18,12 +18,12 @@ from django.urls import reverse
 
 from alerts.models import Playbook
 from probes.models import Incident, ProbeResult, Provider, Source
-from tests.dashboard.factories import (
+from tests.factories import (
     NOW,
     make_component,
     make_incident,
     make_provider,
-    make_source,
+    make_read_source,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -81,8 +81,8 @@ def _down_provider_with_everything() -> Provider:
     provider = make_provider(
         "example", name="Example AI", status="major_outage", capabilities=["chat"]
     )
-    make_source(provider)
-    probe = make_source(
+    make_read_source(provider)
+    probe = make_read_source(
         provider, url="https://api.example.com/v1/models", kind=Source.Kind.HTTP_PROBE
     )
     ProbeResult.objects.create(
@@ -91,10 +91,10 @@ def _down_provider_with_everything() -> Provider:
     group = make_component(provider, "APIs", is_group=True)
     make_component(provider, "Chat", status="major_outage", group=group)
     Playbook.objects.create(provider=provider, body="1. Switch the bot to **Other AI**.")
-    make_source(make_provider("other", name="Other AI", capabilities=["chat"]))
+    make_read_source(make_provider("other", name="Other AI", capabilities=["chat"]))
 
     cloud = make_provider("cloud", name="Cloud", status="major_outage")
-    make_source(cloud)
+    make_read_source(cloud)
     provider.upstreams.add(cloud)
     make_incident(cloud, "Region down", started_at=NOW - timedelta(hours=1))
     make_incident(
@@ -105,7 +105,7 @@ def _down_provider_with_everything() -> Provider:
         updates=[("investigating", "Looking.", NOW - timedelta(minutes=30))],
     )
     downstream = make_provider("tool", name="Tool")
-    make_source(downstream)
+    make_read_source(downstream)
     make_incident(downstream, "Tool is down").upstream_incidents.add(
         Incident.objects.get(title="Chat is down")
     )
@@ -119,6 +119,9 @@ def test_no_page_queries_the_database_while_its_template_renders(client):
         reverse("dashboard:index"),
         reverse("dashboard:provider-detail", args=["example"]),
         reverse("dashboard:incident-detail", args=[incident.pk]),
+        reverse("dashboard:history"),
+        reverse("dashboard:incident-list"),
+        reverse("dashboard:api-docs"),
     ):
         assert template_queries(client, url) == [], url
 

@@ -122,3 +122,35 @@ def test_a_provider_not_loaded_for_the_dashboard_is_summarised_the_same(db):
         latest = summary.open_incidents[0].latest_update
         assert latest is not None
         assert latest.key == "b"
+
+
+def test_a_second_source_not_read_yet_is_no_problem_while_the_first_speaks(db):
+    provider = Provider.objects.create(slug="two", name="Two", status="partial_outage")
+    Source.objects.create(provider=provider, url="https://e.example/s.json", last_success_at=NOW)
+    Source.objects.create(provider=provider, url="https://e.example/history.atom", kind="feed")
+
+    summary = summarise_provider(provider, now=NOW + timedelta(minutes=1))
+
+    assert summary.status == Status.PARTIAL_OUTAGE
+    assert summary.problem is None
+    assert not summary.partly_unreadable
+
+
+def test_a_failing_source_beside_a_readable_one_is_named_not_unknown(db):
+    provider = Provider.objects.create(slug="two", name="Two", status="major_outage")
+    Source.objects.create(provider=provider, url="https://e.example/s.json", last_success_at=NOW)
+    Source.objects.create(
+        provider=provider,
+        url="https://e.example/history.atom",
+        kind="feed",
+        last_error="HTTP 503",
+        error_since=NOW,
+    )
+    Source.objects.create(provider=provider, url="https://e.example/new.rss", kind="feed")
+
+    summary = summarise_provider(provider, now=NOW + timedelta(minutes=1))
+
+    assert summary.status == Status.MAJOR_OUTAGE
+    assert summary.problem is not None
+    assert (summary.problem.kind, summary.problem.reason) == ("partly_unreadable", "HTTP 503")
+    assert summary.category == "problem"

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.timezones import zone_choices, zone_from_name
-from tests.dashboard.factories import make_incident, make_provider, make_source
+from tests.factories import make_incident, make_provider, make_read_source
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_the_picker_offers_the_viewers_own_zone():
 @pytest.fixture
 def incident(db):
     provider = make_provider("example")
-    make_source(provider)
+    make_read_source(provider)
     return make_incident(provider, "Down", started_at=datetime(2024, 12, 26, 17, 40, tzinfo=UTC))
 
 

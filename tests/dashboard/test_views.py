@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from probes.models import Provider
-from tests.dashboard.factories import (
+from tests.factories import (
     NOW,
     make_component,
     make_incident,
     make_provider,
-    make_source,
+    make_read_source,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -30,7 +30,7 @@ def frozen_now():
 
 def test_it_shows_an_operational_provider_with_word_and_freshness(client):
     provider = make_provider("anthropic", name="Anthropic")
-    make_source(provider)
+    make_read_source(provider)
     make_component(provider, "API")
 
     response = client.get(reverse("dashboard:index"))
@@ -47,7 +47,7 @@ def test_it_shows_an_operational_provider_with_word_and_freshness(client):
 
 def test_it_never_shows_a_provider_with_an_unreadable_source_as_operational(client):
     provider = make_provider("openai", name="OpenAI", status="operational")
-    make_source(
+    make_read_source(
         provider,
         last_error="HTTP 503 from https://status.openai.com/api/v2/summary.json",
         error_since=NOW - timedelta(minutes=30),
@@ -66,7 +66,7 @@ def test_it_never_shows_a_provider_with_an_unreadable_source_as_operational(clie
 
 def test_it_shows_a_never_read_provider_as_unknown(client):
     provider = make_provider("groq", status="operational")
-    make_source(provider, last_success_at=None, last_polled_at=None)
+    make_read_source(provider, last_success_at=None, last_polled_at=None)
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -77,7 +77,7 @@ def test_it_shows_a_never_read_provider_as_unknown(client):
 
 def test_it_shows_stale_data_as_unknown(client):
     provider = make_provider("mistral", status="operational")
-    make_source(provider, at=NOW - timedelta(hours=3))
+    make_read_source(provider, at=NOW - timedelta(hours=3))
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -87,7 +87,7 @@ def test_it_shows_stale_data_as_unknown(client):
 
 def test_it_lists_components_that_are_not_operational_and_hides_the_rest(client):
     provider = make_provider("example", status="partial_outage")
-    make_source(provider)
+    make_read_source(provider)
     make_component(provider, "Chat completions", status="partial_outage")
     make_component(provider, "Embeddings", status="operational")
 
@@ -100,7 +100,7 @@ def test_it_lists_components_that_are_not_operational_and_hides_the_rest(client)
 
 def test_it_shows_an_open_incident_with_its_latest_update(client):
     provider = make_provider("example", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     incident = make_incident(
         provider,
         "Elevated errors on the API",
@@ -126,7 +126,7 @@ def test_it_puts_providers_with_problems_first(client):
         ("bravo", "major_outage"),
         ("charlie", "degraded_performance"),
     ]:
-        make_source(make_provider(slug, status=status))
+        make_read_source(make_provider(slug, status=status))
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -136,9 +136,9 @@ def test_it_puts_providers_with_problems_first(client):
 
 
 def test_problems_get_full_cards_and_calm_providers_compact_tiles(client):
-    make_source(make_provider("calm", name="Calm Co"))
-    make_source(make_provider("down", name="Down Co", status="major_outage"))
-    make_source(make_provider("fresh", name="Fresh Co"), last_success_at=None)
+    make_read_source(make_provider("calm", name="Calm Co"))
+    make_read_source(make_provider("down", name="Down Co", status="major_outage"))
+    make_read_source(make_provider("fresh", name="Fresh Co"), last_success_at=None)
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -155,7 +155,7 @@ def test_problems_get_full_cards_and_calm_providers_compact_tiles(client):
 
 def test_an_operational_provider_with_an_open_incident_still_gets_a_card(client):
     provider = make_provider("example", status="operational")
-    make_source(provider)
+    make_read_source(provider)
     make_incident(provider, "Minor blip", impact="none")
 
     html = client.get(reverse("dashboard:index")).content.decode()
@@ -165,7 +165,7 @@ def test_an_operational_provider_with_an_open_incident_still_gets_a_card(client)
 
 
 def test_when_all_is_well_the_page_says_so(client):
-    make_source(make_provider("calm"))
+    make_read_source(make_provider("calm"))
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -173,7 +173,7 @@ def test_when_all_is_well_the_page_says_so(client):
 
 
 def test_it_leaves_out_disabled_providers(client):
-    make_source(make_provider("hidden", name="Hidden Co", enabled=False))
+    make_read_source(make_provider("hidden", name="Hidden Co", enabled=False))
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -194,7 +194,7 @@ def _index_queries(client) -> int:
 
 def _add_busy_provider(number: int) -> None:
     provider = make_provider(f"p{number}", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     group = make_component(provider, "Group", is_group=True, external_id=f"g{number}")
     make_component(provider, "API", status="major_outage", group=group, external_id=f"a{number}")
     make_incident(
@@ -216,8 +216,8 @@ def test_the_overview_query_count_does_not_grow_with_providers(client):
 
 def test_the_provider_page_shows_status_sources_components_and_incidents(client):
     provider = make_provider("example", name="Example AI", status="degraded_performance")
-    make_source(provider, detected_format="statuspage", kind="auto")
-    make_source(
+    make_read_source(provider, detected_format="statuspage", kind="auto")
+    make_read_source(
         provider,
         url="https://example.com/feed.json",
         last_error="not JSON: the page format changed",
@@ -271,7 +271,7 @@ def test_the_provider_page_is_404_for_an_unknown_or_disabled_provider(client):
 
 def test_the_incident_page_shows_facts_and_a_labelled_timeline(client):
     provider = make_provider("example", name="Example AI")
-    make_source(provider)
+    make_read_source(provider)
     chat = make_component(provider, "Chat")
     incident = make_incident(
         provider,
@@ -309,7 +309,7 @@ def test_the_incident_page_is_404_for_an_unknown_incident(client):
 
 def test_pages_carry_no_inline_script_or_style(client):
     provider = make_provider("example", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     incident = make_incident(provider, "Down", updates=[("investigating", "x", NOW)])
     for url in (
         reverse("dashboard:index"),
@@ -339,7 +339,7 @@ def test_the_provider_page_query_count_does_not_grow_with_its_data(client):
         make_component(
             provider, f"Part {number}", status="partial_outage", external_id=f"x{number}"
         )
-        make_source(provider, url=f"https://status.example.com/{number}.json")
+        make_read_source(provider, url=f"https://status.example.com/{number}.json")
         make_incident(
             provider,
             f"More trouble {number}",
@@ -374,7 +374,7 @@ def test_the_500_page_renders_without_a_request_context():
 
 def test_scheduled_maintenance_is_marked_and_shows_its_window(client):
     provider = make_provider("example", status="operational")
-    make_source(provider)
+    make_read_source(provider)
     make_incident(
         provider,
         "Database upgrade",
@@ -397,7 +397,7 @@ def test_scheduled_maintenance_is_marked_and_shows_its_window(client):
 def test_a_card_in_trouble_says_for_how_long(client):
     provider = make_provider("example", status="major_outage")
     Provider.objects.filter(pk=provider.pk).update(status_changed_at=NOW - timedelta(hours=1))
-    make_source(provider)
+    make_read_source(provider)
 
     html = client.get(reverse("dashboard:index")).content.decode()
 
@@ -407,7 +407,7 @@ def test_a_card_in_trouble_says_for_how_long(client):
 def test_names_and_titles_from_status_pages_are_escaped_everywhere(client):
     payload = '<img src=x onerror="alert(1)">'
     provider = make_provider("example", name=f"Evil {payload}", status="major_outage")
-    make_source(provider, last_error=f"bad {payload}", error_since=NOW)
+    make_read_source(provider, last_error=f"bad {payload}", error_since=NOW)
     group = make_component(provider, f"Group {payload}", is_group=True)
     make_component(provider, f"Part {payload}", status="major_outage", group=group)
     incident = make_incident(provider, f"Title {payload}", updates=[("identified", payload, NOW)])

@@ -1,4 +1,7 @@
-"""Serve a fixture from the real local HTTP server and poll it through the whole pipeline."""
+"""Serve a fixture from the real local HTTP server and poll it through the whole pipeline.
+
+Sources come from tests.factories (`make_source(url=status_server.url("/path"))`).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +9,6 @@ from probes.models import Provider, Source
 from probes.status.polling import PollResult, poll_source
 from tests.conftest import load_fixture
 from tests.fakeserver import FakeServer
-
-
-def make_source(
-    server: FakeServer,
-    path: str,
-    *,
-    kind: str = "auto",
-    filters: dict | None = None,
-    slug: str = "example",
-) -> Source:
-    provider, _ = Provider.objects.get_or_create(slug=slug, defaults={"name": "Example AI"})
-    return Source.objects.create(
-        provider=provider, url=server.url(path), kind=kind, filters=filters or {}
-    )
 
 
 def serve_and_poll(server: FakeServer, source: Source, fixture: str) -> PollResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from probes.models import Incident, IncidentUpdate, Provider, Source
 from probes.parsers.types import Impact, IncidentStatus, ParsedIncident, ParsedPage, ParsedUpdate
@@ -173,3 +173,66 @@ def test_the_command_loads_the_shipped_file_idempotently(capsys):
     openai = Incident.objects.get(provider__slug="openai", external_id="6bwlxnvdncnm")
     assert openai.details["recoveries"]
     assert openai.upstream_incidents.get().provider.slug == "azure"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(document.domain)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/postmortem",
+        "/relative/postmortem",
+        "https://",
+    ],
+)
+@pytest.mark.parametrize("field", ["url", "postmortem_url", "source"])
+def test_only_http_links_are_loaded_from_an_archive_file(tmp_path, field, link):
+    # `load_archive --file` takes a file someone handed over: its links reach hrefs and the
+    # Atom feed's HTML, so they pass the one link rule or the file is refused, naming why.
+    line = (
+        f'\n[[incident.source]]\ntitle = "Write-up"\nurl = "{link}"\n'
+        if field == "source"
+        else f'{field} = "{link}"\n'
+    )
+    if field == "source":
+        text = MINIMAL.replace(
+            'title = "Power loss"\nimpact = "major"\nstarted_at = 2024-12-26T18:30:00Z\n'
+            "resolved_at = 2024-12-26T19:30:00Z\n",
+            'title = "Power loss"\nimpact = "major"\nstarted_at = 2024-12-26T18:30:00Z\n'
+            "resolved_at = 2024-12-26T19:30:00Z\n" + line,
+        )
+    else:
+        text = MINIMAL.replace("upstream = [", line + "upstream = [")
+    path = tmp_path / "archive.toml"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=r"http:// or https://|must name a host|spaces"):
+        call_command("load_archive", "--file", str(path))
+    assert not Incident.objects.exists()
+
+
+def test_the_atom_feed_never_links_a_stored_javascript_url(client):
+    # A row stored before the rule (or by hand in the admin) is checked again when rendered.
+    load_archive(read_archive(MINIMAL))
+    Incident.objects.filter(external_id="abc123").update(
+        postmortem_url="javascript:alert(document.cookie)"
+    )
+    Incident.objects.filter(external_id="archive-cloud-1").update(
+        postmortem_url="https://status.example.com/postmortem"
+    )
+    feed = client.get("/feeds/incidents.atom").content.decode()
+    assert "javascript:" not in feed
+    assert "https://status.example.com/postmortem" in feed
+
+
+def test_a_good_archive_link_is_kept():
+    text = MINIMAL.replace(
+        'upstream = [{ provider = "cloud"',
+        'postmortem_url = "https://status.example.com/incidents/abc123"\n'
+        'upstream = [{ provider = "cloud"',
+    )
+    load_archive(read_archive(text))
+    incident = Incident.objects.get(external_id="abc123")
+    assert incident.postmortem_url == "https://status.example.com/incidents/abc123"

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from probes.models import Component, Incident, IncidentUpdate, Provider, Source, UptimeDay
+from probes.models import Component, Incident, IncidentUpdate, UptimeDay
 from probes.status.archive import load_archive, read_archive
 from probes.status.backfill import Target, backfill_source, history_targets
 from tests.conftest import load_fixture
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +33,20 @@ body = "Down."
 """
 
 
-def make_source(url: str, kind: str = "statuspage") -> Source:
-    provider, _ = Provider.objects.get_or_create(slug="example", defaults={"name": "Example AI"})
-    return Source.objects.create(provider=provider, url=url, kind=kind)
-
-
 def test_it_reads_the_incidents_list_next_to_a_summary():
-    source = make_source("https://status.example.com/api/v2/summary.json?x=1")
+    source = make_source(
+        url="https://status.example.com/api/v2/summary.json?x=1", kind="statuspage"
+    )
     assert history_targets(source) == [
         Target("https://status.example.com/api/v2/incidents.json", "statuspage")
     ]
-    feed = make_source("https://status.example.com/history.atom", kind="auto")
+    feed = make_source(url="https://status.example.com/history.atom", kind="auto")
     assert history_targets(feed) == [Target("https://status.example.com/history.atom", "")]
 
 
 def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(status_server):
     status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
-    source = make_source(status_server.url("/api/v2/summary.json"))
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     Component.objects.create(provider=source.provider, external_id="cmp0api00002", name="API")
     [first] = backfill_source(source, now=NOW)
     assert first.error == ""
@@ -75,7 +73,7 @@ def test_backfilling_twice_stores_each_incident_once_with_its_updates_in_order(s
 
 def test_backfill_merges_with_the_archive_and_keeps_its_curated_text(status_server):
     status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
-    source = make_source(status_server.url("/api/v2/summary.json"))
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     load_archive(read_archive(ARCHIVE), now=NOW)
     backfill_source(source, now=NOW)
     backfill_source(source, now=NOW)
@@ -94,7 +92,7 @@ def test_backfill_merges_with_the_archive_and_keeps_its_curated_text(status_serv
 
 def test_an_incident_io_list_backfills_the_same_way(status_server):
     status_server.set("/api/v2/incidents.json", load_fixture("history/incidentio_incidents.json"))
-    source = make_source(status_server.url("/api/v2/summary.json"), kind="incidentio")
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="incidentio")
     [result] = backfill_source(source, now=NOW)
     assert result.error == ""
     incident = Incident.objects.get()
@@ -105,7 +103,7 @@ def test_an_incident_io_list_backfills_the_same_way(status_server):
 
 def test_backfilled_days_get_uptime_rows(status_server):
     status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
-    source = make_source(status_server.url("/api/v2/summary.json"))
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     backfill_source(source, now=NOW)
     day = UptimeDay.objects.get(provider=source.provider, component=None, day="2026-11-10")
     # 08:00-09:30 major impact (partial outage, weighted 0.3), the rest of the day operational.
@@ -115,7 +113,7 @@ def test_backfilled_days_get_uptime_rows(status_server):
 
 def test_a_bad_answer_is_reported_and_stores_nothing(status_server):
     status_server.set("/api/v2/incidents.json", b"<html>nope</html>")
-    source = make_source(status_server.url("/api/v2/summary.json"))
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     [result] = backfill_source(source, now=NOW)
     assert result.error.startswith("unreadable")
     assert Incident.objects.count() == 0
@@ -126,7 +124,7 @@ def test_a_bad_answer_is_reported_and_stores_nothing(status_server):
 
 def test_the_command_backfills_one_provider_and_fails_loudly(status_server, capsys):
     status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
-    make_source(status_server.url("/api/v2/summary.json"))
+    make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     call_command("backfill", "--provider", "example")
     assert "3 incidents read: 3 new" in capsys.readouterr().out
     call_command("backfill", "--provider", "example")
@@ -143,8 +141,8 @@ def test_a_history_list_and_its_feed_backfilled_twice_give_each_incident_once_in
 ):
     status_server.set("/api/v2/incidents.json", load_fixture("history/statuspage_incidents.json"))
     status_server.set("/history.atom", load_fixture("history/statuspage_history.atom"))
-    json_source = make_source(status_server.url("/api/v2/summary.json"))
-    feed_source = make_source(status_server.url("/history.atom"), kind="statuspage_feed")
+    json_source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
+    feed_source = make_source(url=status_server.url("/history.atom"), kind="statuspage_feed")
     for _ in range(2):
         for source in (json_source, feed_source):
             [result] = backfill_source(source, now=NOW)
@@ -167,7 +165,7 @@ def test_a_history_list_and_its_feed_backfilled_twice_give_each_incident_once_in
 
 def test_the_command_reads_an_explicit_history_feed(status_server, capsys):
     status_server.set("/history.atom", load_fixture("history/statuspage_history.atom"))
-    make_source(status_server.url("/api/v2/summary.json"))
+    make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     url = status_server.url("/history.atom")
     call_command("backfill", "--provider", "example", "--url", url, "--format", "statuspage_feed")
     assert "2 incidents read: 2 new" in capsys.readouterr().out

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from probes.models import Incident, Source
 from tests.conftest import FIXTURES, load_fixture
-from tests.probes.served import make_source, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import serve_and_poll
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_an_unreadable_payload_is_an_error_with_reasons(status_server):
 
 
 def test_reset_clears_the_detected_format_so_the_next_poll_detects_again(status_server):
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     serve_and_poll(status_server, source, "statuspage_feed/healthy.atom")
     serve_and_poll(status_server, source, "incidentio_feed/healthy.atom")
     source.refresh_from_db()

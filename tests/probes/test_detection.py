@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from probes.models import Provider, Source
-from probes.parsers import DETECTION_ORDER, PARSERS, ParseError, detect_format
+from probes.parsers import DETECTION_ORDER, EMPTY_ANSWER, PARSERS, ParseError, detect_format
 from tests.conftest import FIXTURES, load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 # fixture -> the kind `auto` must detect (None: nothing may claim it).
 EXPECTED: dict[str, str | None] = {
@@ -132,6 +133,16 @@ EXPECTED: dict[str, str | None] = {
 }
 
 
+# Empty documents: the kind in EXPECTED reads them when it is chosen, but detection takes none
+# of them for a format (several formats would accept them; the first answer of a new source
+# must not fix the wrong one).
+EMPTY_DOCUMENTS = {
+    "google_cloud/empty.json",  # []
+    "feed/empty.xml",  # a feed with no entries and nothing naming its platform
+    "azure_status/changed.rss",
+}
+
+
 def test_every_fixture_file_is_in_the_table():
     on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()}
     assert on_disk == set(EXPECTED)
@@ -154,6 +165,11 @@ def test_detection_picks_the_right_kind_and_the_others_refuse(fixture, expected)
     if expected is None:
         assert accepted == set()
         with pytest.raises(ParseError, match="no known status format matched"):
+            detect_format(content)
+        return
+    if fixture in EMPTY_DOCUMENTS:
+        assert expected in accepted
+        with pytest.raises(ParseError, match=f"^{EMPTY_ANSWER}$"):
             detect_format(content)
         return
     detected, page = detect_format(content)
@@ -201,7 +217,7 @@ def test_the_format_change_table_covers_every_kind():
 def test_a_source_whose_payload_changes_shape_turns_unreadable_not_green(
     status_server, kind, healthy, changed
 ):
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     assert serve_and_poll(status_server, source, healthy).state == "ok"
     source.refresh_from_db()
     assert source.detected_format == kind
@@ -217,7 +233,7 @@ def test_a_source_whose_payload_changes_shape_turns_unreadable_not_green(
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", sorted(PARSERS))
 def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_server, kind):
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     Source.objects.filter(pk=source.pk).update(detected_format=kind, last_success_at=None)
     status_server.set("/status", b"<html><body>Maintenance page</body></html>")
     source.refresh_from_db()
@@ -231,7 +247,7 @@ def test_garbage_instead_of_a_known_format_turns_the_source_unreadable(status_se
 
 @pytest.mark.django_db
 def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server):
-    source = make_source(status_server, "/api/v2/summary.json", kind="statuspage")
+    source = make_source(url=status_server.url("/api/v2/summary.json"), kind="statuspage")
     assert (
         serve_and_poll(status_server, source, "statuspage/summary_operational.json").state == "ok"
     )
@@ -244,7 +260,7 @@ def test_a_source_with_a_chosen_kind_also_reports_a_format_change(status_server)
 
 @pytest.mark.django_db
 def test_a_chosen_kind_that_never_parsed_says_so(status_server):
-    source = make_source(status_server, "/index.json", kind="betterstack")
+    source = make_source(url=status_server.url("/index.json"), kind="betterstack")
     assert serve_and_poll(status_server, source, "datadog/healthy.json").state == "error"
     source.refresh_from_db()
     assert source.last_error.startswith("unreadable: not betterstack (")
@@ -255,7 +271,7 @@ def test_a_chosen_kind_that_never_parsed_says_so(status_server):
 def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, status_server):
     settings.AIWATCH_REQUIRE_LOGIN = False
     settings.AIWATCH_API_REQUIRE_LOGIN = False
-    source = make_source(status_server, "/history.atom")
+    source = make_source(url=status_server.url("/history.atom"))
     assert serve_and_poll(status_server, source, "statuspage_feed/healthy.atom").state == "ok"
     serve_and_poll(status_server, source, "incidentio_feed/healthy.atom")
 
@@ -268,3 +284,31 @@ def test_a_format_change_is_visible_on_the_api_and_the_pages(client, settings, s
     assert "format changed" in page
     overview = client.get("/").content.decode()
     assert "Unknown" in overview
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", [b"[]", b"{ }", b" null ", b"", b"\xef\xbb\xbf[]\n"])
+def test_an_empty_first_answer_detects_nothing_and_the_real_page_is_detected_after(
+    status_server, first
+):
+    # A new auto source whose first answer is empty: not taken for Google Cloud (which reads
+    # `[]`) and shown operational; the source says why it is not read yet, and the real
+    # Statuspage JSON that follows is detected as Statuspage, not refused as "format changed".
+    source = make_source(status_server, "/status")
+    status_server.set("/status", first)
+    from probes.status.polling import poll_source
+
+    result = poll_source(source)
+    assert result.state == "error"
+    source.refresh_from_db()
+    assert source.detected_format == ""
+    assert EMPTY_ANSWER in source.last_error
+    assert provider_status(source) != "operational"
+
+    assert (
+        serve_and_poll(status_server, source, "statuspage/summary_major_outage.json").state == "ok"
+    )
+    source.refresh_from_db()
+    assert source.detected_format == "statuspage"
+    assert source.last_error == ""
+    assert provider_status(source) == "major_outage"

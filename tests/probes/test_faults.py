@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import sqlite3
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,17 +27,22 @@ from probes.status import scheduling
 from probes.status.polling import poll_source
 from probes.tasks import poll_source_task
 from tests.conftest import load_fixture
+from tests.factories import make_source
 from tests.fakeserver import Answer, FakeServer
-from tests.workers import BIN, client_app, process_env, start_worker, stop, wait_for
+from tests.workers import (
+    BIN,
+    client_app,
+    log_end,
+    process_env,
+    start_worker,
+    stop,
+    wait_for,
+    wait_for_log,
+)
 
 OUTAGE = "statuspage/summary_major_outage.json"
 ALL_CLEAR = "statuspage/summary_operational.json"
 PATH = "/api/v2/summary.json"
-
-
-def make_source(url: str, slug: str = "example") -> Source:
-    provider = Provider.objects.create(slug=slug, name=f"{slug} AI")
-    return Source.objects.create(provider=provider, url=url)
 
 
 def transitions(provider: Provider) -> list[tuple[str, str]]:
@@ -89,7 +94,7 @@ def quick_timeouts(settings):
 def test_a_misbehaving_provider_is_an_error_then_recovers_by_itself(
     status_server, quick_timeouts, answer, reason
 ):
-    source = make_source(status_server.url(PATH))
+    source = make_source(url=status_server.url(PATH))
     status_server.set(PATH, load_fixture(OUTAGE))
     assert poll_source(source).state == "ok"
     provider = source.provider
@@ -126,7 +131,7 @@ def test_a_misbehaving_provider_is_an_error_then_recovers_by_itself(
 def test_a_tls_failure_is_named_and_recorded(status_server, settings):
     # https to a plain-HTTP port: the handshake fails.
     settings.AIWATCH_HTTP_READ_TIMEOUT = 2.0
-    source = make_source(f"https://127.0.0.1:{status_server.port}{PATH}")
+    source = make_source(url=f"https://127.0.0.1:{status_server.port}{PATH}")
     status_server.set(PATH, load_fixture(OUTAGE))
     result = poll_source(source)
     assert result.state == "error"
@@ -137,7 +142,7 @@ def test_a_tls_failure_is_named_and_recorded(status_server, settings):
 
 @pytest.mark.django_db
 def test_a_dns_failure_is_named_and_recorded():
-    source = make_source("https://status.nothing-here.invalid/api/v2/summary.json")
+    source = make_source(url="https://status.nothing-here.invalid/api/v2/summary.json")
     result = poll_source(source)
     assert result.state == "error"
     assert "(dns)" in result.message
@@ -150,7 +155,7 @@ def test_a_dns_failure_is_named_and_recorded():
 def test_a_clock_jump_forward_claims_each_source_once_and_records_nothing_twice(status_server):
     start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as traveller:
-        source = make_source(status_server.url(PATH))
+        source = make_source(url=status_server.url(PATH))
         status_server.set(PATH, load_fixture(OUTAGE))
         assert scheduling.claim_due_sources(timezone.now()) == [source.pk]
         poll_source_task(source.pk)
@@ -180,7 +185,7 @@ def test_a_clock_jump_forward_claims_each_source_once_and_records_nothing_twice(
 def test_a_locked_or_dropped_database_fails_the_poll_and_the_next_poll_recovers(
     status_server, settings
 ):
-    source = make_source(status_server.url(PATH))
+    source = make_source(url=status_server.url(PATH))
     status_server.set(PATH, load_fixture(OUTAGE))
     vendor = connection.vendor
     if vendor == "sqlite":
@@ -243,7 +248,7 @@ def test_a_worker_killed_mid_poll_has_its_poll_redelivered_and_recorded_once(
         server.set_sequence(
             PATH, [Answer(body=load_fixture(OUTAGE), delay=30), Answer(body=load_fixture(OUTAGE))]
         )
-        source = make_source(server.url(PATH))
+        source = make_source(url=server.url(PATH))
         log = tmp_path / "worker.log"
         first = start_worker(redis_server.celery_url, log=log, **FAST_REDELIVERY)
         try:
@@ -280,7 +285,7 @@ def test_polls_queued_while_redis_restarts_are_all_run_once(restartable_redis, t
         for index in range(3):
             path = f"/{index}{PATH}"
             server.set(path, load_fixture(OUTAGE))
-            sources.append(make_source(server.url(path), slug=f"p{index}"))
+            sources.append(make_source(f"p{index}", url=server.url(path)))
         app = client_app(redis_server.celery_url)
         # Queued with no worker running, then Redis goes away and comes back (its
         # append-only file keeps the queue).
@@ -288,9 +293,11 @@ def test_polls_queued_while_redis_restarts_are_all_run_once(restartable_redis, t
             app.send_task("probes.poll_source", args=[source.pk])
         app.close()
         redis_server.stop()
-        worker = start_worker(redis_server.celery_url, log=tmp_path / "worker.log")
+        log = tmp_path / "worker.log"
+        worker = start_worker(redis_server.celery_url, log=log)
         try:
-            time.sleep(1.5)  # the worker starts while Redis is down and keeps retrying
+            # The worker starts while Redis is down and keeps retrying.
+            wait_for_log(log, "consumer: Cannot connect to")
             redis_server.start()
             wait_for(
                 lambda: (
@@ -303,8 +310,9 @@ def test_polls_queued_while_redis_restarts_are_all_run_once(restartable_redis, t
                 what="the queued polls after Redis came back",
             )
             # And once more with the worker connected: it reconnects by itself.
+            connected = log_end(log)
             redis_server.stop()
-            time.sleep(1.0)
+            wait_for_log(log, "consumer: Connection to broker lost", after=connected)
             redis_server.start()
             app = client_app(redis_server.celery_url)
             app.send_task("probes.poll_source", args=[sources[2].pk])
@@ -321,6 +329,10 @@ def test_polls_queued_while_redis_restarts_are_all_run_once(restartable_redis, t
         assert provider.status == "major_outage"
         assert transitions(provider) == [("unknown", "major_outage")]
         assert_recorded_once(provider)
+
+
+# The worker's line for a dispatch tick it ran to the end.
+DISPATCH_DONE = re.compile(r"Task probes\.dispatch_due_polls\[[^\]]+\] succeeded")
 
 
 def start_beat(broker_url: str, *, schedule: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -353,12 +365,13 @@ def test_two_beats_at_once_still_poll_each_source_once_per_interval(redis_server
         for index in range(3):
             path = f"/{index}{PATH}"
             server.set(path, load_fixture(OUTAGE))
-            sources.append(make_source(server.url(path), slug=f"b{index}"))
-        log = tmp_path / "procs.log"
+            sources.append(make_source(f"b{index}", url=server.url(path)))
+        log = tmp_path / "worker.log"
         worker = start_worker(redis_server.celery_url, log=log, concurrency=2)
+        beat_logs = [tmp_path / f"beat{n}.log" for n in range(2)]
         beats = [
-            start_beat(redis_server.celery_url, schedule=tmp_path / f"beat{n}", log=log)
-            for n in range(2)
+            start_beat(redis_server.celery_url, schedule=tmp_path / f"beat{n}", log=beat_log)
+            for n, beat_log in enumerate(beat_logs)
         ]
         try:
             wait_for(
@@ -366,8 +379,13 @@ def test_two_beats_at_once_still_poll_each_source_once_per_interval(redis_server
                 timeout=25,
                 what="every source polled",
             )
-            # Several more ticks of both beats: the 120 s interval is not up, so no re-poll.
-            time.sleep(4)
+            # Several more ticks of both beats, each claimed and dispatched by the worker: the
+            # 120 s interval is not up, so none of them polls again.
+            marks = [log_end(beat_log) for beat_log in beat_logs]
+            dispatched = log_end(log)
+            for beat_log, mark in zip(beat_logs, marks, strict=True):
+                wait_for_log(beat_log, "Sending due task dispatch-due-polls", count=3, after=mark)
+            wait_for_log(log, DISPATCH_DONE, count=4, after=dispatched, timeout=40)
         finally:
             for process in beats:
                 stop(process)

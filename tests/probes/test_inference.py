@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.models import ProbeResult, Provider, Source
+from probes.models import ProbeResult, Source
 from probes.observe.inference import MalformedAnswer, read_answer
 from probes.observe.probing import run_probes
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +100,10 @@ def local_and_key(settings, monkeypatch):
 
 
 def make_inference(url: str, shape: str, *, stream: bool = False, **fields) -> Source:
-    provider, _ = Provider.objects.get_or_create(slug="example", defaults={"name": "Example AI"})
+    """A one-token inference probe of the example provider, keyed by AIWATCH_TEST_KEY."""
     fields.setdefault("api_key_env", "AIWATCH_TEST_KEY")
-    return Source.objects.create(
-        provider=provider,
+    return make_source(
+        "example",
         url=url,
         kind="inference",
         api_shape=shape,

@@ -10,7 +10,8 @@ from probes.models import Component, Incident
 from probes.parsers.aws_health import parse_aws_health, parse_aws_rss, split_service_key
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 BEDROCK = {"services": ["bedrock"], "regions": ["us-east-1", "us-west-2"]}
 
@@ -147,7 +148,7 @@ def test_rss_refuses_other_feeds_and_new_wording(fixture):
 
 @pytest.mark.django_db
 def test_served_currentevents_flip_bedrock_and_back(status_server):
-    source = make_source(status_server, "/public/currentevents", filters=BEDROCK)
+    source = make_source(url=status_server.url("/public/currentevents"), filters=BEDROCK)
     assert serve_and_poll(status_server, source, "aws_health/healthy.json").state == "ok"
     source.refresh_from_db()
     assert source.detected_format == "aws_health"
@@ -163,7 +164,7 @@ def test_served_currentevents_flip_bedrock_and_back(status_server):
 
 @pytest.mark.django_db
 def test_served_service_rss_is_recorded(status_server):
-    source = make_source(status_server, "/rss/bedrock-us-east-1.rss")
+    source = make_source(url=status_server.url("/rss/bedrock-us-east-1.rss"))
     assert serve_and_poll(status_server, source, "aws_rss/incident.rss").state == "ok"
     assert provider_status(source) == "major_outage"
     assert serve_and_poll(status_server, source, "aws_rss/resolved.rss").state == "ok"

@@ -11,7 +11,8 @@ from probes.models import Incident
 from probes.parsers.betterstack import parse_betterstack
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 
 def parse(name: str, filters=None):
@@ -96,7 +97,7 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_betterstack_page_goes_down_and_recovers(status_server):
-    source = make_source(status_server, "/index.json")
+    source = make_source(url=status_server.url("/index.json"))
     assert serve_and_poll(status_server, source, "betterstack/healthy.json").state == "ok"
     assert provider_status(source) == "operational"
     assert serve_and_poll(status_server, source, "betterstack/incident.json").state == "ok"

@@ -10,7 +10,8 @@ from probes.models import Component, Incident
 from probes.parsers.checkly import parse_checkly
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 CHAT = "a1d4c2e0-0000-4000-8000-000000000001"
 EMBED = "a1d4c2e0-0000-4000-8000-000000000002"
@@ -90,8 +91,8 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_uptime_and_incident_sources_meet_in_one_provider(status_server):
-    uptime = make_source(status_server, "/api/status-page/example/uptime")
-    unresolved = make_source(status_server, "/api/status-page/example/unresolved-incidents")
+    uptime = make_source(url=status_server.url("/api/status-page/example/uptime"))
+    unresolved = make_source(url=status_server.url("/api/status-page/example/unresolved-incidents"))
     assert serve_and_poll(status_server, uptime, "checkly/uptime_healthy.json").state == "ok"
     assert serve_and_poll(status_server, unresolved, "checkly/unresolved_empty.json").state == "ok"
     assert provider_status(uptime) == "operational"

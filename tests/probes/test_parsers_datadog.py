@@ -10,7 +10,8 @@ from probes.models import Incident
 from probes.parsers.datadog import parse_datadog
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 CHAT = "9c1e0000-0000-4000-8000-000000000001"
 IMAGES = "9c1e0000-0000-4000-8000-000000000002"
@@ -95,7 +96,7 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_datadog_page_opens_and_resolves(status_server):
-    source = make_source(status_server, "/config.json")
+    source = make_source(url=status_server.url("/config.json"))
     assert serve_and_poll(status_server, source, "datadog/healthy.json").state == "ok"
     assert provider_status(source) == "operational"
     assert serve_and_poll(status_server, source, "datadog/incident.json").state == "ok"

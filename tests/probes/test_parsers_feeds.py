@@ -11,7 +11,8 @@ from probes.parsers.feeds import html_to_text, load_feed, parse_azure_status, pa
 from probes.parsers.payload import refuse_xml_declarations
 from probes.parsers.types import Impact, IncidentStatus, ParseError
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 
 def feed(name: str, filters=None):
@@ -138,7 +139,7 @@ def test_html_to_text_keeps_line_breaks_and_decodes_entities_once():
 
 @pytest.mark.django_db
 def test_a_served_feed_opens_and_resolves_an_incident(status_server):
-    source = make_source(status_server, "/feed.xml")
+    source = make_source(url=status_server.url("/feed.xml"))
     assert serve_and_poll(status_server, source, "feed/incident.xml").state == "ok"
     source.refresh_from_db()
     assert source.detected_format == "feed"
@@ -151,7 +152,9 @@ def test_a_served_feed_opens_and_resolves_an_incident(status_server):
 
 @pytest.mark.django_db
 def test_a_served_azure_feed_closes_items_that_leave_it(status_server):
-    source = make_source(status_server, "/en-us/status/feed/", filters={"keywords": ["OpenAI"]})
+    source = make_source(
+        url=status_server.url("/en-us/status/feed/"), filters={"keywords": ["OpenAI"]}
+    )
     assert serve_and_poll(status_server, source, "azure_status/incident.rss").state == "ok"
     assert provider_status(source) == "degraded_performance"
     assert serve_and_poll(status_server, source, "azure_status/healthy.rss").state == "ok"

@@ -8,7 +8,8 @@ from probes.models import Component
 from probes.parsers.flashcat import parse_flashcat
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 API = "01KZ0000000000000000000API"
 CHAT = "01KZ000000000000000000CHAT"
@@ -75,7 +76,7 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_flashcat_page_flips_and_recovers(status_server):
-    source = make_source(status_server, "/api/status-page/7410630422001/summary/active")
+    source = make_source(url=status_server.url("/api/status-page/7410630422001/summary/active"))
     assert serve_and_poll(status_server, source, "flashcat/healthy.json").state == "ok"
     assert provider_status(source) == "operational"
     assert serve_and_poll(status_server, source, "flashcat/incident.json").state == "ok"

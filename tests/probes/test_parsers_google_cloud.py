@@ -10,7 +10,8 @@ from probes.models import Incident
 from probes.parsers.google_cloud import parse_google_cloud, parse_google_cloud_feed
 from probes.parsers.types import Impact, IncidentStatus, ParseError
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 VERTEX = "Z0FZJAMvEB4j3NbCJs6B"
 GEMINI = {"products": [VERTEX]}
@@ -99,7 +100,7 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_incident_list_opens_and_closes_a_gemini_incident(status_server):
-    source = make_source(status_server, "/incidents.json", filters=GEMINI)
+    source = make_source(url=status_server.url("/incidents.json"), filters=GEMINI)
     assert serve_and_poll(status_server, source, "google_cloud/healthy.json").state == "ok"
     assert provider_status(source) == "operational"
     assert serve_and_poll(status_server, source, "google_cloud/incident.json").state == "ok"
@@ -176,8 +177,8 @@ def test_feed_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_google_feed_and_the_json_merge_by_incident_id(status_server):
-    json_source = make_source(status_server, "/incidents.json", filters=GEMINI)
-    feed_source = make_source(status_server, "/en/feed.atom")
+    json_source = make_source(url=status_server.url("/incidents.json"), filters=GEMINI)
+    feed_source = make_source(url=status_server.url("/en/feed.atom"))
     assert serve_and_poll(status_server, json_source, "google_cloud/incident.json").state == "ok"
     assert (
         serve_and_poll(status_server, feed_source, "google_cloud_feed/incident.atom").state == "ok"

@@ -11,7 +11,8 @@ from probes.models import Component, Incident
 from probes.parsers.incidentio import parse_incidentio_feed, parse_incidentio_proxy
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 API = "01JX3KQ8A1B2C3D4E5F6G7H8J9"
 CHAT = "01JX3KQ8A1B2C3D4E5F6G7H8JA"
@@ -166,7 +167,7 @@ def test_feed_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_a_served_proxy_page_flips_components_and_back(status_server):
-    source = make_source(status_server, "/proxy/status.example-ai.test")
+    source = make_source(url=status_server.url("/proxy/status.example-ai.test"))
     assert serve_and_poll(status_server, source, "incidentio_proxy/healthy.json").state == "ok"
     assert provider_status(source) == "operational"
     assert serve_and_poll(status_server, source, "incidentio_proxy/incident.json").state == "ok"
@@ -182,7 +183,7 @@ def test_a_served_proxy_page_flips_components_and_back(status_server):
 
 @pytest.mark.django_db
 def test_a_served_incidentio_feed_is_recorded_with_components_by_name(status_server):
-    source = make_source(status_server, "/history.atom")
+    source = make_source(url=status_server.url("/history.atom"))
     assert serve_and_poll(status_server, source, "incidentio_feed/incident.atom").state == "ok"
     source.refresh_from_db()
     assert source.detected_format == "incidentio_feed"
@@ -218,7 +219,7 @@ def test_feed_keeps_an_archived_statuspage_id_as_an_alias():
 
 @pytest.mark.django_db
 def test_a_feed_may_raise_an_incidents_impact_but_never_lowers_it(status_server):
-    source = make_source(status_server, "/feed.atom")
+    source = make_source(url=status_server.url("/feed.atom"))
     first = (
         load_fixture("incidentio_feed/incident.atom")
         .replace(b"<li>Chat app (Full outage)</li>", b"<li>Chat app (Degraded performance)</li>")

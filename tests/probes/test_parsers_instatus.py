@@ -10,7 +10,8 @@ from probes.models import Component, Incident
 from probes.parsers.instatus import parse_instatus
 from probes.parsers.types import Impact, IncidentStatus, ParseError, Status
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 
 def parse(name: str, filters=None):
@@ -110,8 +111,8 @@ def test_it_refuses_other_shapes(fixture):
 
 @pytest.mark.django_db
 def test_summary_and_components_sources_meet_in_one_provider(status_server):
-    summary = make_source(status_server, "/summary.json")
-    components = make_source(status_server, "/v2/components.json")
+    summary = make_source(url=status_server.url("/summary.json"))
+    components = make_source(url=status_server.url("/v2/components.json"))
     assert (
         serve_and_poll(status_server, components, "instatus/components_healthy.json").state == "ok"
     )

@@ -10,7 +10,8 @@ from probes.models import Incident, IncidentUpdate
 from probes.parsers.statuspage_feeds import parse_statuspage_feed
 from probes.parsers.types import Impact, IncidentStatus, ParseError
 from tests.conftest import load_fixture
-from tests.probes.served import make_source, provider_status, serve_and_poll
+from tests.factories import make_source
+from tests.probes.served import provider_status, serve_and_poll
 
 
 def parse(name: str):
@@ -132,7 +133,7 @@ def test_it_refuses_what_is_not_a_statuspage_history_feed(content, reason):
 
 @pytest.mark.django_db
 def test_a_served_history_feed_is_recorded_and_resolved(status_server):
-    source = make_source(status_server, "/history.atom")
+    source = make_source(url=status_server.url("/history.atom"))
     assert serve_and_poll(status_server, source, "statuspage_feed/incident.atom").state == "ok"
     source.refresh_from_db()
     assert source.detected_format == "statuspage_feed"
@@ -151,8 +152,8 @@ def test_a_served_history_feed_is_recorded_and_resolved(status_server):
 
 @pytest.mark.django_db
 def test_feed_and_json_of_one_page_merge_into_one_incident(status_server):
-    json_source = make_source(status_server, "/api/v2/summary.json")
-    feed_source = make_source(status_server, "/history.atom")
+    json_source = make_source(url=status_server.url("/api/v2/summary.json"))
+    feed_source = make_source(url=status_server.url("/history.atom"))
     summary = load_fixture("statuspage/summary_major_outage.json").replace(
         b"k2v9x8w7q1rt", b"h7d2k9s4v1n6"
     )
@@ -174,8 +175,8 @@ def test_feed_and_json_of_one_page_merge_into_one_incident(status_server):
 
 @pytest.mark.django_db
 def test_when_the_owning_source_is_switched_off_the_feed_takes_over(status_server):
-    json_source = make_source(status_server, "/api/v2/summary.json")
-    feed_source = make_source(status_server, "/history.atom")
+    json_source = make_source(url=status_server.url("/api/v2/summary.json"))
+    feed_source = make_source(url=status_server.url("/history.atom"))
     summary = load_fixture("statuspage/summary_major_outage.json").replace(
         b"k2v9x8w7q1rt", b"h7d2k9s4v1n6"
     )

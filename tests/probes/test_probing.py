@@ -19,6 +19,7 @@ from probes.observe.verdicts import (
 from probes.outbound import FetchError
 from probes.status.headline import compute_provider_status
 from probes.validation import parse_expected_statuses
+from tests.factories import make_probe
 from tests.fakeserver import Answer
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +31,6 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 def allow_local_addresses(settings):
     # The seam refuses private addresses unless allowed; the fake server is on 127.0.0.1.
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
-
-
-def make_probe(url: str, *, slug: str = "example", **fields) -> Source:
-    provider, _ = Provider.objects.get_or_create(slug=slug, defaults={"name": "Example AI"})
-    fields.setdefault("timeout_seconds", 0.5)
-    return Source.objects.create(provider=provider, url=url, kind="http_probe", **fields)
 
 
 def probe_at(source: Source, minute: int):
@@ -57,7 +52,7 @@ def test_it_goes_down_after_two_failures_and_back_after_two_successes_once_each_
             Answer(status=401),
         ],
     )
-    source = make_probe(status_server.url("/v1/models"))
+    source = make_probe(url=status_server.url("/v1/models"))
     provider = source.provider
 
     statuses = []
@@ -97,7 +92,7 @@ def test_it_goes_down_after_two_failures_and_back_after_two_successes_once_each_
 
 def test_applying_the_same_results_again_changes_nothing(status_server):
     status_server.set("/v1/models", status=500)
-    source = make_probe(status_server.url("/v1/models"))
+    source = make_probe(url=status_server.url("/v1/models"))
     probe_at(source, 0)
     probe_at(source, 1)
     before = ObservedTransition.objects.count()
@@ -110,7 +105,7 @@ def test_applying_the_same_results_again_changes_nothing(status_server):
 
 def test_a_probe_never_feeds_the_official_status(status_server):
     status_server.set("/v1/models", status=503)
-    source = make_probe(status_server.url("/v1/models"))
+    source = make_probe(url=status_server.url("/v1/models"))
     probe_at(source, 0)
     probe_at(source, 1)
     provider = Provider.objects.get()
@@ -125,21 +120,21 @@ def test_a_refused_connection_is_classified_as_refused():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    source = make_probe(f"http://127.0.0.1:{port}/v1/models")
+    source = make_probe(url=f"http://127.0.0.1:{port}/v1/models")
     run = probe_at(source, 0)
     assert (run.result.verdict, run.result.error_class) == ("down", "refused")
 
 
 def test_tls_to_a_plain_http_server_is_classified_as_tls(status_server):
     status_server.set("/v1/models", status=401)
-    source = make_probe(status_server.url("/v1/models").replace("http://", "https://"))
+    source = make_probe(url=status_server.url("/v1/models").replace("http://", "https://"))
     run = probe_at(source, 0)
     assert (run.result.verdict, run.result.error_class) == ("down", "tls")
 
 
 def test_a_429_is_inconclusive_and_moves_no_status(status_server):
     status_server.set("/v1/models", status=401)
-    source = make_probe(status_server.url("/v1/models"))
+    source = make_probe(url=status_server.url("/v1/models"))
     probe_at(source, 0)
     probe_at(source, 1)
     status_server.set("/v1/models", status=429, headers={"Retry-After": "120"})
@@ -198,9 +193,9 @@ def test_many_probes_run_in_one_batch_on_one_client(status_server):
     status_server.set("/b", status=500)
     status_server.set("/c", status=200, delay=0.2)
     probes = [
-        make_probe(status_server.url("/a"), slug="a"),
-        make_probe(status_server.url("/b"), slug="b"),
-        make_probe(status_server.url("/c"), slug="c"),
+        make_probe("a", url=status_server.url("/a")),
+        make_probe("b", url=status_server.url("/b")),
+        make_probe("c", url=status_server.url("/c")),
     ]
     runs = run_probes(probes, now=T0)
     assert [run.result.verdict for run in runs] == ["up", "down", "up"]
@@ -214,7 +209,7 @@ def test_status_pages_are_refused_by_the_probe_runner_and_probes_by_the_poller()
     page = Source.objects.create(provider=provider, url="https://status.x.test/summary.json")
     with pytest.raises(ValueError, match="not probes"):
         run_probes([page])
-    probe = make_probe("https://api.x.test/v1/models", slug="x")
+    probe = make_probe("x", url="https://api.x.test/v1/models")
     with pytest.raises(ValueError, match="is a probe"):
         poll_source(probe)
 
@@ -222,8 +217,8 @@ def test_status_pages_are_refused_by_the_probe_runner_and_probes_by_the_poller()
 def test_the_dispatcher_sends_probes_to_one_batch_and_pages_to_polls():
     provider = Provider.objects.create(slug="x", name="X")
     page = Source.objects.create(provider=provider, url="https://status.x.test/summary.json")
-    probe_a = make_probe("https://api.x.test/a", slug="x")
-    probe_b = make_probe("https://api.x.test/b", slug="x")
+    probe_a = make_probe("x", url="https://api.x.test/a")
+    probe_b = make_probe("x", url="https://api.x.test/b")
     with (
         mock.patch.object(tasks.poll_source_task, "apply_async") as polls,
         mock.patch.object(tasks.run_probe_batch_task, "apply_async") as batches,
@@ -236,7 +231,7 @@ def test_the_dispatcher_sends_probes_to_one_batch_and_pages_to_polls():
 def test_the_batch_task_runs_the_probes_it_is_given_and_skips_the_rest():
     provider = Provider.objects.create(slug="x", name="X")
     page = Source.objects.create(provider=provider, url="https://status.x.test/summary.json")
-    probe = make_probe("https://api.x.test/a", slug="x")
+    probe = make_probe("x", url="https://api.x.test/a")
     with mock.patch("probes.tasks.probing.run_probes", autospec=True) as run:
         tasks.run_probe_batch_task([probe.pk, page.pk, 99999])
     assert [source.pk for source in run.call_args.args[0]] == [probe.pk]
@@ -245,7 +240,7 @@ def test_the_batch_task_runs_the_probes_it_is_given_and_skips_the_rest():
 def test_a_private_address_not_allowed_is_blocked_before_any_request(status_server, settings):
     settings.AIWATCH_OUTBOUND_ALLOW = []
     status_server.set("/v1/models", status=401)
-    run = probe_at(make_probe(status_server.url("/v1/models")), 0)
+    run = probe_at(make_probe(url=status_server.url("/v1/models")), 0)
     assert (run.result.verdict, run.result.error_class) == ("inconclusive", "blocked")
     assert status_server.requests == []
 
@@ -289,7 +284,7 @@ def closed_port() -> int:
 def test_when_no_probe_of_any_provider_can_connect_our_own_network_is_blamed():
     # A closed network: nothing answers, for every provider at once.
     probes = [
-        make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug=slug)
+        make_probe(slug, url=f"http://127.0.0.1:{closed_port()}/v1/models")
         for slug in ("first", "second", "third")
     ]
     for minute in (0, 1, 2):
@@ -306,14 +301,14 @@ def test_when_no_probe_of_any_provider_can_connect_our_own_network_is_blamed():
 
 def test_one_provider_unreachable_while_another_answers_is_still_down(status_server):
     status_server.set("/ok", status=401)
-    reachable = make_probe(status_server.url("/ok"), slug="reachable")
-    unreachable = make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug="unreachable")
+    reachable = make_probe("reachable", url=status_server.url("/ok"))
+    unreachable = make_probe("unreachable", url=f"http://127.0.0.1:{closed_port()}/v1/models")
     runs = run_probes([reachable, unreachable], now=T0)
     assert [run.result.verdict for run in runs] == ["up", "down"]
 
 
 def test_a_single_provider_failing_to_connect_is_not_discounted():
-    probe = make_probe(f"http://127.0.0.1:{closed_port()}/v1/models", slug="alone")
+    probe = make_probe("alone", url=f"http://127.0.0.1:{closed_port()}/v1/models")
     (run,) = run_probes([probe], now=T0)
     assert run.result.verdict == "down"
 
@@ -323,8 +318,8 @@ def test_errors_that_are_answers_are_never_discounted(status_server):
     status_server.set("/b", status=500)
     runs = run_probes(
         [
-            make_probe(status_server.url("/a"), slug="a"),
-            make_probe(status_server.url("/b"), slug="b"),
+            make_probe("a", url=status_server.url("/a")),
+            make_probe("b", url=status_server.url("/b")),
         ],
         now=T0,
     )

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from probes.models import Component, Incident, IncidentUpdate, Provider, Source, StatusChange
+from probes.models import Component, Incident, IncidentUpdate, Provider, StatusChange
 from probes.status.polling import poll_source
 from tests.conftest import load_fixture
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
 
-def make_source(url: str, kind: str = "auto") -> Source:
-    provider = Provider.objects.create(slug="example", name="Example AI")
-    return Source.objects.create(provider=provider, url=url, kind=kind)
-
-
 def test_it_follows_a_page_from_operational_to_major_outage_and_back(status_server):
-    source = make_source(status_server.url("/api/v2/summary.json"))
+    source = make_source(url=status_server.url("/api/v2/summary.json"))
     status_server.set("/api/v2/summary.json", load_fixture("statuspage/summary_operational.json"))
     assert poll_source(source).state == "ok"
     source.refresh_from_db()
@@ -42,7 +38,7 @@ def test_it_follows_a_page_from_operational_to_major_outage_and_back(status_serv
 
 
 def test_the_same_payload_polled_a_hundred_times_adds_no_rows(status_server):
-    source = make_source(status_server.url("/s.json"))
+    source = make_source(url=status_server.url("/s.json"))
     status_server.set("/s.json", load_fixture("statuspage/summary_major_outage.json"))
     poll_source(source)
     counts = (
