@@ -27,11 +27,11 @@ logger = logging.getLogger(__name__)
 # login page), static files are public assets, and orchestrators probe health without a login.
 HEALTH_PATHS = ("/healthz", "/readyz")
 # Paths whose views apply the login rule themselves, because they also accept tokens (scripts
-# and scrapers cannot sign in): the API (dashboard/api/access.py), the metrics, and badges and
+# and scrapers cannot sign in): the API (dashboard/api/access.py), the metrics, MCP, and badges and
 # embeds, which a provider's "public badge" switch may open on a private dashboard.
 # tests/aiwatch/test_login_walk.py checks that every one of them still refuses anonymous callers.
 SELF_GUARDED_PREFIXES = ("/api/v1/", "/badge/", "/embed/")
-SELF_GUARDED_PATHS = frozenset({"/metrics"})
+SELF_GUARDED_PATHS = frozenset({"/metrics", "/mcp"})
 
 
 def _open_prefixes() -> tuple[str, ...]:

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboard import api, badges, calendar, feeds, history_views, metrics, team_reports, views
+from dashboard import (
+    api,
+    badges,
+    calendar,
+    feeds,
+    history_views,
+    mcp_http,
+    metrics,
+    team_reports,
+    views,
+)
 from dashboard.api.access import guard_docs
 
 app_name = "dashboard"
@@ -24,6 +34,8 @@ urlpatterns = [
     path("api/v1/", include(api.urlpatterns)),
     # Prometheus: open like the pages, or behind AIWATCH_METRICS_TOKEN.
     path("metrics", metrics.metrics, name="metrics"),
+    # MCP over streamable HTTP, for agents with an API token.
+    path("mcp", mcp_http.mcp_endpoint, name="mcp"),
     # For other sites: badges and an embeddable card (login rules in dashboard/badges.py).
     path("badge/<slug:slug>.svg", badges.status_badge, name="badge"),
     path("badge/<slug:slug>/uptime.svg", badges.uptime_badge, name="badge-uptime"),

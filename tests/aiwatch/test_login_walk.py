@@ -56,6 +56,8 @@ def refuses(client, path: str) -> bool:
         return response.status_code in (401, 403)
     if response.status_code == 401:
         return True
+    if path == "/mcp":  # token-only whatever the settings: no token at all is forbidden
+        return response.status_code == 403
     return response.status_code == 302 and "/login/" in response["Location"]
 
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 import time_machine
 
-from tests.dashboard.factories import NOW, make_provider, make_source
+from tests.factories import NOW, make_provider, make_read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -25,7 +25,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def provider():
     provider = make_provider("anthropic", name="Anthropic <Claude>", status="major_outage")
-    make_source(provider)
+    make_read_source(provider)
     return provider
 
 
@@ -51,7 +51,7 @@ def test_an_unchanged_badge_answers_304_to_its_etag(client, provider):
 
 def test_a_stale_provider_shows_unknown_not_its_last_word(client):
     provider = make_provider("openai", status="operational")
-    make_source(provider, last_error="fetch failed (timeout): timed out")
+    make_read_source(provider, last_error="fetch failed (timeout): timed out")
 
     root = ElementTree.fromstring(client.get("/badge/openai.svg").content)
 

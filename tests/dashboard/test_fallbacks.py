@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from probes.models import Source
-from tests.dashboard.factories import NOW, make_incident, make_provider, make_source
+from tests.factories import NOW, make_incident, make_provider, make_read_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -22,15 +22,15 @@ def frozen_now():
 @pytest.fixture
 def providers():
     down = make_provider("aaa-down", name="Aaa Down", status="major_outage", capabilities=["chat"])
-    make_source(down)
+    make_read_source(down)
     make_incident(down, "Everything fails", impact="critical", started_at=NOW - timedelta(hours=1))
     up = make_provider("zzz-up", name="Zzz Up", status="operational", capabilities=["chat", "code"])
-    make_source(up)
-    make_source(
+    make_read_source(up)
+    make_read_source(
         up, kind=Source.Kind.INFERENCE, url="https://api.zzz.example/v1/chat", model="small-1"
     )
     doubt = make_provider("mmm", name="Mmm", status="degraded_performance", capabilities=["chat"])
-    make_source(doubt)
+    make_read_source(doubt)
     make_provider("images", status="operational", capabilities=["image"])
 
 

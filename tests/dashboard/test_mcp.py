@@ -13,7 +13,7 @@ from django.utils import timezone
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from tests.dashboard.factories import make_incident, make_provider, make_source
+from tests.factories import make_incident, make_provider, make_read_source
 from tests.workers import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,10 +52,10 @@ def test_the_client_lists_the_tools_and_gets_a_providers_status_over_stdio():
     down = make_provider(
         "anthropic", name="Anthropic", status="major_outage", capabilities=["chat"]
     )
-    make_source(down, at=now)
+    make_read_source(down, at=now)
     make_incident(down, "Elevated errors", external_id="e1", started_at=now - timedelta(hours=1))
     up = make_provider("openai", name="OpenAI", status="operational", capabilities=["chat"])
-    make_source(up, at=now)
+    make_read_source(up, at=now)
 
     tools, (status, me, alternatives) = asyncio.run(
         talk(

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from probes.models import Source
 from probes.status.polling import poll_source
 from tests.conftest import load_fixture
-from tests.dashboard.factories import make_component, make_incident, make_provider, make_source
+from tests.factories import make_component, make_incident, make_provider, make_read_source
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_a_locally_served_outage_changes_the_gauge_within_one_poll(client, statu
 
 def test_sources_incidents_and_components_are_exposed(client):
     provider = make_provider("anthropic", status="major_outage")
-    source = make_source(
+    source = make_read_source(
         provider, last_error="fetch failed (timeout): timed out", consecutive_failures=2
     )
     make_component(provider, "API", status="partial_outage")
@@ -107,8 +107,8 @@ def _queries(client) -> int:
 
 def _add(number: int) -> None:
     provider = make_provider(f"p{number}", status="major_outage")
-    make_source(provider)
-    make_source(provider, kind=Source.Kind.HTTP_PROBE, url=f"https://api.p{number}.example/")
+    make_read_source(provider)
+    make_read_source(provider, kind=Source.Kind.HTTP_PROBE, url=f"https://api.p{number}.example/")
     make_component(provider, "API", status="major_outage", external_id=f"c{number}")
     make_incident(provider, f"Outage {number}", external_id=f"i{number}")
 
