@@ -295,7 +295,8 @@ AIWATCH_OBSERVED_SLOW_FACTOR = float(os.getenv("AIWATCH_OBSERVED_SLOW_FACTOR", "
 AIWATCH_OBSERVED_SLOW_FLOOR_MS = float(os.getenv("AIWATCH_OBSERVED_SLOW_FLOOR_MS", "1000"))
 # The recent p95 comes from this many hours of results, once there are at least 10.
 AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
-# Degraded too when this share of the last 10 results failed, even if not in a row.
+# Degraded too when this share of the last 10 results failed, even if not in a row (results
+# before the probe's last confirmed recovery do not count: that outage was already told).
 AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
 # An observed outage counts for an official incident that starts up to this long after it ends.
 AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)
