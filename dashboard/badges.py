@@ -23,7 +23,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from dashboard import summaries
+from dashboard import history, summaries
 from dashboard.api.access import identify, unauthorized
 from probes.history import rollups, uptime
 from probes.models import Provider
@@ -147,7 +147,9 @@ def uptime_badge(request: HttpRequest, slug: str) -> HttpResponse:
         badge = Badge("uptime", "unknown provider", COLOURS[Status.UNKNOWN])
         return svg_response(request, render_badge(badge), max_age=UPTIME_MAX_AGE, status=404)
     _, by_subject = rollups.read_days(found, days, now=timezone.now())
-    ratio = uptime.summarize(by_subject[None]).uptime
+    ratio = uptime.summarize(
+        by_subject[None], first_watched=history.first_watched(found).get(None)
+    ).uptime
     # Rounded down, as in the uptime API: any downtime never reads as 100%.
     percent = None if ratio is None else math.floor(ratio * 100_000) / 1000
     message = "no data" if percent is None else f"{percent:.3f}".rstrip("0").rstrip(".") + "%"

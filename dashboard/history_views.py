@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import history
+from probes.history import reliability
 from probes.models import Incident, Provider
 
 PAGE_SIZE = 25
@@ -110,7 +111,7 @@ def incident_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for incident in incidents[:CSV_LIMIT]:
-        duration = incident.duration
+        duration = reliability.duration(incident.started_at, incident.resolved_at)
         writer.writerow(
             [
                 incident.pk,
@@ -120,7 +121,7 @@ def incident_csv(request: HttpRequest) -> HttpResponse:
                 incident.status,
                 incident.started_at.isoformat(),
                 incident.resolved_at.isoformat() if incident.resolved_at else "",
-                round(duration.total_seconds() / 60) if duration is not None else "",
+                reliability.duration_minutes(duration) if duration is not None else "",
                 incident.provenance,
                 _cell(incident.external_id),
                 incident.url,

@@ -151,6 +151,7 @@ class UptimeIncidentOut(Schema):
     external_id: str
     title: str
     impact: str
+    duration_minutes: int | None = Field(description="Whole minutes; null while open.")
 
 
 class UptimeDayOut(Schema):
@@ -163,7 +164,9 @@ class UptimeDayOut(Schema):
 class UptimeOut(Schema):
     provider: str
     days_requested: int
-    uptime: float | None
+    uptime: float | None = Field(description="A percentage of the time we watched.")
+    watched_seconds: int
+    watched_since: Time
     days: list[UptimeDayOut]
 
 

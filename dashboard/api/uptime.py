@@ -15,7 +15,8 @@ import dashboard.api.schemas as schemas
 from dashboard import history
 from dashboard.api.errors import ApiError, ErrorOut
 from dashboard.api.params import bounded
-from probes.history import rollups, uptime
+from dashboard.formatting import iso_utc
+from probes.history import reliability, rollups, uptime
 from probes.models import Incident, Provider
 
 Days = Annotated[
@@ -33,8 +34,10 @@ router = Router(tags=["history"])
 def provider_uptime(request: HttpRequest, slug: str, days: Days = 90) -> dict[str, Any]:
     """One entry per UTC day, oldest first.
 
-    `uptime` is a percentage, or null for a day without data; `minutes_down` is weighted
-    (probes/history/uptime.py); `incidents` lists the incidents that touched the day.
+    `uptime` is a percentage of the time we watched (`watched_seconds`, since `watched_since`
+    when that is inside the window), or null without data; `minutes_down` is weighted
+    (probes/history/uptime.py); `incidents` lists the incidents that touched the day, each
+    with its `duration_minutes` (null while open).
     """
     provider = Provider.objects.filter(slug=slug).first()
     if provider is None:
@@ -50,19 +53,27 @@ def provider_uptime(request: HttpRequest, slug: str, days: Days = 90) -> dict[st
     ):
         first = max(incident.started_at.date(), window[0])
         last = (incident.resolved_at or now).date()
+        lasted = reliability.duration(incident.started_at, incident.resolved_at)
         entry = {
             "id": incident.pk,
             "external_id": incident.external_id,
             "title": incident.title,
             "impact": incident.impact,
+            "duration_minutes": reliability.duration_minutes(lasted) if lasted else None,
         }
         for offset in range((last - first).days + 1):
             touched.setdefault((first + timedelta(days=offset)).isoformat(), []).append(entry)
-    summary = uptime.summarize(by_subject[None])
+    summary = uptime.summarize(
+        by_subject[None], first_watched=history.first_watched(provider).get(None)
+    )
     return {
         "provider": provider.slug,
         "days_requested": days,
         "uptime": percent(summary.uptime),
+        # What the figure is over: the seconds we watched, and since when if that is inside
+        # the window (null: watched since before it, or never).
+        "watched_seconds": round(summary.observed_seconds),
+        "watched_since": iso_utc(summary.watched_since),
         "days": [
             {
                 "date": day.day.isoformat(),
