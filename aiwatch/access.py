@@ -26,6 +26,12 @@ logger = logging.getLogger(__name__)
 # Paths that stay open when AIWATCH_REQUIRE_LOGIN is on: the admin guards itself (and holds the
 # login page), static files are public assets, and orchestrators probe health without a login.
 HEALTH_PATHS = ("/healthz", "/readyz")
+# Paths whose views apply the login rule themselves, because they also accept tokens (scripts
+# and scrapers cannot sign in): the API (dashboard/api/access.py), the metrics, MCP, and badges and
+# embeds, which a provider's "public badge" switch may open on a private dashboard.
+# tests/aiwatch/test_login_walk.py checks that every one of them still refuses anonymous callers.
+SELF_GUARDED_PREFIXES = ("/api/v1/", "/badge/", "/embed/")
+SELF_GUARDED_PATHS = frozenset({"/metrics", "/mcp"})
 
 
 def _open_prefixes() -> tuple[str, ...]:
@@ -43,6 +49,8 @@ class RequireLoginMiddleware:
             settings.AIWATCH_REQUIRE_LOGIN
             and not request.user.is_authenticated
             and not request.path.startswith(_open_prefixes())
+            and not request.path.startswith(SELF_GUARDED_PREFIXES)
+            and request.path not in SELF_GUARDED_PATHS
         ):
             if request.path.startswith("/api/"):
                 # Programs get a plain answer, not a redirect to an HTML login page.

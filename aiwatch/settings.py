@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    # django-ninja's templates and static files: the API's interactive docs are served from
+    # the installed package (without it in INSTALLED_APPS ninja would load them from a CDN).
+    "ninja",
     "aiwatch.apps.AIWatchConfig",
     "probes",
     "dashboard",
@@ -276,6 +279,9 @@ AIWATCH_ALERT_ENQUEUE_ON_COMMIT = envbool("AIWATCH_ALERT_ENQUEUE_ON_COMMIT", Tru
 # The read API (/api/v1/) answers without a login unless this is on; then it needs a signed-in
 # user (e.g. a session from the admin login) and answers 401 otherwise.
 AIWATCH_API_REQUIRE_LOGIN = envbool("AIWATCH_API_REQUIRE_LOGIN", False)
+# /metrics (Prometheus) is open like the pages; when this is set it needs
+# `Authorization: Bearer <this token>` instead.
+AIWATCH_METRICS_TOKEN = envsecret("AIWATCH_METRICS_TOKEN", "")
 # Ports public hosts may be reached on besides 80 and 443, e.g. "8443". Allow-listed hosts may
 # use any port.
 AIWATCH_OUTBOUND_PORTS = [int(port) for port in envlist("AIWATCH_OUTBOUND_PORTS")]
@@ -311,10 +317,20 @@ AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
 AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
 AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
 
+# LOG_FORMAT=json writes one JSON object per line (aiwatch/logformat.py); "text" is the default.
+LOG_FORMAT = os.getenv("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "aiwatch.logformat.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; polls report their own outcome.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
@@ -364,6 +380,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Origins that may show the embed card (/embed/<slug>/) in an iframe, e.g.
+# "https://wiki.example.com". Empty: no site may frame it. Every other page is never framed.
+AIWATCH_EMBED_ORIGINS = envlist("AIWATCH_EMBED_ORIGINS")
+
 # Access: AIWATCH_REQUIRE_LOGIN makes every page (not just the admin) need a signed-in user;
 # they sign in on the admin's login page. Health endpoints stay open for orchestrators.
 AIWATCH_REQUIRE_LOGIN = envbool("AIWATCH_REQUIRE_LOGIN", False)
@@ -383,3 +403,16 @@ AIWATCH_TRUSTED_PROXY_HOPS = envint("AIWATCH_TRUSTED_PROXY_HOPS", 1)
 # Self-health (probes.health): the overview warns when the pipeline falls behind.
 # More messages than this waiting in the Celery queue means the workers cannot keep up.
 AIWATCH_QUEUE_WARN = envint("AIWATCH_QUEUE_WARN", 200)
+
+# Error reporting: off unless SENTRY_DSN names a Sentry (or compatible) project. No personal
+# data is sent (send_default_pii off: no cookies, no Authorization header, no user details).
+SENTRY_DSN = envsecret("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.getenv("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(os.getenv("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 import apprise
 import requests
 from django.conf import settings
+from django.utils import timezone
 
+from alerts.webhook_signing import BadSecret, standard_headers
 from probes import outbound
 from probes.outbound import requests_transport
 
@@ -296,6 +298,12 @@ def _send_webhook(url: str, message: Message, secret_env: str) -> SendResult:
         if not secret:
             raise TransportError(f"environment variable {secret_env} is not set")
         headers[SIGNATURE_HEADER] = sign(secret, message.document)
+        try:
+            headers.update(
+                standard_headers(secret, message.key, message.document, at=timezone.now())
+            )
+        except BadSecret as error:
+            raise TransportError(str(error)) from None
     # A webhook that redirects is misconfigured; re-posting the body elsewhere is not our call.
     limits = dataclasses.replace(outbound.Limits.from_settings(), max_redirects=0)
     try:

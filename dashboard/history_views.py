@@ -1,23 +1,22 @@
-"""History pages: the cross-provider outage history, the incident list (HTML and CSV) and the
-uptime API. Thin views over dashboard/history.py."""
+"""History pages: the cross-provider outage history and the incident list (HTML and CSV).
+
+Thin views over dashboard/history.py; the uptime API is in dashboard/api/uptime.py."""
 
 from __future__ import annotations
 
 import csv
-import math
 from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import history
-from dashboard.formatting import iso_utc
-from probes.history import reliability, rollups, uptime
+from probes.history import reliability
 from probes.models import Incident, Provider
 
 PAGE_SIZE = 25
@@ -138,70 +137,3 @@ def incident_csv(request: HttpRequest) -> HttpResponse:
 def _cell(text: str) -> str:
     # Spreadsheets run a cell starting with = + - @ as a formula: text from status pages must not.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@require_GET
-def uptime_api(request: HttpRequest, slug: str) -> JsonResponse:
-    """GET /api/v1/providers/<slug>/uptime/?days=90: one entry per UTC day, oldest first.
-
-    `uptime` is a percentage of the time we watched (`watched_seconds`, since `watched_since`
-    when that is inside the window), or null without data; `minutes_down` is weighted
-    (probes/history/uptime.py); `incidents` lists the incidents that touched the day, each
-    with its `duration_minutes` (null while open).
-    """
-    provider = Provider.objects.filter(slug=slug).first()
-    if provider is None:
-        return JsonResponse({"error": f"unknown provider {slug!r}"}, status=404)
-    raw = request.GET.get("days", "90")
-    if not raw.isdigit() or not 1 <= int(raw) <= 365:
-        return JsonResponse({"error": "'days' must be a whole number from 1 to 365"}, status=400)
-    days = int(raw)
-    now = timezone.now()
-    window, by_subject = rollups.read_days(provider, days, now=now)
-    start = history.day_start(window[0])
-    touched: dict[str, list[dict[str, Any]]] = {}
-    for incident in (
-        Incident.objects.filter(provider=provider, is_maintenance=False)
-        .overlapping(start, now)
-        .order_by("started_at", "pk")
-    ):
-        first = max(incident.started_at.date(), window[0])
-        last = (incident.resolved_at or now).date()
-        lasted = reliability.duration(incident.started_at, incident.resolved_at)
-        entry = {
-            "id": incident.pk,
-            "external_id": incident.external_id,
-            "title": incident.title,
-            "impact": incident.impact,
-            "duration_minutes": reliability.duration_minutes(lasted) if lasted else None,
-        }
-        for offset in range((last - first).days + 1):
-            touched.setdefault((first + timedelta(days=offset)).isoformat(), []).append(entry)
-    summary = uptime.summarize(
-        by_subject[None], first_watched=history.first_watched(provider).get(None)
-    )
-    return JsonResponse(
-        {
-            "provider": provider.slug,
-            "days_requested": days,
-            "uptime": _percent(summary.uptime),
-            # What the figure is over: the seconds we watched, and since when if that is
-            # inside the window (null: watched since before it, or never).
-            "watched_seconds": round(summary.observed_seconds),
-            "watched_since": iso_utc(summary.watched_since),
-            "days": [
-                {
-                    "date": day.day.isoformat(),
-                    "uptime": _percent(day.uptime),
-                    "minutes_down": day.minutes_down,
-                    "incidents": touched.get(day.day.isoformat(), []),
-                }
-                for day in by_subject[None]
-            ],
-        }
-    )
-
-
-def _percent(value: float | None) -> float | None:
-    # Rounded down, so any downtime at all never reads as 100.
-    return None if value is None else math.floor(value * 100_000) / 1000

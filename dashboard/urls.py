@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from dashboard import api, history_urls, team_reports, views
+from dashboard import (
+    api,
+    badges,
+    calendar,
+    feeds,
+    history_views,
+    mcp_http,
+    metrics,
+    team_reports,
+    views,
+)
+from dashboard.api.access import guard_docs
 
 app_name = "dashboard"
 
@@ -14,10 +25,21 @@ urlpatterns = [
     path("providers/<slug:slug>/report/", team_reports.report_provider, name="provider-report"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),
-    path("api/", views.api_docs, name="api-docs"),
-    path("api/v1/providers/", api.provider_list, name="api-providers"),
-    path("api/v1/providers/<slug:slug>/", api.provider_detail, name="api-provider-detail"),
-    path("api/v1/incidents/", api.incident_list, name="api-incidents"),
+    # History: the outage timeline, the incident list and its CSV, the incident feed.
+    path("history/", history_views.history_page, name="history"),
+    path("incidents/", history_views.incident_list, name="incident-list"),
+    path("incidents/export.csv", history_views.incident_csv, name="incident-csv"),
+    path("feeds/incidents.atom", feeds.IncidentsFeed(), name="incident-feed"),
+    path("feeds/maintenance.ics", calendar.maintenance_calendar, name="maintenance-calendar"),
+    # Everything under api/ passes the API's one gate (dashboard.api.access).
+    path("api/", guard_docs(views.api_docs), name="api-docs"),
+    path("api/v1/", include(api.urlpatterns)),
+    # Prometheus: open like the pages, or behind AIWATCH_METRICS_TOKEN.
+    path("metrics", metrics.metrics, name="metrics"),
+    # MCP over streamable HTTP, for agents with an API token.
+    path("mcp", mcp_http.mcp_endpoint, name="mcp"),
+    # For other sites: badges and an embeddable card (login rules in dashboard/badges.py).
+    path("badge/<slug:slug>.svg", badges.status_badge, name="badge"),
+    path("badge/<slug:slug>/uptime.svg", badges.uptime_badge, name="badge-uptime"),
+    path("embed/<slug:slug>/", badges.embed_card, name="embed"),
 ]
-# History: /history/, /incidents/ (+ CSV), /feeds/incidents.atom, the uptime API.
-urlpatterns += history_urls.urlpatterns

@@ -393,3 +393,6 @@ class TeamReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+from probes import admin_tokens  # noqa: E402,F401  (registers the API token admin)

@@ -15,8 +15,10 @@ from probes.models.incidents import (
 from probes.models.observations import ObservedTransition, ProbeResult, ProbeRollup, TeamReport
 from probes.models.providers import Provider, ProviderQuerySet
 from probes.models.sources import Source, SourceQuerySet
+from probes.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Component",
     "Incident",
     "IncidentQuerySet",

@@ -82,6 +82,11 @@ class Provider(models.Model):
         blank=True, help_text="Where the facts about this provider come from, and how sure we are."
     )
     enabled = models.BooleanField(default=True)
+    public_badge = models.BooleanField(
+        default=False,
+        help_text="Serve this provider's badges and embed card without a login even when "
+        "AIWATCH_REQUIRE_LOGIN makes the dashboard private.",
+    )
 
     # What sync_catalog last applied to this row (empty: added in the admin); a field whose value
     # differs from it was changed in the admin, and the catalog leaves it alone.
