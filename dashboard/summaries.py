@@ -14,7 +14,7 @@ from probes.models import Component, Incident, IncidentUpdate, Provider, Source
 from probes.observe.network import is_network_failure
 from probes.observe.observed import ObservedView, observed_view
 from probes.observe.reports import Burst
-from probes.parsers.types import LABELS, SEVERITY, Status, worst
+from probes.parsers.types import SEVERITY, Status, worst
 from probes.status.headline import (
     STATUS_SOURCE_KINDS,
     as_status,
@@ -95,7 +95,7 @@ class ProviderSummary:
 
     @property
     def status_label(self) -> str:
-        return LABELS[self.status]
+        return self.status.label
 
     @property
     def troubled_components(self) -> list[Component]:
