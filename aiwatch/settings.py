@@ -261,8 +261,14 @@ AIWATCH_HTTP_MAX_REDIRECTS = envint("AIWATCH_HTTP_MAX_REDIRECTS", 5)
 # Wall-clock budget for parsing one payload (probes.parsers.payload.time_budget).
 AIWATCH_PARSE_SECONDS = float(os.getenv("AIWATCH_PARSE_SECONDS", "10"))
 # Hosts or networks (CIDR) the seam may reach even though they are not public, e.g. a team's
-# local model server. Comma-separated; empty by default.
+# local model server, optionally with a scheme and a port: "127.0.0.1:11434" allows that port
+# only, "http://10.0.0.0/8" plain HTTP only. Comma-separated; empty by default.
 AIWATCH_OUTBOUND_ALLOW = envlist("AIWATCH_OUTBOUND_ALLOW")
+# Secrets sent out (probes/outbound/secrets.py): ${VAR} in channel URLs and inference probes'
+# api_key_env read only variables named AIWATCH_SECRET_... or listed here, e.g.
+# "OPENAI_API_KEY,SLACK_TOKEN". The server's own settings (SECRET_KEY, DATABASE_URL, REDIS_URL,
+# DJANGO_*, CELERY_*, AIWATCH_*) are never read, even when listed.
+AIWATCH_SECRET_ENV_ALLOW = envlist("AIWATCH_SECRET_ENV_ALLOW")
 # Alerts
 # Where links in alerts point: this site's public address, e.g. https://aiwatch.example.com.
 AIWATCH_BASE_URL = os.getenv("AIWATCH_BASE_URL", "http://localhost:8000")
@@ -305,7 +311,8 @@ AIWATCH_OBSERVED_SLOW_FACTOR = float(os.getenv("AIWATCH_OBSERVED_SLOW_FACTOR", "
 AIWATCH_OBSERVED_SLOW_FLOOR_MS = float(os.getenv("AIWATCH_OBSERVED_SLOW_FLOOR_MS", "1000"))
 # The recent p95 comes from this many hours of results, once there are at least 10.
 AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
-# Degraded too when this share of the last 10 results failed, even if not in a row.
+# Degraded too when this share of the last 10 results failed, even if not in a row (results
+# before the probe's last confirmed recovery do not count: that outage was already told).
 AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
 # An observed outage counts for an official incident that starts up to this long after it ends.
 AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)

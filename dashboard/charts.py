@@ -13,9 +13,10 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
-from dashboard.formatting import format_hours_minutes, format_uptime
+from dashboard.formatting import format_uptime
+from probes.history.reliability import duration_minutes
 from probes.history.uptime import DayUptime
 
 IMPACT_COLOURS = {
@@ -295,7 +296,11 @@ def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, 
 
 
 def _hours_text(value: timedelta) -> str:
-    return format_hours_minutes(value)
+    minutes = duration_minutes(value)
+    return pgettext("short duration", "%(hours)d h %(minutes)02d min") % {
+        "hours": minutes // 60,
+        "minutes": minutes % 60,
+    }
 
 
 # Probe latency and team reports (probes.history.rollups, probes.observe.reports).

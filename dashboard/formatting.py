@@ -10,6 +10,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from probes.history.reliability import duration_minutes
+
 
 def iso_utc(value: datetime | None) -> str | None:
     """ISO-8601 in UTC with a `Z`, to the second; None stays None (never translated)."""
@@ -39,7 +41,8 @@ def format_duration(value: timedelta | None) -> str:
         seconds = 0
     if seconds < 60:
         return pgettext("short duration", "%(count)d s") % {"count": seconds}
-    minutes, _seconds = divmod(seconds, 60)
+    # The one rounding of durations (probes.history.reliability), as the CSV and API use it.
+    minutes = duration_minutes(value)
     if minutes < 60:
         return _minutes(minutes)
     hours, minutes = divmod(minutes, 60)

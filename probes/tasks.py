@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import redis
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from probes.history import rollups
 from probes.models import Provider, Source
 from probes.observe import probing
 from probes.observe import rollups as probe_rollups
-from probes.status import polling, scheduling
+from probes.status import polling, recording, scheduling
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,18 @@ def poll_source_task(source_id: int) -> None:
     source = Source.objects.select_related("provider").filter(pk=source_id).first()
     if source is None or not source.enabled or source.is_probe:
         return  # deleted or disabled since it was enqueued; probes run in batches
-    polling.poll_source(source)
+    try:
+        polling.poll_source(source)
+    except SoftTimeLimitExceeded:
+        # Stopped by the soft time limit (a stalled upstream): without a recorded failure the
+        # source would keep showing its last good answer as fresh.
+        logger.warning("poll of source %s stopped at the soft time limit", source_id)
+        recording.record_failure(
+            source,
+            "fetch failed (timeout): the poll ran past the task's "
+            f"{settings.CELERY_TASK_SOFT_TIME_LIMIT} s time limit",
+            at=timezone.now(),
+        )
 
 
 @shared_task(name="probes.dispatch_due_polls", ignore_result=True)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from probes.outbound.policy import outbound_url_problem
+from probes.outbound.secrets import secret_name_problem
 from probes.parsers import filters_problem
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "link_problem",
     "outbound_url_problem",
     "parse_expected_statuses",
+    "secret_name_problem",
     "web_link",
 ]
 

@@ -32,6 +32,8 @@ class Answer:
     repeat: int = 1
     # False: no Content-Length; the body ends when the connection closes.
     send_length: bool = True
+    # Send the status line and headers one byte at a time, this many seconds apart.
+    header_drip_interval: float = 0.0
 
 
 @dataclass
@@ -49,7 +51,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.answers: dict[str, Answer | list[Answer]] = {}
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
@@ -98,7 +101,19 @@ class FakeServer:
                     self.close_connection = True
                 elif "Content-Length" not in headers:
                     self.send_header("Content-Length", str(len(answer.body) * answer.repeat))
-                self.end_headers()
+                if answer.header_drip_interval:
+                    buffered: list[bytes] = getattr(self, "_headers_buffer", [])
+                    head = b"".join(buffered) + b"\r\n"
+                    buffered.clear()
+                    try:
+                        for byte in head:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.header_drip_interval)
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+                else:
+                    self.end_headers()
                 if self.command == "HEAD":
                     return
                 try:
@@ -117,7 +132,7 @@ class FakeServer:
             do_POST = _answer
             do_HEAD = _answer
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((host, 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         # A short poll interval: shutdown() waits up to one interval, paid by every test.
@@ -141,7 +156,7 @@ class FakeServer:
             self.answers[path] = list(answers)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def start(self) -> FakeServer:
         self._thread.start()

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
 from probes.parsers.types import LABELS, Status
-from probes.validation import filters_problem, outbound_url_problem, parse_expected_statuses
+from probes.validation import (
+    filters_problem,
+    outbound_url_problem,
+    parse_expected_statuses,
+    secret_name_problem,
+)
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -329,5 +334,8 @@ class Source(models.Model):
                 errors["api_shape"] = "Choose the API shape of an inference probe."
             if not self.model:
                 errors["model"] = "An inference probe needs a model, e.g. gpt-4o-mini."
+            problem = secret_name_problem(self.api_key_env) if self.api_key_env else None
+            if problem:
+                errors["api_key_env"] = f"{problem[0].upper()}{problem[1:]}."
         if errors:
             raise ValidationError(errors)

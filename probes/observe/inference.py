@@ -2,13 +2,15 @@
 
 A call asks for 1-5 output tokens and measures total latency and, when streaming, time to the
 first token. The key is read from the environment variable the source names, at the moment of
-the call; it is never stored, logged or put in a message. Parsing is pure (`read_answer`).
+the call, and only when that variable may hold a secret (`outbound.secret_name_problem`); it is
+never stored, logged or put in a message, even when the server echoes it back. Parsing is pure
+(`read_answer`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -259,14 +261,17 @@ async def run_inference_probe(
     api_key_env: str,
     limits: outbound.Limits,
 ) -> ProbeOutcome:
-    """Make one inference call through the HTTP seam. Never raises for a failed call."""
+    """Make one inference call through the HTTP seam. Never raises for a failed call.
+
+    The key is read only from a variable `outbound.secret_name_problem` allows, and is masked
+    out of the outcome's message: a server that echoes it in an error never gets it stored.
+    """
     key = ""
     if api_key_env:
-        key = os.environ.get(api_key_env, "")
-        if not key:
-            return ProbeOutcome(
-                INCONCLUSIVE, "no_key", message=f"environment variable {api_key_env} is not set"
-            )
+        try:
+            key = outbound.read_secret(api_key_env)
+        except outbound.SecretError as error:
+            return ProbeOutcome(INCONCLUSIVE, "no_key", message=str(error))
     request = build_request(shape, model=model, max_tokens=max_tokens, stream=stream, key=key)
     try:
         fetched = await outbound.fetch_async(
@@ -279,8 +284,12 @@ async def run_inference_probe(
             follow_redirects=False,
         )
     except outbound.FetchError as error:
-        return outcome_for_fetch_error(error)
-    return outcome_for_answer(shape, stream, fetched)
+        outcome = outcome_for_fetch_error(error)
+    else:
+        outcome = outcome_for_answer(shape, stream, fetched)
+    if key and outcome.message:
+        outcome = dataclasses.replace(outcome, message=outbound.redact(outcome.message, [key]))
+    return outcome
 
 
 # Before a probe has run, a call is estimated at this many input tokens (the prompt, the role

@@ -7,6 +7,12 @@ applied (`Source.observed_through`), so applying the same results again changes 
 
 A change needs AIWATCH_OBSERVED_CONFIRM results in a row (recovery AIWATCH_OBSERVED_RECOVER
 successes), so one blip never flaps. Observed status never feeds the official `Provider.status`.
+
+An outage settles: once a recovery is confirmed, the failures before it have been told (as the
+outage and its end) and no longer count toward the failure ratio, and while a probe is in a
+confirmed outage its successes point to recovery, not to "degraded". So one outage is two
+changes, never "down, up, degraded, up" on healthy answers. Latency is judged against the probe's
+own p95 over at least BASELINE_MIN_SAMPLES answers and never below AIWATCH_OBSERVED_SLOW_FLOOR_MS.
 """
 
 from __future__ import annotations
@@ -74,12 +80,16 @@ def signal_for(
     baseline_p95_ms: float | None,
     recent_verdicts: Sequence[str],
     thresholds: Thresholds,
+    current: Status = Status.OPERATIONAL,
 ) -> Status | None:
     """The status one result points to; None when it cannot tell (inconclusive).
 
     Down for a failure; degraded for an answer slower than the probe's own recent p95 times
     the slow factor (and above the floor), or when the failure ratio over the last results
-    (`recent_verdicts`, this one included) reaches the threshold; operational otherwise.
+    (`recent_verdicts`, this one included, none from before the last confirmed recovery)
+    reaches the threshold; operational otherwise. While the probe is in a confirmed outage
+    (`current` major outage) a timely answer is a recovery signal: the failures of that outage
+    are the outage itself, not intermittent trouble after it.
     """
     if verdict == INCONCLUSIVE:
         return None
@@ -91,6 +101,8 @@ def signal_for(
         and latency_ms > max(baseline_p95_ms * thresholds.slow_factor, thresholds.slow_floor_ms)
     ):
         return Status.DEGRADED_PERFORMANCE
+    if current == Status.MAJOR_OUTAGE:
+        return Status.OPERATIONAL
     conclusive = [v for v in recent_verdicts if v != INCONCLUSIVE]
     if len(conclusive) >= RATIO_WINDOW:
         failed = sum(v == DOWN for v in conclusive[-RATIO_WINDOW:])
@@ -176,14 +188,28 @@ def _baseline_p95(source_id: int, before: datetime) -> float | None:
     return percentile(values, 95)
 
 
-def _recent_verdicts(source_id: int, upto: ProbeResult) -> list[str]:
+def _recent_verdicts(
+    source_id: int, upto: ProbeResult, settled_since: datetime | None
+) -> list[str]:
+    results = ProbeResult.objects.filter(source_id=source_id, pk__lte=upto.pk)
+    if settled_since is not None:
+        results = results.filter(at__gte=settled_since)
     verdicts = list(
-        ProbeResult.objects.filter(source_id=source_id, pk__lte=upto.pk)
-        .exclude(verdict=INCONCLUSIVE)
+        results.exclude(verdict=INCONCLUSIVE)
         .order_by("-at", "-pk")
         .values_list("verdict", flat=True)[:RATIO_WINDOW]
     )
     return verdicts[::-1]
+
+
+def _last_recovery_since(source_id: int) -> datetime | None:
+    """Where the probe's last confirmed recovery began: the failure ratio starts there."""
+    return (
+        ObservedTransition.objects.filter(source_id=source_id, new_status=Status.OPERATIONAL)
+        .order_by("-at", "-pk")
+        .values_list("since", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -204,6 +230,7 @@ def apply_results(
     if not results:
         return []
     state = _state_of(locked)
+    settled_since = _last_recovery_since(locked.pk)
     transitions = []
     for result in results:
         signal = signal_for(
@@ -214,10 +241,13 @@ def apply_results(
             baseline_p95_ms=_baseline_p95(locked.pk, state.pending_since or result.at)
             if result.verdict == "up" and result.latency_ms is not None
             else None,
-            recent_verdicts=_recent_verdicts(locked.pk, result),
+            recent_verdicts=_recent_verdicts(locked.pk, result, settled_since),
             thresholds=thresholds,
+            current=state.status,
         )
         state, change = step(state, signal, result.at, thresholds)
+        if change is not None and change.new == Status.OPERATIONAL:
+            settled_since = change.since
         if change is not None:
             transition = ObservedTransition.objects.create(
                 provider_id=locked.provider_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -117,10 +118,22 @@ async def run_specs(
 ) -> list[tuple[ProbeOutcome, float]]:
     """Run every spec on one client, at most `concurrency` at once.
 
-    Returns (outcome, wall-clock start as a UNIX time) per spec, in the order given.
+    Returns (outcome, wall-clock start as a UNIX time) per spec, in the order given. Each
+    probe's clock starts when its turn comes, and nothing another probe does can use it up.
+    Meant to run on its own event loop (`run_probes` uses asyncio.run): it sets the loop's
+    default executor.
     """
     limit = max(1, concurrency or settings.AIWATCH_PROBE_CONCURRENCY)
     gate = asyncio.Semaphore(limit)
+    # The seam checks each address in a thread of the loop's default executor (a lookup may
+    # block on DNS), inside the probe's timeout. A lookup that hangs keeps its thread after its
+    # probe has timed out, so asyncio's own pool (CPU count + 4 threads) fills with them and
+    # every later probe spends its whole timeout queueing for a thread before its request
+    # starts: a few unresolvable hosts time out the batch, which then reads as our own network
+    # being down. A thread per probe (made only when needed) bounds a hung lookup to its probe.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=max(1, len(specs)), thread_name_prefix="probe-lookup")
+    )
 
     async def one(client: httpx.AsyncClient, spec: ProbeSpec) -> tuple[ProbeOutcome, float]:
         async with gate:

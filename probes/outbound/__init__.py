@@ -2,7 +2,8 @@
 
 Callers use this package's names (`outbound.fetch`, `outbound.FetchError`, ...); the modules
 behind it are `client` (the requests), `policy` (which addresses may be reached), `decoding`
-(reading a body within bounds) and `errors` (one exception and its kinds).
+(reading a body within bounds), `errors` (one exception and its kinds) and `secrets` (which
+environment variables may be sent, and masking them out of what is stored or logged).
 """
 
 from probes.outbound.client import (
@@ -23,6 +24,7 @@ from probes.outbound.policy import (
     outbound_url_problem,
     parse_target_url,
 )
+from probes.outbound.secrets import SecretError, read_secret, redact, secret_name_problem
 
 __all__ = [
     "USER_AGENT",
@@ -30,6 +32,7 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "Limits",
+    "SecretError",
     "Target",
     "address_problem",
     "async_client",
@@ -40,5 +43,8 @@ __all__ = [
     "outbound_url_problem",
     "parse_retry_after",
     "parse_target_url",
+    "read_secret",
+    "redact",
+    "secret_name_problem",
     "tls_context",
 ]

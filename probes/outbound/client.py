@@ -22,9 +22,9 @@ import certifi
 import httpx
 from django.conf import settings
 
-from probes.outbound.decoding import read_capped, read_capped_async
+from probes.outbound.decoding import read_capped_async
 from probes.outbound.errors import FetchError, classify_connect_error
-from probes.outbound.policy import check_url
+from probes.outbound.policy import Target, check_url
 
 USER_AGENT = "AIWatch/0.1 (self-hosted AI status dashboard; +https://github.com/aiwatch)"
 
@@ -141,46 +141,31 @@ def fetch(
 
     Every hop (the first request and each redirect) passes `check_url` and the connection goes
     to the address that check approved, so a name that resolves elsewhere a second time (DNS
-    rebinding) cannot steer the request. Sends If-None-Match / If-Modified-Since when
-    validators are given (a 304 comes back as a result with `not_modified`). Raises FetchError
-    for every transport failure, every refused address and for bodies over the byte cap; never
-    returns a partial body.
+    rebinding) cannot steer the request. The total timeout bounds the whole exchange (connect,
+    headers dripped a byte at a time, every redirect hop, the body): the request runs on a
+    short-lived event loop under one deadline. Sends If-None-Match / If-Modified-Since when
+    validators are given (a 304 comes back as a result with `not_modified`). Redirects are
+    followed for every method (a POST answered 301-303 becomes a GET without body). Raises
+    FetchError for every transport failure, every refused address and for bodies over the
+    byte cap; never returns a partial body.
     """
     limits = limits or Limits.from_settings()
-    request_headers = _request_headers(headers, etag=etag, last_modified=last_modified)
-    started = time.monotonic()
-    deadline = started + limits.total_timeout
-    current = url
-    with (
-        _mapped_errors(),
-        httpx.Client(
-            timeout=_timeout(limits), follow_redirects=False, trust_env=False, verify=tls_context()
-        ) as client,
-    ):
-        for _hop in range(limits.max_redirects + 1):
-            target = check_url(current)
-            with client.stream(
-                method,
-                target.connect_url,
-                headers={**request_headers, "Host": target.host_header},
+
+    async def exchange() -> FetchResult:
+        async with async_client(max_connections=1) as client:
+            return await _exchange(
+                client,
+                url,
+                method=method,
+                headers=_request_headers(headers, etag=etag, last_modified=last_modified),
+                private=frozenset(headers or ()),
                 content=content,
-                extensions=target.extensions,
-            ) as response:
-                if response.is_redirect and "location" in response.headers:
-                    current = urljoin(current, response.headers["location"])
-                    if response.status_code in (301, 302, 303) and method == "POST":
-                        # Browsers and httpx turn a redirected POST into a GET without body.
-                        method, content = "GET", None
-                    continue
-                body = read_capped(response, limits.max_bytes, deadline)
-                return FetchResult(
-                    url=current,
-                    status_code=response.status_code,
-                    content=body,
-                    elapsed=timedelta(seconds=time.monotonic() - started),
-                    headers=_kept_headers(response),
-                )
-    raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+                limits=limits,
+                redirects="any",
+                resolve_in_thread=False,
+            )
+
+    return asyncio.run(exchange())
 
 
 async def fetch_async(
@@ -197,41 +182,72 @@ async def fetch_async(
 
     Make the client with `async_client()`. Every hop passes `check_url` (in a thread: it may
     block on DNS) and connects to the address it approved. Redirects are followed for GET and
-    HEAD only, when `follow_redirects` is true, and never carry `headers` to another host (they
-    may hold a key). Raises FetchError; never returns a partial body.
+    HEAD only, when `follow_redirects` is true. Raises FetchError; never returns a partial body.
     """
-    limits = limits or Limits.from_settings()
-    extra = dict(headers or {})
-    request_headers = _request_headers(extra)
+    return await _exchange(
+        client,
+        url,
+        method=method,
+        headers=_request_headers(headers),
+        private=frozenset(headers or ()),
+        content=content,
+        limits=limits or Limits.from_settings(),
+        redirects="get" if follow_redirects else "none",
+        resolve_in_thread=True,
+    )
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    method: str,
+    headers: dict[str, str],
+    private: frozenset[str],
+    content: bytes | None,
+    limits: Limits,
+    redirects: str,
+    resolve_in_thread: bool,
+) -> FetchResult:
+    """One request and its redirects under one deadline; shared by `fetch` and `fetch_async`.
+
+    `private` names the caller's own headers (they may hold a key): they never follow a
+    redirect to another host. After a first hop to a public address, later hops may not use
+    the allow-list: a public page cannot redirect us into an allowed private address.
+    `redirects`: "any" method, "get" (GET and HEAD only) or "none".
+    """
     started = time.monotonic()
     current = url
-    first_host = ""
+    first: Target | None = None
     with _mapped_errors():
         async with asyncio.timeout(limits.total_timeout):
             for _hop in range(limits.max_redirects + 1):
-                target = await asyncio.to_thread(check_url, current)
-                first_host = first_host or target.host
-                if target.host != first_host:
-                    request_headers = {
-                        name: value for name, value in request_headers.items() if name not in extra
+                public_only = first is not None and not first.exempted
+                if resolve_in_thread:
+                    target = await asyncio.to_thread(check_url, current, public_only=public_only)
+                else:
+                    # One request on its own loop: nothing else waits while DNS answers.
+                    target = check_url(current, public_only=public_only)
+                first = first or target
+                if target.host != first.host:
+                    headers = {
+                        name: value for name, value in headers.items() if name not in private
                     }
                 request = client.build_request(
                     method,
                     target.connect_url,
-                    headers={**request_headers, "Host": target.host_header},
+                    headers={**headers, "Host": target.host_header},
                     content=content,
                     timeout=_timeout(limits),
                     extensions=target.extensions,
                 )
                 response = await client.send(request, stream=True)
                 try:
-                    if (
-                        follow_redirects
-                        and method in ("GET", "HEAD")
-                        and response.is_redirect
-                        and "location" in response.headers
-                    ):
+                    if _follows(redirects, method, response):
                         current = urljoin(current, response.headers["location"])
+                        if response.status_code in (301, 302, 303) and method == "POST":
+                            # Browsers and httpx turn a redirected POST into a GET without body.
+                            method, content = "GET", None
                         continue
                     body, chunk_times = await read_capped_async(response, limits.max_bytes, started)
                 finally:
@@ -245,6 +261,12 @@ async def fetch_async(
                     chunk_times=chunk_times,
                 )
     raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+
+
+def _follows(redirects: str, method: str, response: httpx.Response) -> bool:
+    if not (response.is_redirect and "location" in response.headers):
+        return False
+    return redirects == "any" or (redirects == "get" and method in ("GET", "HEAD"))
 
 
 def async_client(*, max_connections: int = 20) -> httpx.AsyncClient:

@@ -68,15 +68,6 @@ def _inflater_for(response: httpx.Response) -> _Inflater | None:
     return _Inflater(encodings[0])
 
 
-def _decoded_chunks(response: httpx.Response) -> Iterator[bytes]:
-    inflater = _inflater_for(response)
-    if inflater is None:
-        yield from response.iter_raw()
-        return
-    for raw in response.iter_raw():
-        yield from inflater.feed(raw)
-
-
 async def _decoded_chunks_async(response: httpx.Response) -> AsyncIterator[bytes]:
     inflater = _inflater_for(response)
     async for raw in response.aiter_raw():
@@ -99,28 +90,14 @@ def _refuse_declared_oversize(response: httpx.Response, max_bytes: int) -> None:
         raise FetchError("too_large", f"body of {int(declared)} bytes exceeds {max_bytes}")
 
 
-def read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
-    """The body, decompressed, refused as soon as it passes `max_bytes` or the deadline.
-
-    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
-    """
-    _refuse_declared_oversize(response, max_bytes)
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in _decoded_chunks(response):
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError("too_large", f"body exceeds {max_bytes} bytes (after decompression)")
-        if time.monotonic() > deadline:
-            raise FetchError("timeout", "the whole answer took longer than the total timeout")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def read_capped_async(
     response: httpx.Response, max_bytes: int, started: float
 ) -> tuple[bytes, tuple[tuple[int, float], ...]]:
-    """Like `read_capped`; the total time is bounded by the caller's asyncio.timeout."""
+    """The body, decompressed, refused as soon as it passes `max_bytes`; with chunk times.
+
+    The cap applies to the decompressed size; compressed input is inflated in bounded steps.
+    The total time is bounded by the caller's asyncio.timeout.
+    """
     _refuse_declared_oversize(response, max_bytes)
     chunks: list[bytes] = []
     times: list[tuple[int, float]] = []
@@ -128,7 +105,7 @@ async def read_capped_async(
     async for chunk in _decoded_chunks_async(response):
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError("too_large", f"body exceeds {max_bytes} bytes")
+            raise FetchError("too_large", f"body exceeds {max_bytes} bytes (after decompression)")
         chunks.append(chunk)
         times.append((size, time.monotonic() - started))
     return b"".join(chunks), tuple(times)

@@ -1,8 +1,8 @@
 """RSS and Atom feeds through feedparser: the shared loading rules, a generic feed, Azure's.
 
 Every feed parser in the package loads documents with `load_feed`, which refuses HTML pages,
-bot challenges and XML with DOCTYPE/ENTITY declarations before feedparser sees a byte, and
-refuses documents feedparser cannot name as RSS or Atom.
+bot challenges and XML with DOCTYPE/ENTITY declarations (feedparser's parsers themselves refuse
+DTDs, see `xmlreader`), and documents feedparser cannot name as RSS or Atom.
 
 The generic `feed` kind reads any RSS/Atom incident feed (custom pages such as xAI's
 `feed.xml`, Better Stack's and Instatus' feeds): one incident per entry, its state and
@@ -43,8 +43,13 @@ from .types import (
     ParsedUpdate,
     ParseError,
 )
+from .xmlreader import REFUSALS as DTD_REFUSALS
+from .xmlreader import install as install_xml_reader
 
 FeedDict = Any  # feedparser.FeedParserDict: a dict subclass with attribute access
+
+# feedparser's XML parsers refuse DTDs themselves (probes.parsers.xmlreader).
+install_xml_reader()
 
 
 def load_feed(content: bytes) -> FeedDict:
@@ -58,7 +63,12 @@ def load_feed(content: bytes) -> FeedDict:
         raise ParseError("got JSON, not a feed")
     # Relative-URI resolution and sanitising are off: we strip markup to text ourselves and
     # never render feed HTML, and bytes (not a str) stop feedparser from fetching anything.
-    parsed = feedparser.parse(content, resolve_relative_uris=False, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(content, resolve_relative_uris=False, sanitize_html=False)
+    except DTD_REFUSALS as error:
+        raise ParseError(
+            f"XML with a DOCTYPE or entity declarations is refused ({error})"
+        ) from None
     version = str(parsed.get("version") or "")
     if not (version.startswith("rss") or version.startswith("atom")):
         reason = parsed.get("bozo_exception")

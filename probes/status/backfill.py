@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from probes import outbound
 from probes.history import rollups
 from probes.models import Incident, Source
 from probes.parsers import PARSERS, ParseError, detect_format
+from probes.parsers.payload import ParseTimeout, time_budget
 from probes.parsers.types import ParsedIncident
 from probes.status import recording
 
@@ -103,8 +105,10 @@ def backfill_source(
             result.error = f"HTTP {fetched.status_code} from {fetched.url}"
             continue
         try:
-            incidents = parse_history(each, fetched.content, source)
-        except ParseError as error:
+            # The same budget as a poll: a hostile history document cannot hold the command.
+            with time_budget(settings.AIWATCH_PARSE_SECONDS):
+                incidents = parse_history(each, fetched.content, source)
+        except (ParseError, ParseTimeout) as error:
             result.error = f"unreadable: {error}"
             continue
         result.seen = len(incidents)

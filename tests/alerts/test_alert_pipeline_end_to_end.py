@@ -55,7 +55,7 @@ url = "{base}/painter/summary.json"
 
 [[channel]]
 name = "local-json"
-url = "json://127.0.0.1:${{AIW_TEST_RECEIVER_PORT}}/hook"
+url = "json://127.0.0.1:${{AIWATCH_SECRET_TEST_RECEIVER_PORT}}/hook"
 """
 
 
@@ -68,7 +68,7 @@ def run(command: str, *args: str) -> str:
 def test_a_catalog_channel_gets_exactly_the_outage_and_the_recovery(
     status_server, receiver, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("AIW_TEST_RECEIVER_PORT", str(receiver.port))
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_RECEIVER_PORT", str(receiver.port))
     catalog = tmp_path / "catalog.toml"
     catalog.write_text(CATALOG.format(base=f"http://127.0.0.1:{status_server.port}"))
     operational = load_fixture("statuspage/summary_operational.json")
@@ -79,7 +79,7 @@ def test_a_catalog_channel_gets_exactly_the_outage_and_the_recovery(
     run("sync_catalog", str(catalog))
     channel = Channel.objects.get(name="local-json")
     # The secret-bearing part stays a placeholder in the database.
-    assert channel.url == "json://127.0.0.1:${AIW_TEST_RECEIVER_PORT}/hook"
+    assert channel.url == "json://127.0.0.1:${AIWATCH_SECRET_TEST_RECEIVER_PORT}/hook"
     Playbook.objects.create(
         provider=Provider.objects.get(slug="example"),
         body="Switch the support bot to **Backup AI**.\n\nTell #support-leads.",

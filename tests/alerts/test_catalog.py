@@ -25,7 +25,7 @@ def test_it_reads_channel_tables_with_their_filters():
         + """
 [[channel]]
 name = "ops-slack"
-url = "slack://${SLACK_TOKEN_A}/${SLACK_TOKEN_B}/${SLACK_TOKEN_C}/#ops"
+url = "slack://${AIWATCH_SECRET_SLACK_A}/${AIWATCH_SECRET_SLACK_B}/${AIWATCH_SECRET_SLACK_C}/#ops"
 providers = ["openai"]
 components = ["API"]
 min_severity = "major"
@@ -74,26 +74,26 @@ def test_a_channel_name_twice_is_an_error():
 
 @pytest.mark.django_db
 def test_sync_creates_updates_by_name_and_keeps_admin_channels(monkeypatch):
-    monkeypatch.delenv("AIW_TEST_NTFY_TOPIC", raising=False)
+    monkeypatch.delenv("AIWATCH_SECRET_TEST_NTFY_TOPIC", raising=False)
     Channel.objects.create(name="made-in-admin", url="ntfy://ntfy.sh/admin")
     text = (
         PROVIDERS
         + """
 [[channel]]
 name = "phones"
-url = "ntfy://ntfy.sh/${AIW_TEST_NTFY_TOPIC}"
+url = "ntfy://ntfy.sh/${AIWATCH_SECRET_TEST_NTFY_TOPIC}"
 providers = ["openai"]
 min_severity = "partial"
 """
     )
     report = sync_catalog(read_catalog(text))
     phones = Channel.objects.get(name="phones")
-    assert phones.url == "ntfy://ntfy.sh/${AIW_TEST_NTFY_TOPIC}"
+    assert phones.url == "ntfy://ntfy.sh/${AIWATCH_SECRET_TEST_NTFY_TOPIC}"
     assert phones.kind == "apprise"
     assert phones.min_severity == "partial_outage"
     assert phones.from_catalog
     assert list(phones.providers.values_list("slug", flat=True)) == ["openai"]
-    assert any("AIW_TEST_NTFY_TOPIC not set" in note for note in report.notes)
+    assert any("AIWATCH_SECRET_TEST_NTFY_TOPIC not set" in note for note in report.notes)
 
     sync_catalog(read_catalog(text.replace('"partial"', '"major"')))
     phones.refresh_from_db()

@@ -62,9 +62,9 @@ def test_a_missing_signing_secret_is_an_error_not_an_unsigned_post(receiver, mon
 
 
 def test_url_placeholders_are_read_at_send_time_and_masked_in_errors(receiver, monkeypatch):
-    monkeypatch.setenv("AIW_TEST_PATH_TOKEN", "tok-123456")
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_PATH_TOKEN", "tok-123456")
     receiver.set("/tok-123456", b"bad", status=500)
-    template = f"json://127.0.0.1:{receiver.port}/${{AIW_TEST_PATH_TOKEN}}"
+    template = f"json://127.0.0.1:{receiver.port}/${{AIWATCH_SECRET_TEST_PATH_TOKEN}}"
     with pytest.raises(TransportError) as caught:
         transports.send("apprise", template, message())
     assert "tok-123456" not in str(caught.value)
@@ -72,9 +72,9 @@ def test_url_placeholders_are_read_at_send_time_and_masked_in_errors(receiver, m
 
 
 def test_an_unset_placeholder_names_the_variable(monkeypatch):
-    monkeypatch.delenv("AIW_TEST_UNSET", raising=False)
-    with pytest.raises(TransportError, match="AIW_TEST_UNSET"):
-        transports.resolve("slack://${AIW_TEST_UNSET}/#ops")
+    monkeypatch.delenv("AIWATCH_SECRET_TEST_UNSET", raising=False)
+    with pytest.raises(TransportError, match="AIWATCH_SECRET_TEST_UNSET"):
+        transports.resolve("slack://${AIWATCH_SECRET_TEST_UNSET}/#ops")
 
 
 def test_apprise_json_urls_carry_the_idempotency_key(receiver):
@@ -90,18 +90,18 @@ def test_apprise_json_urls_carry_the_idempotency_key(receiver):
 @pytest.mark.parametrize(
     ("kind", "url", "ok"),
     [
-        ("apprise", "slack://${SLACK_A}/${SLACK_B}/${SLACK_C}", True),
-        ("apprise", "tgram://${AIW_UNSET_TELEGRAM_TOKEN}/12345", True),
-        ("apprise", "workflows://${AIW_UNSET_TEAMS_HOST}/workflow1/signature", True),
-        ("apprise", "nonsense://${AIW_UNSET_X}/a", False),
+        ("apprise", "slack://${AIWATCH_SECRET_A}/${AIWATCH_SECRET_B}/${AIWATCH_SECRET_C}", True),
+        ("apprise", "tgram://${AIWATCH_SECRET_UNSET_TELEGRAM_TOKEN}/12345", True),
+        ("apprise", "workflows://${AIWATCH_SECRET_UNSET_TEAMS_HOST}/workflow1/signature", True),
+        ("apprise", "nonsense://${AIWATCH_SECRET_UNSET_X}/a", False),
         ("apprise", "ntfy://ntfy.sh/aiwatch", True),
         ("apprise", "json://127.0.0.1:8080/hook", True),
-        ("apprise", "mailto://user:${MAIL_PASSWORD}@example.com", True),
+        ("apprise", "mailto://user:${AIWATCH_SECRET_MAIL_PASSWORD}@example.com", False),
         ("apprise", "nonsense://x", False),
         ("webhook", "https://hooks.example.com/aiwatch", True),
         ("webhook", "ftp://hooks.example.com/aiwatch", False),
         ("webhook", "http://10.1.2.3/hook", False),
-        ("webhook", "https://${AIW_UNSET_HOOK_HOST}/hook", True),
+        ("webhook", "https://${AIWATCH_SECRET_UNSET_HOOK_HOST}/hook", True),
         ("webhook", "http://localhost/hook", False),
         ("apprise", "", False),
     ],

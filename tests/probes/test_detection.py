@@ -294,7 +294,7 @@ def test_an_empty_first_answer_detects_nothing_and_the_real_page_is_detected_aft
     # A new auto source whose first answer is empty: not taken for Google Cloud (which reads
     # `[]`) and shown operational; the source says why it is not read yet, and the real
     # Statuspage JSON that follows is detected as Statuspage, not refused as "format changed".
-    source = make_source(status_server, "/status")
+    source = make_source(url=status_server.url("/status"))
     status_server.set("/status", first)
     from probes.status.polling import poll_source
 

@@ -96,12 +96,12 @@ ANTHROPIC_STREAM = sse(
 @pytest.fixture(autouse=True)
 def local_and_key(settings, monkeypatch):
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
-    monkeypatch.setenv("AIWATCH_TEST_KEY", KEY)
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_KEY", KEY)
 
 
 def make_inference(url: str, shape: str, *, stream: bool = False, **fields) -> Source:
-    """A one-token inference probe of the example provider, keyed by AIWATCH_TEST_KEY."""
-    fields.setdefault("api_key_env", "AIWATCH_TEST_KEY")
+    """A one-token inference probe of the example provider, keyed by AIWATCH_SECRET_TEST_KEY."""
+    fields.setdefault("api_key_env", "AIWATCH_SECRET_TEST_KEY")
     return make_source(
         "example",
         url=url,
@@ -230,11 +230,11 @@ def test_an_overloaded_error_inside_an_anthropic_stream_is_overloaded(status_ser
 
 
 def test_a_missing_key_sends_nothing_and_is_inconclusive(status_server, monkeypatch):
-    monkeypatch.delenv("AIWATCH_TEST_KEY")
+    monkeypatch.delenv("AIWATCH_SECRET_TEST_KEY")
     status_server.set("/v1/chat/completions", json.dumps(OPENAI_ANSWER).encode())
     result = run_one(make_inference(status_server.url("/v1/chat/completions"), "openai"))
     assert (result.verdict, result.error_class) == ("inconclusive", "no_key")
-    assert "AIWATCH_TEST_KEY" in result.message
+    assert "AIWATCH_SECRET_TEST_KEY" in result.message
     assert status_server.requests == []
 
 

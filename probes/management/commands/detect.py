@@ -10,11 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from probes import outbound
 from probes.models import Source
 from probes.parsers import detect_format
+from probes.parsers.payload import ParseTimeout, time_budget
 from probes.parsers.types import Filters, ParsedPage, ParseError
 
 
@@ -62,8 +64,10 @@ class Command(BaseCommand):
 
         content = self._content(url, options["file"])
         try:
-            kind, page = detect_format(content, filters)
-        except ParseError as error:
+            # The same budget as a poll: a hostile payload cannot hold the command.
+            with time_budget(settings.AIWATCH_PARSE_SECONDS):
+                kind, page = detect_format(content, filters)
+        except (ParseError, ParseTimeout) as error:
             raise CommandError(f"unreadable: {error}") from None
         self.stdout.write(f"platform: {kind}")
         if source is not None and source.kind not in (Source.Kind.AUTO, kind):
