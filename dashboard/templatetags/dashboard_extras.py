@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -82,6 +82,25 @@ def impact_label(value: Any) -> str:
         return str(IMPACT_LABELS[Impact(str(value))])
     except ValueError:
         return str(value or "").capitalize()
+
+
+@register.filter
+def our_words(incident: Any, name: str) -> str:
+    """An archived incident's summary field ("title", "root_cause", "notes"), in the reader's
+    language when the archive gives it (our own words; a provider's text is never translated)."""
+    details = getattr(incident, "details", None) or {}
+    language = translation.get_language() or ""
+    translated = (details.get("translations") or {}).get(language) or {}
+    if translated.get(name):
+        return str(translated[name])
+    return str(getattr(incident, name, None) or details.get(name) or "")
+
+
+@register.filter
+def reason(value: str | None) -> str:
+    """Why a source cannot be read, in the reader's language when it is one of our own fixed
+    reasons ("not read yet"); an error from the wire ("HTTP 503 from ...") stays as recorded."""
+    return translation.gettext(value) if value else ""
 
 
 @register.filter
