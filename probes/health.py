@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from aiwatch.redis_client import redis_client
 from probes.models import Source
-from probes.status.scheduling import CLOCK_SLACK
+from probes.status.scheduling import CLOCK_SLACK, is_fresh
 
 HEARTBEAT_KEY = "aiwatch:dispatch:heartbeat"
 # Celery's default queue: a Redis list of waiting messages.
@@ -68,12 +68,6 @@ def _from_the_future(what: str, moment: datetime) -> str:
         "%(what)s is stamped %(moment)s UTC, in the future: the server clock went back, so how "
         "fresh the data is cannot be told until it catches up."
     ) % {"what": what, "moment": f"{moment:%Y-%m-%d %H:%M}"}
-
-
-def is_fresh(moment: datetime | None, now: datetime, *, within: timedelta) -> bool:
-    """Whether `moment` lies within `within` before `now`. A moment in the future (beyond the
-    slack between hosts' clocks) is not fresh: the clock went back, and its age is unknown."""
-    return moment is not None and now - within <= moment <= now + CLOCK_SLACK
 
 
 def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:

@@ -55,7 +55,7 @@ def test_every_french_message_is_translated_and_none_is_fuzzy():
 
 def test_the_french_messages_keep_their_placeholders():
     # "%(name)s est..." must name what the English names, or the page raises a KeyError.
-    placeholder = re.compile(r"%\((\w+)\)[sd]|%\{(\w+)\}|\{\}")
+    placeholder = re.compile(r"%\((\w+)\)[sd]|%\{(\w+)\}|\{(\w*)\}")
     for entry in polib.pofile(str(PO)):
         wanted = sorted(placeholder.findall(entry.msgid))
         translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]

@@ -122,3 +122,12 @@ def test_a_manual_poll_after_the_clock_stepped_back_records_transitions_in_order
     assert by_pk == sorted(by_pk)
     provider = Provider.objects.get(pk=source.provider_id)
     assert provider.status == "operational"
+
+
+def test_freshness_needs_a_moment_that_is_not_in_the_future():
+    window = timedelta(minutes=5)
+    assert scheduling.is_fresh(NOON - timedelta(minutes=4), NOON, within=window)
+    assert scheduling.is_fresh(NOON + timedelta(seconds=30), NOON, within=window)  # clock slack
+    assert not scheduling.is_fresh(NOON - timedelta(minutes=6), NOON, within=window)
+    assert not scheduling.is_fresh(NOON + timedelta(hours=1), NOON, within=window)
+    assert not scheduling.is_fresh(None, NOON, within=window)
