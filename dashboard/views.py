@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alerts import presentation
-from dashboard import api, history, observations, summaries, team_reports, timezones
+from dashboard import api, history, observations, our_stack, summaries, team_reports, timezones
 from probes.models import Incident, Provider
 from probes.observe import reports
 from probes.parsers.types import LABELS
@@ -30,6 +30,8 @@ def index(request: HttpRequest) -> HttpResponse:
     for card in cards:
         card.report_burst = bursts.get(card.provider.pk)
     ctx = {
+        # The team's own features first: what is affected for us, why, and what to use.
+        "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
         # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
         "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],

@@ -393,3 +393,7 @@ class TeamReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The team's features and the models providers serve have their own room.
+from probes.stack import admin as stack_admin  # noqa: E402, F401

@@ -3,6 +3,7 @@
 One module per family of tables; import them from here (`from probes.models import Source`).
 """
 
+from probes.models.features import Feature, ServedModel
 from probes.models.fields import StatusField
 from probes.models.history import UptimeDay
 from probes.models.incidents import (
@@ -18,6 +19,7 @@ from probes.models.sources import Source, SourceQuerySet
 
 __all__ = [
     "Component",
+    "Feature",
     "Incident",
     "IncidentQuerySet",
     "IncidentUpdate",
@@ -26,6 +28,7 @@ __all__ = [
     "ProbeRollup",
     "Provider",
     "ProviderQuerySet",
+    "ServedModel",
     "Source",
     "SourceQuerySet",
     "StatusChange",
