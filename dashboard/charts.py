@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from probes.history.reliability import duration_minutes
 from probes.history.uptime import DayUptime
 
 IMPACT_COLOURS = {
@@ -278,7 +279,7 @@ def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, 
 
 
 def _hours_text(value: timedelta) -> str:
-    minutes = round(value.total_seconds() / 60)
+    minutes = duration_minutes(value)
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 

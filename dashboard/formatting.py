@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from probes.history.reliability import duration_minutes
+
 
 def iso_utc(value: datetime | None) -> str | None:
     """ISO-8601 in UTC with a `Z`, to the second; None stays None."""
@@ -21,7 +23,8 @@ def format_duration(value: timedelta | None) -> str:
         seconds = 0
     if seconds < 60:
         return f"{seconds} s"
-    minutes, _ = divmod(seconds, 60)
+    # The one rounding of durations (probes.history.reliability), as the CSV and API use it.
+    minutes = duration_minutes(value)
     if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from dashboard import charts
 from probes.history import reliability, rollups, uptime
-from probes.models import Component, Incident, IncidentUpdate, Provider
-from probes.parsers.types import Impact
+from probes.models import Component, Incident, IncidentUpdate, Provider, StatusChange
+from probes.parsers.types import Impact, Status
 
 IMPACT_CHOICES = [impact.value for impact in Impact]
 MAX_RANGE_DAYS = 3 * 366
@@ -234,18 +234,39 @@ class ProviderHistory:
         return any(day.uptime is not None for s in self.subjects for day in s.days[-90:])
 
 
+def first_watched(provider: Provider) -> dict[int | None, datetime]:
+    """When we first knew each subject's status (None: the provider as a whole), in one query.
+
+    Uptime covers only time we watched (probes.history.uptime), so a figure for a subject first
+    watched inside its window says since when.
+    """
+    return {
+        component_id: first
+        for component_id, first in StatusChange.objects.filter(provider=provider)
+        .exclude(new_status=Status.UNKNOWN)
+        .values("component_id")
+        .annotate(first=Min("at"))
+        .values_list("component_id", "first")
+    }
+
+
 def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
-    """Uptime bars (90 days), 90/365-day uptime and reliability figures, in three queries."""
+    """Uptime bars (90 days), 90/365-day uptime and reliability figures, in four queries."""
     year, by_subject = rollups.read_days(provider, 365, now=now)
+    firsts = first_watched(provider)
     components = list(
         Component.objects.filter(provider=provider, is_group=False, is_active=True).order_by(
             "position", "name"
         )
     )
-    subjects = [_subject(provider.name + " (overall)", None, by_subject.get(None, []))]
+    subjects = [
+        _subject(provider.name + " (overall)", None, by_subject.get(None, []), firsts.get(None))
+    ]
     empty = uptime.extend_days([], year, now=now)
     subjects += [
-        _subject(component.name, component, by_subject.get(component.pk, empty))
+        _subject(
+            component.name, component, by_subject.get(component.pk, empty), firsts.get(component.pk)
+        )
         for component in components
     ]
 
@@ -281,14 +302,17 @@ def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
 
 
 def _subject(
-    name: str, component: Component | None, days: Sequence[uptime.DayUptime]
+    name: str,
+    component: Component | None,
+    days: Sequence[uptime.DayUptime],
+    watched_from: datetime | None,
 ) -> SubjectUptime:
     return SubjectUptime(
         name=name,
         component=component,
         days=list(days),
-        window_90=uptime.summarize(days[-90:]),
-        window_365=uptime.summarize(days),
+        window_90=uptime.summarize(days[-90:], first_watched=watched_from),
+        window_365=uptime.summarize(days, first_watched=watched_from),
     )
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import history
-from probes.history import rollups, uptime
+from dashboard.formatting import iso_utc
+from probes.history import reliability, rollups, uptime
 from probes.models import Incident, Provider
 
 PAGE_SIZE = 25
@@ -111,7 +112,7 @@ def incident_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for incident in incidents[:CSV_LIMIT]:
-        duration = incident.duration
+        duration = reliability.duration(incident.started_at, incident.resolved_at)
         writer.writerow(
             [
                 incident.pk,
@@ -121,7 +122,7 @@ def incident_csv(request: HttpRequest) -> HttpResponse:
                 incident.status,
                 incident.started_at.isoformat(),
                 incident.resolved_at.isoformat() if incident.resolved_at else "",
-                round(duration.total_seconds() / 60) if duration is not None else "",
+                reliability.duration_minutes(duration) if duration is not None else "",
                 incident.provenance,
                 _cell(incident.external_id),
                 incident.url,
@@ -143,8 +144,10 @@ def _cell(text: str) -> str:
 def uptime_api(request: HttpRequest, slug: str) -> JsonResponse:
     """GET /api/v1/providers/<slug>/uptime/?days=90: one entry per UTC day, oldest first.
 
-    `uptime` is a percentage, or null for a day without data; `minutes_down` is weighted
-    (probes/uptime.py); `incidents` lists the incidents that touched the day.
+    `uptime` is a percentage of the time we watched (`watched_seconds`, since `watched_since`
+    when that is inside the window), or null without data; `minutes_down` is weighted
+    (probes/history/uptime.py); `incidents` lists the incidents that touched the day, each
+    with its `duration_minutes` (null while open).
     """
     provider = Provider.objects.filter(slug=slug).first()
     if provider is None:
@@ -164,20 +167,28 @@ def uptime_api(request: HttpRequest, slug: str) -> JsonResponse:
     ):
         first = max(incident.started_at.date(), window[0])
         last = (incident.resolved_at or now).date()
+        lasted = reliability.duration(incident.started_at, incident.resolved_at)
         entry = {
             "id": incident.pk,
             "external_id": incident.external_id,
             "title": incident.title,
             "impact": incident.impact,
+            "duration_minutes": reliability.duration_minutes(lasted) if lasted else None,
         }
         for offset in range((last - first).days + 1):
             touched.setdefault((first + timedelta(days=offset)).isoformat(), []).append(entry)
-    summary = uptime.summarize(by_subject[None])
+    summary = uptime.summarize(
+        by_subject[None], first_watched=history.first_watched(provider).get(None)
+    )
     return JsonResponse(
         {
             "provider": provider.slug,
             "days_requested": days,
             "uptime": _percent(summary.uptime),
+            # What the figure is over: the seconds we watched, and since when if that is
+            # inside the window (null: watched since before it, or never).
+            "watched_seconds": round(summary.observed_seconds),
+            "watched_since": iso_utc(summary.watched_since),
             "days": [
                 {
                     "date": day.day.isoformat(),

@@ -8,14 +8,21 @@ Definitions (all within a window [start, end); open incidents run until `end`):
   once. Minor incidents (degraded performance) are not downtime.
 * **MTTR** (mean time to recovery): the mean duration of the window's resolved incidents,
   minor ones included: it measures how long the provider takes to close an incident.
-* **MTBF** (mean time between failures): time not down in the window divided by the number of
-  outages (merged downtime intervals). None without an outage.
+* **MTBF** (mean time between failures): the mean up time between consecutive outages
+  (merged downtime intervals): from the end of one to the start of the next. It needs at
+  least two outages; with fewer it is None ("not enough data"), never a year divided by one.
 * **longest outage**: the longest merged downtime interval.
 * **by month**: the same figures per UTC calendar month of the incident's start.
+
+Durations: `duration` is how long an incident lasted and `duration_minutes` the one way a
+duration becomes whole minutes (rounded down, like every duration shown). Pages (through
+dashboard.formatting), the CSV export, the uptime API and these figures all use them, so the
+same incident never lasts 10 minutes on one and 11 on another.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +56,17 @@ class MonthReliability:
     figures: Reliability
 
 
+def duration(start: datetime, end: datetime | None) -> timedelta | None:
+    """How long an incident lasted, from its start to its resolution; None while it is open."""
+    return None if end is None else end - start
+
+
+def duration_minutes(value: timedelta) -> int:
+    """A duration in whole minutes, rounded down (10 min 40 s is 10): what pages, the CSV and
+    the API show. Negative durations (a clock gone back) count as 0."""
+    return max(0, int(value.total_seconds()) // 60)
+
+
 def merge(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     """Union of intervals, sorted; touching intervals join."""
     merged: list[tuple[datetime, datetime]] = []
@@ -75,9 +93,11 @@ def compute_reliability(
     )
     down = [(a, b) for a, b in down if a < b]
     total = sum((b - a for a, b in down), timedelta())
-    durations = [i.end - i.start for i in incidents if i.end is not None]
+    durations = [d for d in (duration(i.start, i.end) for i in incidents) if d is not None]
     mttr = sum(durations, timedelta()) / len(durations) if durations else None
-    mtbf = ((end - start) - total) / len(down) if down else None
+    # Up time between consecutive outages: at least two outages make one such gap.
+    gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(down)]
+    mtbf = sum(gaps, timedelta()) / len(gaps) if gaps else None
     longest = max((b - a for a, b in down), default=None)
     return Reliability(
         start=start,

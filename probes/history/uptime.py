@@ -13,22 +13,28 @@ The rules
   commonly described; we have not verified the figure against Statuspage's own text.
 * **Degraded performance** and **operational** are up.
 * **Under maintenance** is excluded from the denominator: planned work neither helps nor hurts.
-* **Unknown** (we could not read the source) and **no data** (before we first saw the subject,
-  or a gap) are excluded from the denominator too. A day with no observed second has uptime
-  ``None`` ("no data"), never 100 %.
+* **Unknown** (we could not read the source) and **not watched** (before we first read the
+  subject, or a gap) are excluded from the denominator too. A day with no watched second has
+  uptime ``None`` ("no data"), never 100 %.
+
+One rule for every row, the provider's overall row and each component's alike: **a figure is
+the up share of the time we watched that row** within its window. The overall row follows the
+provider's overall recorded status, each component its own, so they can differ; a row watched
+for less than its window says so (`WindowUptime.watched_since`, the watched time), so "100 %"
+over ten minutes never reads as 100 % over 90 days.
 
 Sources of truth, combined per subject (a component, or a provider as a whole):
 
 1. StatusChange intervals: each change holds until the next one; the last one holds until
-   "now" (the end of the computation).
+   "now" (the end of the computation). Time before the first change is not watched.
 2. Incident impacts: while an incident is open, its subject is at least as bad as the
    incident's impact says (critical → major outage, major → partial outage, minor → degraded),
    for the components it names (or per-component impacts a history source gave), and for the
    provider as a whole. The worse of the recorded status and the impact wins.
-3. On a UTC day that a reported incident touches, time with no StatusChange data counts as
-   operational: the provider's own history says nothing else was wrong that day. This is what
-   lets archived and backfilled incidents (which have no StatusChange rows) give the day they
-   happened a figure. Other days without data stay "no data".
+3. Incidents only ever worsen watched time; they never add any. An incident from before we
+   watched (archived, backfilled, or the past entries of a new provider's feed) is listed and
+   counts in the reliability figures (probes.history.reliability), but it gives no day an
+   uptime: counting the rest of such a day as up would credit hours nobody watched.
 
 `daily_totals` turns the combined intervals into per-day totals, which probes/rollups.py stores
 as UptimeDay rows. `extend_days` carries the stored rows on to the present (the last known
@@ -120,13 +126,23 @@ class DayUptime:
 
 @dataclass(frozen=True, slots=True)
 class WindowUptime:
+    """One row's figure over a window of days, with its coverage."""
+
     days: int
     observed_seconds: float
     down_seconds: float
+    # When we first watched the row, when that falls inside the window (None: before it, or
+    # never): the figure then covers only the time since.
+    watched_since: datetime | None = None
 
     @property
     def uptime(self) -> float | None:
         return uptime_ratio(self.observed_seconds, self.down_seconds)
+
+    @property
+    def watched(self) -> timedelta:
+        """How much of the window we watched: the time the figure is over."""
+        return timedelta(seconds=round(self.observed_seconds))
 
 
 class RollupRow(Protocol):
@@ -198,10 +214,6 @@ def combine(
         if span.status != Status.OPERATIONAL
     ]
     clipped = [(a, b, status) for a, b, status in clipped if a < b]
-    incident_days = set()
-    for a, b, _ in clipped:
-        last = (b - timedelta(microseconds=1)).astimezone(UTC).date()
-        incident_days.update(utc_days(a.astimezone(UTC).date(), last))
 
     bounds = {start, end}
     for segment in recorded:
@@ -223,10 +235,9 @@ def combine(
         base = (
             recorded[index].status if index < len(recorded) and recorded[index].start <= a else None
         )
-        if base is None and a.astimezone(UTC).date() in incident_days:
-            base = Status.OPERATIONAL
+        # Rule 3: an impact only worsens time we watched (a recorded status), never adds any.
         active = [status for sa, sb, status in clipped if sa <= a and b <= sb]
-        status = worst([*active, *([base] if base is not None else [])]) if active else base
+        status = worst([*active, base]) if active and base is not None else base
         if result and result[-1].status == status and result[-1].end == a:
             result[-1] = Segment(result[-1].start, b, status)
         else:
@@ -361,12 +372,18 @@ def extend_days(
     return result
 
 
-def summarize(days: Sequence[DayUptime]) -> WindowUptime:
-    """One figure for a window of days: observed-time weighted, so no-data days do not count."""
+def summarize(days: Sequence[DayUptime], *, first_watched: datetime | None = None) -> WindowUptime:
+    """One figure for a window of days: observed-time weighted, so no-data days do not count.
+
+    `first_watched` is when the row was first watched; kept as `watched_since` when it falls
+    inside the window, so the figure can say it covers only the time since.
+    """
+    inside = first_watched is not None and bool(days) and first_watched > day_start(days[0].day)
     return WindowUptime(
         days=len(days),
         observed_seconds=sum(day.observed_seconds for day in days),
         down_seconds=sum(day.down_seconds for day in days),
+        watched_since=first_watched if inside else None,
     )
 
 

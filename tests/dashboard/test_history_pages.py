@@ -130,18 +130,22 @@ def test_unverified_times_are_flagged(client, archive):
     assert "Unverified times" in content
 
 
-def test_the_provider_page_has_uptime_bars_and_reliability(client, archive):
+def test_archived_outages_count_in_reliability_but_give_no_unwatched_uptime(client, archive):
     with time_machine.travel(utc(2025, 1, 15, 12), tick=False):
         response = client.get(reverse("dashboard:provider-detail", args=["openai"]))
     content = response.content.decode()
-    assert 'id="uptime-bars-data"' in content
     history = response.context["history"]
     overall = history.subjects[0]
     by_day = {day.day.isoformat(): day for day in overall.days}
-    # 18:40-24:00 critical on the 26th: 5 h 20 min of 24 h down; no data before it.
-    assert by_day["2024-12-26"].minutes_down == 320.0
+    # 18:40-24:00 critical on the 26th, from the archive: we were not watching, so the day
+    # has no uptime (it used to read 77.77 %, the rest of the day credited as up).
+    assert by_day["2024-12-26"].uptime is None
     assert by_day["2024-12-20"].uptime is None
+    assert overall.window_90.uptime is None
+    assert history.figures.incidents >= 1
+    assert history.figures.longest_outage is not None
     assert "Mean time to recovery" in content
+    assert "No uptime data for the last 90 days yet" in content
 
 
 def test_a_provider_without_uptime_data_says_so_instead_of_an_empty_chart(client):

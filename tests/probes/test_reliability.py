@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from probes.history.reliability import Interval, by_month, compute_reliability, merge, month_starts
+import pytest
+
+from probes.history.reliability import (
+    Interval,
+    by_month,
+    compute_reliability,
+    duration,
+    duration_minutes,
+    merge,
+    month_starts,
+)
 
 
 def t(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -29,13 +39,41 @@ def test_overlapping_outages_count_once_and_minor_ones_not_at_all():
     assert figures.longest_outage == timedelta(hours=7, minutes=40)
 
 
-def test_mttr_is_the_mean_incident_duration_and_mtbf_the_up_time_per_outage():
+def test_mttr_is_the_mean_incident_duration_and_one_outage_is_not_enough_for_mtbf():
     figures = compute_reliability(INTERVALS, start=START, end=END)
     assert (
         figures.mttr
         == (timedelta(hours=7, minutes=40) + timedelta(hours=2) + timedelta(hours=1)) / 3
     )
-    assert figures.mtbf == timedelta(days=31) - timedelta(hours=7, minutes=40)
+    # One outage in the month: no "time between failures" to speak of (it used to be 30 days).
+    assert figures.outages == 1
+    assert figures.mtbf is None
+
+
+def test_mtbf_is_the_mean_up_time_between_consecutive_outages():
+    intervals = [
+        Interval(t(12, 2, 10), t(12, 2, 11), "major"),
+        Interval(t(12, 4, 11), t(12, 4, 12), "critical"),
+        Interval(t(12, 8, 12), t(12, 8, 13), "major"),
+    ]
+    figures = compute_reliability(intervals, start=START, end=END)
+    # Gaps: 2 days exactly, then 4 days exactly.
+    assert figures.mtbf == timedelta(days=3)
+
+
+@pytest.mark.parametrize(
+    ("lasted", "minutes"),
+    [
+        (timedelta(minutes=10, seconds=40), 10),
+        (timedelta(minutes=10, seconds=59, microseconds=999), 10),
+        (timedelta(hours=7, minutes=40), 460),
+        (timedelta(seconds=-5), 0),
+    ],
+)
+def test_a_duration_is_whole_minutes_rounded_down(lasted, minutes):
+    assert duration_minutes(lasted) == minutes
+    assert duration(t(12, 1), t(12, 1) + lasted) == lasted
+    assert duration(t(12, 1), None) is None
 
 
 def test_a_quiet_window_has_no_mttr_or_mtbf():

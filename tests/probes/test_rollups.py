@@ -94,7 +94,7 @@ def test_incremental_rows_equal_a_rebuild_from_raw_rows(source):
     assert sorted(UptimeDay.objects.values_list(*fields), key=str) == incremental
 
 
-def test_incident_days_without_status_data_get_rows(source):
+def test_incident_days_without_status_data_get_no_uptime(source):
     incident = Incident.objects.create(
         provider=source.provider,
         external_id="x",
@@ -106,9 +106,25 @@ def test_incident_days_without_status_data_get_rows(source):
         provenance=Incident.Provenance.ARCHIVE,
     )
     rollups.refresh_incident_days([incident], now=t(20, 0))
+    # Archived, never watched: listed, counted in reliability, but no day has an uptime.
+    assert rows(source, None) == {}
+
+
+def test_incident_days_we_watched_count_the_incident(source):
+    record_poll(source, page(Status.OPERATIONAL), at=t(5, 0))
+    incident = Incident.objects.create(
+        provider=source.provider,
+        external_id="x",
+        title="Outage",
+        impact="critical",
+        status="resolved",
+        started_at=t(5, 18, 40),
+        resolved_at=t(6, 2, 20),
+    )
+    rollups.refresh_incident_days([incident], now=t(20, 0))
     provider_rows = rows(source, None)
-    assert sorted(provider_rows) == [date(2025, 1, 5), date(2025, 1, 6)]
     assert provider_rows[date(2025, 1, 5)].down_seconds == 5 * 3600 + 20 * 60
+    assert provider_rows[date(2025, 1, 5)].observed_seconds == 86400
 
 
 def test_reading_days_is_one_query_and_no_data_stays_none(source, django_assert_num_queries):

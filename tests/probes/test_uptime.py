@@ -98,15 +98,43 @@ def test_an_incident_worse_than_the_recorded_status_wins_and_a_better_one_does_n
     assert totals.down_seconds == 7200
 
 
-def test_an_archived_incident_gives_the_days_it_touches_a_figure_and_no_others():
-    # 18:40 → 02:20 next day, critical, with no recorded statuses at all.
+def test_an_incident_from_before_we_watched_gives_no_day_a_figure():
+    # 18:40 → 02:20 next day, critical, with no recorded statuses at all: nobody watched, so
+    # no day gets an uptime (it used to count the rest of each day as up).
     spans = [ImpactSpan(t(26, 18, 40), t(27, 2, 20), MAJOR)]
-    first, second, third = compute_days([], spans, before=None, start=t(26, 0), end=t(29, 0))
-    assert (first.observed_seconds, first.down_seconds) == (86400, 5 * 3600 + 20 * 60)
-    assert (second.observed_seconds, second.down_seconds) == (86400, 2 * 3600 + 20 * 60)
-    assert third.uptime is None
+    days = compute_days([], spans, before=None, start=t(26, 0), end=t(29, 0))
+    assert [(d.observed_seconds, d.down_seconds, d.uptime) for d in days] == [(0, 0.0, None)] * 3
     # Nothing recorded: nothing to hand on to the days after.
-    assert first.tail_status is None
+    assert days[0].tail_status is None
+
+
+def test_a_provider_added_today_has_one_partial_day_and_says_since_when():
+    # First read at 23:50 (operational); its feed brings an incident from 08:00-09:30 today.
+    spans = [ImpactSpan(t(10, 8), t(10, 9, 30), MAJOR)]
+    [today] = compute_days([(t(10, 23, 50), OP)], spans, before=None, start=t(10, 0), end=t(11, 0))
+    assert (today.observed_seconds, today.down_seconds) == (600, 0.0)
+    window = summarize([_day(today)], first_watched=t(10, 23, 50))
+    assert window.watched == timedelta(minutes=10)
+    assert window.watched_since == t(10, 23, 50)
+    assert window.uptime == 1.0
+
+
+def test_an_incident_still_worsens_time_we_watched():
+    spans = [ImpactSpan(t(10, 8), t(10, 9), MAJOR)]
+    [today] = compute_days([(t(10, 0), OP)], spans, before=None, start=t(10, 0), end=t(11, 0))
+    assert (today.observed_seconds, today.down_seconds) == (86400, 3600)
+
+
+def test_a_window_watched_from_before_its_start_states_no_since():
+    days = extend_days([], [date(2024, 12, 10), date(2024, 12, 11)], now=t(12, 0))
+    assert summarize(days, first_watched=t(1, 0)).watched_since is None
+    assert summarize(days, first_watched=t(11, 6)).watched_since == t(11, 6)
+
+
+def _day(totals):
+    from probes.history.uptime import DayUptime
+
+    return DayUptime(totals.day, totals.observed_seconds, totals.down_seconds)
 
 
 def test_the_last_day_is_cut_at_the_end_of_the_computation():
