@@ -16,6 +16,7 @@ from probes.models import Provider, Source, StatusChange
 from probes.status import scheduling
 from probes.status.polling import poll_source
 from tests.conftest import load_fixture
+from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,12 @@ def redis_db(redis_server, settings):
     client.delete(health.HEARTBEAT_KEY)
 
 
-def make_source(url: str = "https://status.example.com/api/v2/summary.json") -> Source:
-    provider = Provider.objects.create(slug="example", name="Example AI")
-    return Source.objects.create(provider=provider, url=url, interval_seconds=60)
+URL = "https://status.example.com/api/v2/summary.json"
 
 
 def test_polling_goes_on_after_the_clock_steps_back_an_hour():
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source()
+        source = make_source(url=URL, interval_seconds=60)
         assert scheduling.claim_due_sources(timezone.now()) == [source.pk]
         Source.objects.filter(pk=source.pk).update(last_polled_at=timezone.now())
         traveller.move_to(NOON - timedelta(hours=1))
@@ -54,7 +53,7 @@ def test_polling_goes_on_after_the_clock_steps_back_an_hour():
 
 def test_a_claimed_but_never_polled_source_is_not_stranded_either():
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source()
+        source = make_source(url=URL, interval_seconds=60)
         assert scheduling.claim_due_sources(timezone.now()) == [source.pk]
         traveller.move_to(NOON - timedelta(hours=1))
         assert scheduling.claim_due_sources(timezone.now()) == [source.pk]
@@ -62,7 +61,7 @@ def test_a_claimed_but_never_polled_source_is_not_stranded_either():
 
 def test_the_dispatcher_polls_after_the_clock_steps_back(redis_db):
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source()
+        source = make_source(url=URL, interval_seconds=60)
         with mock.patch.object(tasks.poll_source_task, "apply_async") as apply_async:
             tasks.dispatch_due_polls()
             Source.objects.filter(pk=source.pk).update(last_polled_at=timezone.now())
@@ -75,7 +74,7 @@ def test_the_dispatcher_polls_after_the_clock_steps_back(redis_db):
 def test_a_retry_after_postponement_still_stands():
     # 429 with Retry-After: 600 at 12:00 sets the next poll at 12:10; the clock did not move.
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source()
+        source = make_source(url=URL, interval_seconds=60)
         Source.objects.filter(pk=source.pk).update(
             last_polled_at=NOON, next_poll_at=NOON + timedelta(minutes=10)
         )
@@ -87,7 +86,7 @@ def test_a_retry_after_postponement_still_stands():
 
 def test_a_last_read_in_the_future_is_not_fresh(redis_db):
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source()
+        source = make_source(url=URL, interval_seconds=60)
         health.record_dispatch_heartbeat(timezone.now(), redis_db)
         Source.objects.filter(pk=source.pk).update(last_success_at=timezone.now())
         assert health.check_pipeline(timezone.now(), redis_db).problems == []
@@ -101,7 +100,7 @@ def test_a_last_read_in_the_future_is_not_fresh(redis_db):
 def test_a_manual_poll_after_the_clock_stepped_back_records_transitions_in_order(status_server):
     status_server.set(PATH, load_fixture("statuspage/summary_major_outage.json"))
     with time_machine.travel(NOON, tick=False) as traveller:
-        source = make_source(status_server.url(PATH))
+        source = make_source(url=status_server.url(PATH), interval_seconds=60)
         assert poll_source(source).state == "ok"
         traveller.move_to(NOON - timedelta(hours=1))
         status_server.set(PATH, load_fixture("statuspage/summary_operational.json"))

@@ -18,9 +18,18 @@ from django.conf import settings
 
 from probes.models import Provider, Source
 from tests.conftest import load_fixture
+from tests.factories import make_source
 from tests.fakeserver import Answer, FakeServer
 from tests.probes.test_faults import assert_recorded_once, transitions
-from tests.workers import BIN, client_app, process_env, stop, wait_for
+from tests.workers import (
+    BIN,
+    client_app,
+    log_end,
+    process_env,
+    stop,
+    wait_for,
+    wait_for_log,
+)
 
 OUTAGE = "statuspage/summary_major_outage.json"
 PATH = "/api/v2/summary.json"
@@ -51,11 +60,6 @@ def start_shipped_worker(broker_url: str, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def make_source(url: str, slug: str) -> Source:
-    provider = Provider.objects.create(slug=slug, name=f"{slug} AI")
-    return Source.objects.create(provider=provider, url=url)
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("restarts", "down"), [(1, 1.0), (3, 0.3)])
@@ -65,8 +69,8 @@ def test_the_shipped_worker_survives_redis_restarting_mid_poll(
     redis_server = restartable_redis
     log = tmp_path / "worker.log"
     with FakeServer() as server:
-        slow = [make_source(server.url(f"/slow{n}{PATH}"), slug=f"slow{n}") for n in range(2)]
-        later = make_source(server.url(f"/later{PATH}"), slug="later")
+        slow = [make_source(f"slow{n}", url=server.url(f"/slow{n}{PATH}")) for n in range(2)]
+        later = make_source("later", url=server.url(f"/later{PATH}"))
         for n in range(2):
             # Both pool processes are inside a poll when Redis goes away.
             server.set_sequence(
@@ -86,11 +90,13 @@ def test_the_shipped_worker_survives_redis_restarting_mid_poll(
                 what="both polls in flight",
             )
             for _ in range(restarts):
+                mark = log_end(log)
                 redis_server.stop()
+                # Down until the worker has noticed, and at least `down` seconds.
+                wait_for_log(log, "consumer: Connection to broker lost", after=mark)
                 time.sleep(down)
                 redis_server.start()
-                time.sleep(1.0)
-            time.sleep(3)
+                wait_for_log(log, "Connected to redis", after=mark)
             assert worker.poll() is None, log.read_text()
             app = client_app(redis_server.celery_url)
             app.send_task("probes.poll_source", args=[later.pk])
