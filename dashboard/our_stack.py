@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.summaries import ProviderSummary, summarise_provider
-from probes.models import Feature, Provider, ServedModel
+from probes.models import Feature, Provider
 from probes.models.features import dependencies, fallbacks
 from probes.parsers.types import Status, worst
+from probes.stack.rows import model_names, upstream_slugs
 from probes.stack.state import (
     DependencyWord,
     FallbackWord,
@@ -40,14 +41,20 @@ def summaries_by_slug(*, now: datetime) -> dict[str, ProviderSummary]:
     }
 
 
-def upstream_slugs() -> dict[str, list[str]]:
-    """provider slug -> the slugs of the clouds it runs on, in one query."""
-    through = Provider.upstreams.through
-    pairs = through.objects.values_list("from_provider__slug", "to_provider__slug")
-    found: dict[str, list[str]] = {}
-    for downstream, upstream in pairs.order_by("to_provider__name"):
-        found.setdefault(downstream, []).append(upstream)
-    return found
+def features_on(slug: str, *, now: datetime) -> list[FeatureRow]:
+    """The features that ride on this provider (directly or through a provider that runs on it,
+    or as a fallback), with their state. No feature: a single query."""
+    features = [f for f in Feature.objects.filter(enabled=True) if f.provider_slugs]
+    upstreams = upstream_slugs()
+    carried = [
+        feature
+        for feature in features
+        if slug in feature.provider_slugs
+        or any(slug in upstreams.get(other, []) for other in feature.provider_slugs)
+    ]
+    if not carried:
+        return []
+    return feature_rows(summaries_by_slug(now=now), features=carried)
 
 
 def feature_rows(
@@ -62,12 +69,7 @@ def feature_rows(
     if features is None:
         features = Feature.objects.filter(enabled=True)
     upstreams = upstream_slugs()
-    model_names = {
-        (provider_slug, slug): name
-        for provider_slug, slug, name in ServedModel.objects.values_list(
-            "provider__slug", "slug", "name"
-        )
-    }
+    names_of_models = model_names()
     order = list(Feature.Criticality.values)
     rows = []
     for feature in sorted(features, key=lambda f: (order.index(f.criticality), f.name.lower())):
@@ -75,7 +77,7 @@ def feature_rows(
         spare = [
             FallbackWord(
                 label=item["label"]
-                or model_names.get((item["provider"], item["model"]), "")
+                or names_of_models.get((item["provider"], item["model"]), "")
                 or _name(item["provider"], summaries),
                 status=_status(item["provider"], summaries),
             )
