@@ -26,6 +26,8 @@ class EventType(models.TextChoices):
     SOURCE_RECOVERED = "source_recovered", "Source readable again"
     REMINDER = "reminder", "Reminder: still not operational"
     TEST = "test", "Test message"
+    # A plan-B drill (probes.stack.drills): never about a real outage, sent to drill channels.
+    DRILL = "drill", "Plan-B drill"
 
 
 #: What a channel can choose in its `events` list (an empty list means all of them).
@@ -58,6 +60,7 @@ PRIMARY_ORDER: tuple[str, ...] = (
     EventType.INCIDENT_UPDATED,
     EventType.REMINDER,
     EventType.TEST,
+    EventType.DRILL,
 )
 
 #: Words accepted for a channel's minimum severity, besides the Status values themselves.

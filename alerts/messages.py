@@ -18,6 +18,7 @@ import json
 import re
 from typing import Any
 
+from alerts.drill_messages import drill_headline, drill_lines
 from alerts.events import EventType
 from alerts.playbooks import quote_for_message
 from alerts.transports import Message
@@ -80,6 +81,8 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
     first_incident = plain(incidents[0]["title"]) if incidents else ""
     if event_type == EventType.TEST:
         return "AI Watch test message"
+    if event_type == EventType.DRILL:
+        return drill_headline(payload)
     if event_type == EventType.REMINDER:
         return f"{name} is still {status_label(new).lower()}"
     if event_type in (EventType.OBSERVED_OUTAGE, EventType.OBSERVED_RECOVERED):
@@ -160,7 +163,7 @@ def render_body(
 ) -> str:
     provider = payload.get("provider", {})
     name = inline(provider.get("name", ""))
-    lines: list[str] = []
+    lines: list[str] = drill_lines(payload) if event_type == EventType.DRILL else []
     status = payload.get("status")
     if status:
         was = f" (was {status_label(status.get('old'))})" if status.get("old") else ""

@@ -74,6 +74,9 @@ class Channel(models.Model):
         help_text="Remind every N minutes while a provider stays down, e.g. 60. 0: never.",
     )
     enabled = models.BooleanField(default=True)
+    drills = models.BooleanField(
+        default=False, help_text="Plan-B drills send their [DRILL] alerts here (only here)."
+    )
     from_catalog = models.BooleanField(
         default=False, editable=False, help_text="Declared in the catalog file; sync updates it."
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import api, history_urls, team_reports, views
+from dashboard import api, history_urls, stack_views, team_reports, views
 
 app_name = "dashboard"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("api/v1/providers/", api.provider_list, name="api-providers"),
     path("api/v1/providers/<slug:slug>/", api.provider_detail, name="api-provider-detail"),
     path("api/v1/incidents/", api.incident_list, name="api-incidents"),
+    path("api/v1/features/", stack_views.feature_list, name="api-features"),
+    path("stack/", stack_views.dependency_map, name="stack-map"),
+    path("drills/", stack_views.drill_list, name="drills"),
 ]
 # History: /history/, /incidents/ (+ CSV), /feeds/incidents.atom, the uptime API.
 urlpatterns += history_urls.urlpatterns

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from alerts import presentation
 from dashboard import api, history, observations, our_stack, summaries, team_reports, timezones
-from probes.models import Incident, Provider
+from probes.models import Drill, Incident, Provider
 from probes.observe import reports
 from probes.parsers.types import LABELS
 
@@ -32,6 +32,8 @@ def index(request: HttpRequest) -> HttpResponse:
     ctx = {
         # The team's own features first: what is affected for us, why, and what to use.
         "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
+        # A drill under way shows in its own banner; the real data above stays as it is.
+        "drills": list(Drill.objects.filter(ended_at__isnull=True)),
         # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
         "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
@@ -70,6 +72,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         **observations.provider_observations(provider, now=now),
         "report_form": team_reports.TeamReportForm(),
+        "features": our_stack.features_on(provider.slug, now=now),
     }
     return render(request, "dashboard/provider_detail.html", ctx)
 

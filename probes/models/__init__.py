@@ -3,7 +3,7 @@
 One module per family of tables; import them from here (`from probes.models import Source`).
 """
 
-from probes.models.features import Feature, ServedModel
+from probes.models.features import Drill, DrillAcknowledgement, Feature, ServedModel
 from probes.models.fields import StatusField
 from probes.models.history import UptimeDay
 from probes.models.incidents import (
@@ -19,6 +19,8 @@ from probes.models.sources import Source, SourceQuerySet
 
 __all__ = [
     "Component",
+    "Drill",
+    "DrillAcknowledgement",
     "Feature",
     "Incident",
     "IncidentQuerySet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -99,6 +100,63 @@ class Feature(models.Model):
         slugs = [item["provider"] for item in dependencies(self)]
         slugs += [item["provider"] for item in fallbacks(self)]
         return list(dict.fromkeys(slugs))
+
+
+class Drill(models.Model):
+    """A plan-B rehearsal: a pretend outage. It never touches the real status data."""
+
+    title = models.CharField(max_length=300, help_text='e.g. "Replay of 26 December 2024".')
+    # {"kind": "replay" | "made_up", "archive_ids": [...], "minutes": 120,
+    #  "hits": [{"provider": "openai", "status": "major_outage", "title": "..."}]}
+    scenario = models.JSONField(default=dict)
+    # The features the scenario hit when it started: [{"slug", "name", "state", "sentence",
+    # "plan_b"}], kept as it was so the record stays what the team rehearsed.
+    affected = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    first_ack_at = models.DateTimeField(null=True, blank=True)
+    plan_b_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_running(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def time_to_first_ack(self) -> timedelta | None:
+        return self.first_ack_at - self.started_at if self.first_ack_at else None
+
+    @property
+    def time_to_plan_b(self) -> timedelta | None:
+        return self.plan_b_at - self.started_at if self.plan_b_at else None
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.ended_at - self.started_at if self.ended_at else None
+
+
+class DrillAcknowledgement(models.Model):
+    """Someone answered the drill: "switched the support bot to Claude"."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="acknowledgements")
+    at = models.DateTimeField()
+    by = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    plan_b_in_place = models.BooleanField(
+        default=False, help_text="The plan B is in place with this step."
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def dependencies(feature: Feature) -> list[dict[str, Any]]:
