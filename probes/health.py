@@ -15,7 +15,7 @@ from django.db.models import Max, Min
 
 from aiwatch.redis_client import redis_client
 from probes.models import Source
-from probes.status.scheduling import CLOCK_SLACK
+from probes.status.scheduling import CLOCK_SLACK, is_fresh
 
 HEARTBEAT_KEY = "aiwatch:dispatch:heartbeat"
 # Celery's default queue: a Redis list of waiting messages.
@@ -64,12 +64,6 @@ def _from_the_future(what: str, moment: datetime) -> str:
         f"{what} is stamped {moment:%Y-%m-%d %H:%M} UTC, in the future: the server clock went "
         "back, so how fresh the data is cannot be told until it catches up."
     )
-
-
-def is_fresh(moment: datetime | None, now: datetime, *, within: timedelta) -> bool:
-    """Whether `moment` lies within `within` before `now`. A moment in the future (beyond the
-    slack between hosts' clocks) is not fresh: the clock went back, and its age is unknown."""
-    return moment is not None and now - within <= moment <= now + CLOCK_SLACK
 
 
 def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:
