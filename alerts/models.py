@@ -95,7 +95,14 @@ class Channel(models.Model):
         if not isinstance(self.events, list) or not all(
             item in SUBSCRIBABLE for item in self.events
         ):
-            errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}."
+            unknown = (
+                sorted(str(item) for item in self.events if item not in SUBSCRIBABLE)
+                if isinstance(self.events, list)
+                else []
+            )
+            errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}" + (
+                f" (unknown events: {', '.join(unknown)})." if unknown else "."
+            )
         if self.secret_env and not ENV_NAME.match(self.secret_env):
             errors["secret_env"] = "An environment variable name, e.g. AIWATCH_HOOK_KEY."
         problem = transports.check_url(self.kind, self.url)

@@ -54,7 +54,7 @@ secret_env = "AIWATCH_HOOK_KEY"
         ('name = "x"', "url is required"),
         ('url = "ntfy://ntfy.sh/x"', "name is required"),
         ('name = "x"\nurl = "ntfy://a"\nproviders = "openai"', "providers must be a list"),
-        ('name = "x"\nurl = "ntfy://a"\nrepeat_minutes = -5', "repeat_minutes"),
+        ('name = "x"\nurl = "ntfy://a"\nrepeat_minutes = "hourly"', "repeat_minutes"),
         ('name = "x"\nurl = "ntfy://a"\nenabled = "yes"', "enabled must be true or false"),
     ],
 )
@@ -123,6 +123,9 @@ def test_plain_https_urls_become_signed_webhooks():
         ('providers = ["nobody"]', "unknown providers"),
         ('events = ["everything"]', "unknown events"),
         ('min_severity = "apocalyptic"', "not a severity"),
+        ("repeat_minutes = -5", "repeat_minutes -5"),
+        ("repeat_minutes = 20000", "repeat_minutes 20000"),
+        ('kind = "pigeon"', "kind 'pigeon'"),
     ],
 )
 def test_a_bad_channel_rolls_the_whole_sync_back(table, message):
