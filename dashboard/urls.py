@@ -8,7 +8,9 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("live/", views.overview_live, name="overview-live"),
     path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
+    path("providers/<slug:slug>/live/", views.provider_live, name="provider-live"),
     path("providers/<slug:slug>/report/", team_reports.report_provider, name="provider-report"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,7 +23,16 @@ from probes.parsers.types import LABELS
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    return render(request, "dashboard/index.html", overview_context(now=timezone.now()))
+
+
+@require_safe
+def overview_live(request: HttpRequest) -> HttpResponse:
+    """The overview's changing parts alone, polled by static/js/live.js."""
+    return render(request, "dashboard/overview_live.html", overview_context(now=timezone.now()))
+
+
+def overview_context(*, now: datetime) -> dict[str, Any]:
     cards = summaries.sort_summaries(
         [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
     )
@@ -46,30 +57,44 @@ def index(request: HttpRequest) -> HttpResponse:
             "total": len(cards),
         },
     }
-    return render(request, "dashboard/index.html", ctx)
+    return ctx
 
 
 @require_safe
 def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
-    now = timezone.now()
+    ctx = provider_context(provider, now=timezone.now())
+    return render(request, "dashboard/provider_detail.html", ctx)
+
+
+@require_safe
+def provider_live(request: HttpRequest, slug: str) -> HttpResponse:
+    """A provider page's changing parts alone (headline, banners, open incidents, components)."""
+    provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
+    ctx = provider_context(provider, now=timezone.now(), live=True)
+    return render(request, "dashboard/provider_live.html", ctx)
+
+
+def provider_context(provider: Provider, *, now: datetime, live: bool = False) -> dict[str, Any]:
+    """What a provider page shows; `live` leaves out the parts the live fragment never shows."""
     summary = summaries.summarise_provider(provider, now=now)
     ctx = {
         "provider": provider,
         "summary": summary,
         "sources": list(provider.sources.order_by("pk")),
         "component_groups": summaries.group_components(summary.components),
-        "recent_incidents": list(provider.incidents.order_by("-started_at", "-pk")[:20]),
-        # Uptime bars, 90/365-day uptime and reliability figures.
-        "history": history.provider_history(provider, now=now),
         # One plan B for the page: shown at the top while in trouble, folded away otherwise.
         "plan": presentation.plan_b_for(
             provider, presentation.page_status(provider, summary), now=now
         ),
         **observations.provider_observations(provider, now=now),
-        "report_form": team_reports.TeamReportForm(),
     }
-    return render(request, "dashboard/provider_detail.html", ctx)
+    if not live:
+        # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
+        ctx["recent_incidents"] = list(provider.incidents.order_by("-started_at", "-pk")[:20])
+        ctx["history"] = history.provider_history(provider, now=now)
+        ctx["report_form"] = team_reports.TeamReportForm()
+    return ctx
 
 
 @require_safe

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.observe.observed import observed_view
@@ -25,6 +26,7 @@ from probes.status.headline_rules import (
     decide_headline,
     official_status,
 )
+from probes.status.scheduling import is_fresh
 
 ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
 
@@ -51,7 +53,10 @@ def readability(source: Source, *, now: datetime) -> Readability:
         return Readability.UNREADABLE
     if source.last_success_at is None:
         return Readability.NOT_READ
-    if now - source.last_success_at > max(source.interval * STALE_INTERVALS, STALE_MINIMUM):
+    # A last read in the future means the clock went back: its age is unknown, so not fresh.
+    if not is_fresh(
+        source.last_success_at, now, within=max(source.interval * STALE_INTERVALS, STALE_MINIMUM)
+    ):
         return Readability.STALE
     return Readability.READABLE
 
@@ -93,9 +98,10 @@ def official_readings(
         if state == Readability.UNREADABLE:
             reason, since = source.last_error, source.error_since
         elif state == Readability.STALE:
-            reason, since = "no fresh data: the poller may be stopped", source.last_success_at
+            reason = gettext_noop("no fresh data: the poller may be stopped")
+            since = source.last_success_at
         elif state == Readability.NOT_READ:
-            reason, since = "not read yet", None
+            reason, since = gettext_noop("not read yet"), None
         else:
             reason, since = "", None
         readings.append(OfficialReading(source.url, state, tuple(said[source.pk]), reason, since))

@@ -98,6 +98,13 @@ def is_ahead_of_the_clock(
     return not postponed
 
 
+def is_fresh(moment: datetime | None, now: datetime, *, within: timedelta) -> bool:
+    """Whether `moment` lies within `within` before `now`. A moment in the future (beyond the
+    slack between hosts' clocks) is not fresh: the clock went back, and its age is unknown.
+    For every freshness check (the pipeline banner, /readyz, a source's last good read)."""
+    return moment is not None and now - within <= moment <= now + CLOCK_SLACK
+
+
 def poll_time(source: Source, now: datetime) -> datetime:
     """The time a poll at `now` records: `now`, or just after the newest transition already
     recorded for the source's provider when the clock has gone back behind it, so transitions

@@ -275,3 +275,16 @@ def test_an_observed_outage_makes_an_officially_calm_provider_a_full_card(client
     assert 'id="provider-local-api"' in html
     assert 'class="card card--operational" id="provider-local-api"' not in html
     assert 'class="tile tile--operational" id="provider-local-api"' in html
+
+
+def test_the_network_cap_holds_behind_a_proxy_whatever_the_client_writes(watched, settings):
+    # The client invents the left of X-Forwarded-For; the proxy's entry on the right counts.
+    settings.AIWATCH_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.AIWATCH_TRUSTED_PROXY_HOPS = 1
+    settings.AIWATCH_REPORT_MAX_PER_NETWORK = 3
+    url = reverse("dashboard:provider-report", args=["local-api"])
+    for number in range(6):
+        person = Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{number}, 203.0.113.9")
+        assert person.session.session_key
+        person.post(url, {"note": ""})
+    assert TeamReport.objects.count() == 3

@@ -350,13 +350,6 @@ def test_the_provider_page_query_count_does_not_grow_with_its_data(client):
     assert _provider_page_queries(client) == one
 
 
-def test_the_overview_refreshes_itself_through_a_static_script(client):
-    html = client.get(reverse("dashboard:index")).content.decode()
-
-    assert 'data-refresh-seconds="60"' in html
-    assert 'src="/static/js/refresh.js"' in html
-
-
 def test_a_missing_page_gets_a_calm_404_page(client):
     response = client.get("/providers/nope/")
 
