@@ -85,7 +85,7 @@ def dependency_map(rows: Sequence[FeatureRow]) -> DependencyMap:
                         part_key,
                         label,
                         STATUS_COLOURS[dependency.status],
-                        LABELS[dependency.status],
+                        str(LABELS[dependency.status]),
                     )
                 )
                 link(feature_key, part_key)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0006_catalog_values'),
+        ('probes', '0007_i18n'),
     ]
 
     operations = [

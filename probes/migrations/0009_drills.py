@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0007_features'),
+        ('probes', '0008_features'),
     ]
 
     operations = [
