@@ -25,6 +25,7 @@ from probes.status.headline_rules import (
     decide_headline,
     official_status,
 )
+from probes.status.scheduling import is_fresh
 
 ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
 
@@ -51,7 +52,10 @@ def readability(source: Source, *, now: datetime) -> Readability:
         return Readability.UNREADABLE
     if source.last_success_at is None:
         return Readability.NOT_READ
-    if now - source.last_success_at > max(source.interval * STALE_INTERVALS, STALE_MINIMUM):
+    # A last read in the future means the clock went back: its age is unknown, so not fresh.
+    if not is_fresh(
+        source.last_success_at, now, within=max(source.interval * STALE_INTERVALS, STALE_MINIMUM)
+    ):
         return Readability.STALE
     return Readability.READABLE
 

@@ -131,3 +131,15 @@ def test_freshness_needs_a_moment_that_is_not_in_the_future():
     assert not scheduling.is_fresh(NOON - timedelta(minutes=6), NOON, within=window)
     assert not scheduling.is_fresh(NOON + timedelta(hours=1), NOON, within=window)
     assert not scheduling.is_fresh(None, NOON, within=window)
+
+
+def test_a_status_page_read_in_the_future_is_stale_not_readable():
+    # After the clock steps back an hour, a source's last good read lies in the future: the
+    # headline must not take it for a fresh read of an operational page.
+    from probes.status.headline import Readability, readability
+
+    now = timezone.now()
+    source = make_source(kind="statuspage", last_success_at=now + timedelta(hours=1))
+    assert readability(source, now=now) == Readability.STALE
+    source.last_success_at = now - timedelta(seconds=30)
+    assert readability(source, now=now) == Readability.READABLE
