@@ -51,7 +51,8 @@ def test_every_page_renders_cleanly_and_is_photographed(
     try:
         for name, path in pages.items():
             response = page.goto(f"{live_server.url}{path}", wait_until="networkidle")
-            assert response is not None and response.status == 200, path
+            assert response is not None, path
+            assert response.status == 200, path
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}.png"), full_page=True)
     finally:
         context.close()
