@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.outbox import create_test_event
@@ -38,12 +40,12 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
         return super().get_queryset(request).prefetch_related("providers")
 
-    @admin.display(description="Providers")
+    @admin.display(description=_("Providers"))
     def provider_scope(self, channel: Channel) -> str:
         names = [provider.name for provider in channel.providers.all()]
-        return ", ".join(names) if names else "All"
+        return ", ".join(names) if names else gettext("All")
 
-    @admin.action(description="Send a test message now")
+    @admin.action(description=_("Send a test message now"))
     def send_test_message(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
         # Queued, not sent here: a channel's requests are made by a worker, never by the web
         # process, and the answer reaches the staff user only as the notification log's result.
@@ -53,8 +55,11 @@ class ChannelAdmin(admin.ModelAdmin):
         names = ", ".join(str(channel) for channel in channels)
         self.message_user(
             request,
-            f"Test message queued for {names}; a worker sends it within seconds. The "
-            "notification log shows whether it was sent, and why not.",
+            gettext(
+                "Test message queued for %(channels)s; a worker sends it within seconds. The "
+                "notification log shows whether it was sent, and why not."
+            )
+            % {"channels": names},
             messages.SUCCESS,
         )
 
@@ -66,7 +71,7 @@ class PlaybookAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "updated_at"]
     autocomplete_fields = ["provider"]
 
-    @admin.display(description="Preview (as shown on the provider page)")
+    @admin.display(description=_("Preview (as shown on the provider page)"))
     def preview(self, playbook: Playbook) -> str:
         return render_markdown(playbook.body) if playbook.body else "—"
 
@@ -97,11 +102,11 @@ class EventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Title")
+    @admin.display(description=_("Title"))
     def title(self, event: Event) -> str:
         return str(event.payload.get("title", ""))
 
-    @admin.display(description="Update", boolean=True)
+    @admin.display(description=_("Update"), boolean=True)
     def is_followup(self, event: Event) -> bool:
         return event.is_followup
 
@@ -130,27 +135,34 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="Event")
+    @admin.display(description=_("Event"))
     def event_title(self, item: Delivery) -> str:
         return str(item.event.payload.get("title", item.event.type))
 
-    @admin.display(description="Result", ordering="state")
+    @admin.display(description=_("Result"), ordering="state")
     def state_badge(self, item: Delivery) -> str:
         icons = {"sent": "✔", "failed": "✖", "pending": "…", "sending": "↻"}
         return format_html("{} {}", icons.get(item.state, ""), item.get_state_display())
 
-    @admin.display(description="Error")
+    @admin.display(description=_("Error"))
     def short_error(self, item: Delivery) -> str:
         return item.last_error[:120]
 
-    @admin.action(description="Retry now")
+    @admin.action(description=_("Retry now"))
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = queryset.exclude(state__in=[Delivery.State.SENT, Delivery.State.SENDING]).update(
             state=Delivery.State.PENDING, next_attempt_at=timezone.now()
         )
         if count:
             wake_delivery_worker()
-        self.message_user(request, f"{count} delivery(ies) queued again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery queued again.", "%(count)d deliveries queued again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -166,8 +178,8 @@ def delivery_counters() -> list[dict[str, Any]]:
     since = timezone.now() - timedelta(hours=24)
     rows = []
     for label, queryset in (
-        ("Last 24 hours", Delivery.objects.filter(created_at__gte=since)),
-        ("All time", Delivery.objects.all()),
+        (gettext("Last 24 hours"), Delivery.objects.filter(created_at__gte=since)),
+        (gettext("All time"), Delivery.objects.all()),
     ):
         counts = queryset.aggregate(
             sent=Count("pk", filter=Q(state=Delivery.State.SENT)),

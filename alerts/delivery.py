@@ -62,6 +62,7 @@ def message_for(delivery: Delivery) -> transports.Message:
         closes_thread=event.closes_thread,
         key=delivery.key,
         base_url=settings.AIWATCH_BASE_URL,
+        language=delivery.channel.language,
     )
 
 

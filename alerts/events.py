@@ -8,24 +8,25 @@ channel gets one message per transition, not one per component.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from probes.parsers.types import SEVERITY, Status
 
 
 class EventType(models.TextChoices):
-    STATUS_CHANGED = "status_changed", "Official status change"
-    INCIDENT_OPENED = "incident_opened", "Incident opened"
-    INCIDENT_UPDATED = "incident_updated", "Incident updated"
-    INCIDENT_RESOLVED = "incident_resolved", "Incident resolved"
-    OBSERVED_OUTAGE = "observed_outage", "Observed outage confirmed"
-    OBSERVED_RECOVERED = "observed_recovered", "Observed outage recovered"
-    MAINTENANCE_STARTED = "maintenance_started", "Maintenance starting"
-    MAINTENANCE_ENDED = "maintenance_ended", "Maintenance ending"
-    SOURCE_UNREADABLE = "source_unreadable", "Source unreadable"
+    STATUS_CHANGED = "status_changed", _("Official status change")
+    INCIDENT_OPENED = "incident_opened", _("Incident opened")
+    INCIDENT_UPDATED = "incident_updated", _("Incident updated")
+    INCIDENT_RESOLVED = "incident_resolved", _("Incident resolved")
+    OBSERVED_OUTAGE = "observed_outage", _("Observed outage confirmed")
+    OBSERVED_RECOVERED = "observed_recovered", _("Observed outage recovered")
+    MAINTENANCE_STARTED = "maintenance_started", _("Maintenance starting")
+    MAINTENANCE_ENDED = "maintenance_ended", _("Maintenance ending")
+    SOURCE_UNREADABLE = "source_unreadable", _("Source unreadable")
     # Not subscribable on their own: they follow the event they answer (see SUBSCRIBED_AS).
-    SOURCE_RECOVERED = "source_recovered", "Source readable again"
-    REMINDER = "reminder", "Reminder: still not operational"
-    TEST = "test", "Test message"
+    SOURCE_RECOVERED = "source_recovered", _("Source readable again")
+    REMINDER = "reminder", _("Reminder: still not operational")
+    TEST = "test", _("Test message")
 
 
 #: What a channel can choose in its `events` list (an empty list means all of them).
@@ -72,12 +73,12 @@ SEVERITY_ALIASES: dict[str, Status] = {
 }
 
 MIN_SEVERITY_CHOICES = [
-    (Status.OPERATIONAL.value, "Everything"),
-    (Status.UNDER_MAINTENANCE.value, "Maintenance and worse"),
-    (Status.UNKNOWN.value, "Unreadable sources and worse"),
-    (Status.DEGRADED_PERFORMANCE.value, "Degraded performance and worse"),
-    (Status.PARTIAL_OUTAGE.value, "Partial outages and worse"),
-    (Status.MAJOR_OUTAGE.value, "Major outages only"),
+    (Status.OPERATIONAL.value, _("Everything")),
+    (Status.UNDER_MAINTENANCE.value, _("Maintenance and worse")),
+    (Status.UNKNOWN.value, _("Unreadable sources and worse")),
+    (Status.DEGRADED_PERFORMANCE.value, _("Degraded performance and worse")),
+    (Status.PARTIAL_OUTAGE.value, _("Partial outages and worse")),
+    (Status.MAJOR_OUTAGE.value, _("Major outages only")),
 ]
 
 #: Provider statuses for which alerts and pages suggest alternatives.

@@ -18,10 +18,14 @@ import json
 import re
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from alerts.events import EventType
 from alerts.playbooks import quote_for_message
 from alerts.transports import Message
-from probes.parsers.types import LABELS, Status
+from probes.parsers.types import INCIDENT_STATUS_LABELS, LABELS, IncidentStatus, Status
 from probes.validation import web_link
 
 MAX_COMPONENTS = 15
@@ -60,9 +64,17 @@ def link(text: str, url: object) -> str:
 
 def status_label(value: str | None) -> str:
     try:
-        return LABELS[Status(value or "unknown")]
+        return str(LABELS[Status(value or "unknown")])
     except ValueError:
         return str(value)
+
+
+def incident_state(value: object) -> str:
+    """An incident's status word ("in_progress") as the reader says it ("in progress")."""
+    try:
+        return str(INCIDENT_STATUS_LABELS[IncidentStatus(str(value))]).lower()
+    except ValueError:
+        return str(value or "").replace("_", " ")
 
 
 def absolute(base_url: str, path: str) -> str:
@@ -79,47 +91,60 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
     incidents = payload.get("incidents", [])
     first_incident = plain(incidents[0]["title"]) if incidents else ""
     if event_type == EventType.TEST:
-        return "AI Watch test message"
+        return _("AI Watch test message")
     if event_type == EventType.REMINDER:
-        return f"{name} is still {status_label(new).lower()}"
+        return _("%(name)s is still %(status)s") % {
+            "name": name,
+            "status": status_label(new).lower(),
+        }
     if event_type in (EventType.OBSERVED_OUTAGE, EventType.OBSERVED_RECOVERED):
         observed = payload.get("observed") or {}
         if event_type == EventType.OBSERVED_OUTAGE:
-            return (
-                f"{name}: outage confirmed by our own checks ({status_label(observed.get('new'))})"
-            )
-        return f"{name}: our own checks see it working again"
+            return _("%(name)s: outage confirmed by our own checks (%(status)s)") % {
+                "name": name,
+                "status": status_label(observed.get("new")),
+            }
+        return _("%(name)s: our own checks see it working again") % {"name": name}
     if event_type == EventType.MAINTENANCE_STARTED:
-        return f"{name}: maintenance started{': ' + first_incident if first_incident else ''}"
+        started = _("%(name)s: maintenance started") % {"name": name}
+        return f"{started}: {first_incident}" if first_incident else started
     if event_type == EventType.MAINTENANCE_ENDED:
-        return f"{name}: maintenance ended{': ' + first_incident if first_incident else ''}"
+        ended = _("%(name)s: maintenance ended") % {"name": name}
+        return f"{ended}: {first_incident}" if first_incident else ended
     if event_type == EventType.STATUS_CHANGED:
         components = payload.get("components", [])
         if new is None and len(components) == 1:
             only = components[0]
-            return f"{name}: {plain(only['name'])} {status_label(only['new']).lower()}"
+            return _("%(name)s: %(component)s %(status)s") % {
+                "name": name,
+                "component": plain(only["name"]),
+                "status": status_label(only["new"]).lower(),
+            }
         if new is None:
-            return f"{name}: {len(components)} components changed"
+            return _("%(name)s: %(count)d components changed") % {
+                "name": name,
+                "count": len(components),
+            }
         if new == Status.OPERATIONAL:
-            return f"{name} is operational again"
-        return f"{name}: {status_label(new)}"
+            return _("%(name)s is operational again") % {"name": name}
+        return _("%(name)s: %(status)s") % {"name": name, "status": status_label(new)}
     if event_type == EventType.INCIDENT_OPENED:
-        return f"{name}: incident opened: {first_incident}"
+        return _("%(name)s: incident opened: %(title)s") % {"name": name, "title": first_incident}
     if event_type == EventType.INCIDENT_RESOLVED:
-        return f"{name}: incident resolved: {first_incident}"
+        return _("%(name)s: incident resolved: %(title)s") % {"name": name, "title": first_incident}
     if event_type == EventType.INCIDENT_UPDATED:
-        return f"{name}: incident update: {first_incident}"
+        return _("%(name)s: incident update: %(title)s") % {"name": name, "title": first_incident}
     if event_type == EventType.SOURCE_UNREADABLE:
         others_say = (payload.get("source") or {}).get("others_say")
         if others_say:
-            return (
-                f"{name}: one status source unreadable; the others still say "
-                f"{status_label(others_say)}"
-            )
-        return f"{name}: status source unreadable, status unknown"
+            return _("%(name)s: one status source unreadable; the others still say %(status)s") % {
+                "name": name,
+                "status": status_label(others_say),
+            }
+        return _("%(name)s: status source unreadable, status unknown") % {"name": name}
     if event_type == EventType.SOURCE_RECOVERED:
-        return f"{name}: status source readable again"
-    return f"{name}: {event_type}"
+        return _("%(name)s: status source readable again") % {"name": name}
+    return _("%(name)s: %(status)s") % {"name": name, "status": event_type}
 
 
 def notify_type(event_type: str, payload: dict[str, Any]) -> str:
@@ -163,18 +188,22 @@ def render_body(
     lines: list[str] = []
     status = payload.get("status")
     if status:
-        was = f" (was {status_label(status.get('old'))})" if status.get("old") else ""
-        lines.append(f"**{name}** is now **{status_label(status.get('new'))}**{was}.")
+        words = {"name": name, "new": status_label(status.get("new"))}
+        if status.get("old"):
+            words["old"] = status_label(status.get("old"))
+            lines.append(_("**%(name)s** is now **%(new)s** (was %(old)s).") % words)
+        else:
+            lines.append(_("**%(name)s** is now **%(new)s**.") % words)
     if payload.get("since"):
         since = payload["since"][:16].replace("T", " ")
-        lines.append(f"Not operational since {since} UTC.")
+        lines.append(_("Not operational since %(since)s UTC.") % {"since": since})
     if event_type == EventType.TEST:
-        lines.append("This channel is set up: AI Watch alerts will arrive here.")
+        lines.append(_("This channel is set up: AI Watch alerts will arrive here."))
     observed = payload.get("observed")
     if observed:
         lines.append(
-            f"Our own checks: **{status_label(observed.get('new'))}** "
-            f"(was {status_label(observed.get('old'))})."
+            _("Our own checks: **%(new)s** (was %(old)s).")
+            % {"new": status_label(observed.get("new")), "old": status_label(observed.get("old"))}
             + (f" {inline(observed['detail'])}" if observed.get("detail") else "")
         )
     components = payload.get("components", [])
@@ -183,31 +212,36 @@ def render_body(
             f"{inline(c['name'])} ({status_label(c['new'])})" for c in components[:MAX_COMPONENTS]
         ]
         more = len(components) - len(shown)
+        listed = ", ".join(shown)
+        if more > 0:
+            listed = _("%(listed)s and %(more)d more") % {"listed": listed, "more": more}
         lines.append(
-            f"Components ({len(components)}): "
-            + ", ".join(shown)
-            + (f" and {more} more" if more > 0 else "")
-            + "."
+            _("Components (%(count)d): %(listed)s.") % {"count": len(components), "listed": listed}
         )
     change_words = {
-        "opened": "Incident opened",
-        "updated": "Incident updated",
-        "resolved": "Incident resolved",
-        "maintenance_started": "Maintenance started",
-        "maintenance_ended": "Maintenance ended",
+        "opened": _("Incident opened"),
+        "updated": _("Incident updated"),
+        "resolved": _("Incident resolved"),
+        "maintenance_started": _("Maintenance started"),
+        "maintenance_ended": _("Maintenance ended"),
     }
     for incident in payload.get("incidents", []):
         title = link(inline(incident["title"]), incident.get("url"))
-        state = inline(str(incident.get("status", "")).replace("_", " "))
-        line = f"- {change_words.get(incident['change'], 'Incident')}: {title} ({state})"
+        state = inline(incident_state(incident.get("status")))
+        words = {"change": change_words.get(incident["change"], _("Incident")), "title": title}
+        line = "- " + _("%(change)s: %(title)s (%(state)s)") % {**words, "state": state}
         if incident.get("latest_update"):
-            line += f": {inline(incident['latest_update'])}"
+            line = _("%(line)s: %(update)s") % {
+                "line": line,
+                "update": inline(incident["latest_update"]),
+            }
         lines.append(line)
     source = payload.get("source")
     if source and source.get("error"):
-        lines.append(f"Status source: {inline(source['error'])}")
+        lines.append(_("Status source: %(error)s") % {"error": inline(source["error"])})
     if payload.get("playbook"):
-        lines.append("**Plan B**")
+        plan_b = _("Plan B")
+        lines.append(f"**{plan_b}**")
         lines.append(quote_for_message(payload["playbook"]))
     alternatives = payload.get("alternatives") or []
     if alternatives:
@@ -216,18 +250,21 @@ def render_body(
             f"({inline('; '.join([', '.join(alt['shared']), *alt.get('caveats', [])]))})"
             for alt in alternatives
         )
-        lines.append(f"Up now with the same capabilities: {names}.")
+        lines.append(_("Up now with the same capabilities: %(names)s.") % {"names": names})
     links = []
     if web_link(provider.get("status_page")):
-        links.append(link("status page", provider["status_page"]))
+        links.append(link(_("status page"), provider["status_page"]))
     if web_link(absolute(base_url, provider.get("page", ""))):
         links.append(link("AI Watch", absolute(base_url, provider["page"])))
     if links:
         lines.append(" · ".join(links))
     if is_update:
-        lines.append(f"Update to alert {thread} (this is alert {event_id}).")
+        lines.append(
+            _("Update to alert %(thread)s (this is alert %(event)s).")
+            % {"thread": thread, "event": event_id}
+        )
     else:
-        lines.append(f"Alert {event_id}.")
+        lines.append(_("Alert %(event)s.") % {"event": event_id})
     return "\n\n".join(lines)
 
 
@@ -244,19 +281,22 @@ def build_message(
     closes_thread: bool,
     key: str,
     base_url: str,
+    language: str | None = None,
 ) -> Message:
-    """The message for one delivery. Follow-ups start with "Update:" and name the first alert."""
-    title = headline(event_type, payload)
-    if is_update:
-        title = f"Update: {title}"
-    body = render_body(
-        event_type,
-        payload,
-        base_url=base_url,
-        thread=thread,
-        event_id=event_id,
-        is_update=is_update,
-    )
+    """The message for one delivery, in the channel's `language` (None: the site's). Follow-ups
+    start with "Update:" and name the first alert."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        title = headline(event_type, payload)
+        if is_update:
+            title = _("Update: %(title)s") % {"title": title}
+        body = render_body(
+            event_type,
+            payload,
+            base_url=base_url,
+            thread=thread,
+            event_id=event_id,
+            is_update=is_update,
+        )
     provider = dict(payload.get("provider", {}))
     if provider.get("page"):
         provider["page"] = absolute(base_url, provider["page"])

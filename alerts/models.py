@@ -6,15 +6,25 @@ import re
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alerts import transports
 from alerts.events import MIN_SEVERITY_CHOICES, SUBSCRIBABLE, EventType, parse_severity
 from probes.models import Provider
 from probes.parsers.types import LABELS, Status
+
+
+def default_language() -> str:
+    """The site's language (AIWATCH_LANGUAGE), for a channel that names none."""
+    return settings.LANGUAGE_CODE
+
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -23,64 +33,94 @@ class Channel(models.Model):
     """One place alerts go: an Apprise URL (Slack, Teams, email...) or a signed JSON webhook."""
 
     class Kind(models.TextChoices):
-        APPRISE = "apprise", "Apprise URL (Slack, Teams, Discord, email, ntfy, json://...)"
-        WEBHOOK = "webhook", "JSON webhook signed with HMAC-SHA256"
+        APPRISE = "apprise", _("Apprise URL (Slack, Teams, Discord, email, ntfy, json://...)")
+        WEBHOOK = "webhook", _("JSON webhook signed with HMAC-SHA256")
 
     name = models.CharField(
-        max_length=100, unique=True, help_text="Unique, e.g. team-slack. The catalog syncs by it."
+        max_length=100,
+        unique=True,
+        help_text=_("Unique, e.g. team-slack. The catalog syncs by it."),
+        verbose_name=_("name"),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.APPRISE)
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.APPRISE, verbose_name=_("kind")
+    )
     url = models.CharField(
-        "URL",
+        _("URL"),
         max_length=2000,
         help_text=(
-            "Apprise URL, e.g. slack://${SLACK_TOKEN}/#ops or ntfy://ntfy.sh/aiwatch; for a "
-            "webhook, https://hooks.example.com/aiwatch. ${VAR} is read from the environment "
-            "when a message is sent, so secrets stay out of the database."
+            _(
+                "Apprise URL, e.g. slack://${SLACK_TOKEN}/#ops or ntfy://ntfy.sh/aiwatch; for a "
+                "webhook, https://hooks.example.com/aiwatch. ${VAR} is read from the environment "
+                "when a message is sent, so secrets stay out of the database."
+            )
         ),
     )
     secret_env = models.CharField(
-        "signing secret variable",
+        _("signing secret variable"),
         max_length=100,
         blank=True,
-        help_text="Webhooks: the environment variable holding the HMAC key, e.g. AIWATCH_HOOK_KEY.",
+        help_text=_(
+            "Webhooks: the environment variable holding the HMAC key, e.g. AIWATCH_HOOK_KEY."
+        ),
     )
     providers = models.ManyToManyField(
         Provider,
         blank=True,
         related_name="alert_channels",
-        help_text="Only these providers. None selected: every provider.",
+        help_text=_("Only these providers. None selected: every provider."),
+        verbose_name=_("providers"),
     )
     components = models.JSONField(
         default=list,
         blank=True,
-        help_text='Only events touching these components (names or ids), e.g. ["API"]. Empty: all.',
+        help_text=_(
+            'Only events touching these components (names or ids), e.g. ["API"]. Empty: all.'
+        ),
+        verbose_name=_("components"),
     )
     min_severity = models.CharField(
         max_length=24,
         choices=MIN_SEVERITY_CHOICES,
         default=Status.OPERATIONAL.value,
-        help_text="Skip events milder than this. Recoveries count as bad as what they end.",
+        help_text=_("Skip events milder than this. Recoveries count as bad as what they end."),
+        verbose_name=_("min severity"),
     )
     events = models.JSONField(
         default=list,
         blank=True,
-        help_text=f'Event types to send, e.g. ["status_changed", "incident_opened"]. '
-        f"Empty: all of {', '.join(SUBSCRIBABLE)}.",
+        help_text=format_lazy(
+            _('Event types to send, e.g. ["status_changed", "incident_opened"]. Empty: all of {}.'),
+            ", ".join(SUBSCRIBABLE),
+        ),
+        verbose_name=_("events"),
     )
     repeat_minutes = models.PositiveIntegerField(
         default=0,
         validators=[MaxValueValidator(7 * 24 * 60)],
-        help_text="Remind every N minutes while a provider stays down, e.g. 60. 0: never.",
+        help_text=_("Remind every N minutes while a provider stays down, e.g. 60. 0: never."),
+        verbose_name=_("repeat minutes"),
     )
-    enabled = models.BooleanField(default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=default_language,
+        help_text=_("The language its messages are written in. Provider-written text stays as is."),
+    )
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     from_catalog = models.BooleanField(
-        default=False, editable=False, help_text="Declared in the catalog file; sync updates it."
+        default=False,
+        editable=False,
+        help_text=_("Declared in the catalog file; sync updates it."),
+        verbose_name=_("from catalog"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -129,29 +169,47 @@ class Event(models.Model):
     Follow-ups point at the first event of their thread (`root`).
     """
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("uuid"))
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_events"
+        Provider,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alert_events",
+        verbose_name=_("provider"),
     )
-    type = models.CharField(max_length=32, choices=EventType.choices)
+    type = models.CharField(max_length=32, choices=EventType.choices, verbose_name=_("type"))
     # Every type this event covers (a status change and the incident that came with it...).
-    types = models.JSONField(default=list)
-    severity = models.CharField(max_length=24, choices=[(s.value, LABELS[s]) for s in Status])
-    at = models.DateTimeField()
+    types = models.JSONField(default=list, verbose_name=_("types"))
+    severity = models.CharField(
+        max_length=24, choices=[(s.value, LABELS[s]) for s in Status], verbose_name=_("severity")
+    )
+    at = models.DateTimeField(verbose_name=_("at"))
     root = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="followups"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("root"),
     )
     # On a thread's first event: when the provider was fine again. Null while the thread is open.
-    thread_closed_at = models.DateTimeField(null=True, blank=True)
-    closes_thread = models.BooleanField(default=False)
+    thread_closed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("thread closed at")
+    )
+    closes_thread = models.BooleanField(default=False, verbose_name=_("closes thread"))
     # Makes events that a timer creates (reminders) happen once.
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    dedupe_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, verbose_name=_("dedupe key")
+    )
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["-at", "-pk"]
         indexes = [
             # outbox.open_thread: a provider's latest unfinished thread.
@@ -186,30 +244,39 @@ class Delivery(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("channel")
+    )
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
     # A worker's claim: until then no other worker takes it. A claim that outlives its lease
     # belongs to a worker that died, and is taken again.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=32, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    response_code = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claimed_by = models.CharField(max_length=32, blank=True, verbose_name=_("claimed by"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    response_code = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("response code")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "channel"], name="delivery_unique_key"),
@@ -231,12 +298,21 @@ class Delivery(models.Model):
 class Playbook(models.Model):
     """A provider's plan B, in Markdown: what to switch to, which templates, whom to tell."""
 
-    provider = models.OneToOneField(Provider, on_delete=models.CASCADE, related_name="playbook")
-    body = models.TextField(
-        help_text="Markdown, e.g. '1. Switch the support bot to Claude (template: fallback.txt)'."
-        " Links and lists are kept; scripts and raw HTML are removed."
+    provider = models.OneToOneField(
+        Provider, on_delete=models.CASCADE, related_name="playbook", verbose_name=_("provider")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    body = models.TextField(
+        help_text=_(
+            "Markdown, e.g. '1. Switch the support bot to Claude (template: fallback.txt)'."
+            " Links and lists are kept; scripts and raw HTML are removed."
+        ),
+        verbose_name=_("body"),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
 
     def __str__(self) -> str:
-        return f"Plan B for {self.provider}"
+        return gettext("Plan B for %(provider)s") % {"provider": self.provider}

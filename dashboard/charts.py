@@ -6,12 +6,16 @@ figure says what it shows in its hover text (words, not only colour) and names U
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from dashboard.formatting import format_uptime
 from probes.history.reliability import duration_minutes
 from probes.history.uptime import DayUptime
 
@@ -23,11 +27,11 @@ IMPACT_COLOURS = {
     "maintenance": "#1570ef",
 }
 IMPACT_LABELS = {
-    "critical": "Critical",
-    "major": "Major",
-    "minor": "Minor",
-    "none": "No impact",
-    "maintenance": "Maintenance",
+    "critical": gettext_lazy("Critical"),
+    "major": gettext_lazy("Major"),
+    "minor": gettext_lazy("Minor"),
+    "none": gettext_lazy("No impact"),
+    "maintenance": gettext_lazy("Maintenance"),
 }
 # Uptime colour scale: red below 95 %, amber to 99.5 %, green above; hover text gives the number.
 UPTIME_COLOURSCALE = [[0.0, "#b42318"], [0.95, "#f79009"], [0.995, "#ca8504"], [1.0, "#12b76a"]]
@@ -62,15 +66,19 @@ class TimelineBar:
     ongoing: bool = False
 
 
+def _separators() -> str:
+    """Plotly's decimal and thousands marks for the active language (".," or ", ")."""
+    return f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}"
+
+
 def _layout(**extra: Any) -> dict[str, Any]:
-    layout = {**BASE_LAYOUT}
+    layout = {**BASE_LAYOUT, "separators": _separators()}
     layout.update(extra)
     return layout
 
 
 def _pct(value: float | None) -> str:
-    # Rounded down, so a day with any downtime never reads 100.00%.
-    return "no data" if value is None else f"{math.floor(value * 10000) / 100:.2f}%"
+    return format_uptime(value)
 
 
 def build_uptime_bars(
@@ -94,13 +102,19 @@ def build_uptime_bars(
             value = by_day.get(day)
             uptime = value.uptime if value else None
             z_row.append(None if uptime is None else round(uptime * 100, 3))
-            lines = [f"{row.name}", f"{day.isoformat()} (UTC day)", f"Uptime: {_pct(uptime)}"]
+            lines = [
+                f"{row.name}",
+                _("%(day)s (UTC day)") % {"day": day.isoformat()},
+                _("Uptime: %(uptime)s") % {"uptime": _pct(uptime)},
+            ]
             if value is not None and value.down_seconds:
-                lines.append(f"Down: {value.minutes_down:g} min")
+                decimal = str(formats.get_format("DECIMAL_SEPARATOR"))
+                down = f"{value.minutes_down:g}".replace(".", decimal)
+                lines.append(_("Down: %(minutes)s min") % {"minutes": down})
             titles = incidents_by_day.get(day, ())
-            lines += [f"Incident: {title}" for title in titles[:5]]
+            lines += [_("Incident: %(title)s") % {"title": title} for title in titles[:5]]
             if len(titles) > 5:
-                lines.append(f"and {len(titles) - 5} more")
+                lines.append(_("and %(count)d more") % {"count": len(titles) - 5})
             text_row.append("<br>".join(lines))
         z.append(z_row)
         text.append(text_row)
@@ -158,7 +172,7 @@ def build_outage_timeline(
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": IMPACT_LABELS[impact],
+                "name": str(IMPACT_LABELS[impact]),
                 "y": [bar.provider for bar in chosen],
                 "base": [bar.start.isoformat() for bar in chosen],
                 # Horizontal bars on a date axis take their length in milliseconds.
@@ -181,7 +195,7 @@ def build_outage_timeline(
             xaxis={
                 "type": "date",
                 "range": [start.isoformat(), end.isoformat()],
-                "title": {"text": "Time (UTC)"},
+                "title": {"text": _("Time (UTC)")},
             },
             yaxis={
                 "type": "category",
@@ -201,10 +215,11 @@ def _milliseconds(delta: timedelta) -> int:
 
 
 def _bar_hover(bar: TimelineBar) -> str:
-    until = "ongoing" if bar.ongoing else f"{bar.end:%Y-%m-%d %H:%M} UTC"
+    until = _("ongoing") if bar.ongoing else f"{bar.end:%Y-%m-%d %H:%M} UTC"
+    impact = _("Impact: %(impact)s") % {"impact": IMPACT_LABELS.get(bar.impact, bar.impact)}
     return (
-        f"<b>{bar.provider}</b>: {bar.title}<br>Impact: {IMPACT_LABELS.get(bar.impact, bar.impact)}"
-        f"<br>{bar.start:%Y-%m-%d %H:%M} UTC → {until}<br>Click to open the incident"
+        f"<b>{bar.provider}</b>: {bar.title}<br>{impact}"
+        f"<br>{bar.start:%Y-%m-%d %H:%M} UTC → {until}<br>{_('Click to open the incident')}"
     )
 
 
@@ -230,16 +245,18 @@ def build_incidents_per_month(
                 "name": provider,
                 "x": x,
                 "y": [by_month.get(month, 0) for month in months],
-                "hovertemplate": f"{provider}<br>%{{x}}: %{{y}} incidents<extra></extra>",
+                "hovertemplate": f"{provider}<br>%{{x}}: "
+                + _("%{y} incidents")
+                + "<extra></extra>",
             }
             for provider, by_month in counts.items()
         ],
         "layout": _layout(
             barmode="stack",
             height=320,
-            xaxis={"type": "category", "title": {"text": "Month (UTC)"}},
+            xaxis={"type": "category", "title": {"text": _("Month (UTC)")}},
             yaxis={
-                "title": {"text": "Incidents"},
+                "title": {"text": _("Incidents")},
                 "rangemode": "tozero",
                 # Counts are whole: ticks at least one apart, so "1, 1, 2, 2" never appears.
                 "tickformat": "d",
@@ -267,12 +284,12 @@ def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, 
                 "marker": {"color": "#475467"},
                 "text": [_hours_text(value) for _, value in known],
                 "textposition": "auto",
-                "hovertemplate": "%{y}: MTTR %{text}<extra></extra>",
+                "hovertemplate": _("%{y}: MTTR %{text}") + "<extra></extra>",
             }
         ],
         "layout": _layout(
             height=max(160, 34 * len(known) + 80),
-            xaxis={"title": {"text": "Mean time to recovery (hours)"}, "rangemode": "tozero"},
+            xaxis={"title": {"text": _("Mean time to recovery (hours)")}, "rangemode": "tozero"},
             yaxis={"autorange": "reversed", "automargin": True},
         ),
     }
@@ -280,7 +297,10 @@ def build_mttr_chart(mttr: Sequence[tuple[str, timedelta | None]]) -> dict[str, 
 
 def _hours_text(value: timedelta) -> str:
     minutes = duration_minutes(value)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    return pgettext("short duration", "%(hours)d h %(minutes)02d min") % {
+        "hours": minutes // 60,
+        "minutes": minutes % 60,
+    }
 
 
 # Probe latency and team reports (probes.history.rollups, probes.observe.reports).
@@ -327,6 +347,7 @@ def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[
         "data": data,
         "layout": {
             **PROBE_CHART_LAYOUT,
+            "separators": _separators(),
             "title": {"text": title, "font": {"size": 14}},
             "xaxis": {"type": "date", "title": {"text": "UTC"}},
             "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
@@ -340,18 +361,21 @@ def build_report_chart(counts: Sequence[tuple[datetime, int]], *, title: str) ->
         "data": [
             {
                 "type": "bar",
-                "name": "Reports",
+                "name": _("Reports"),
                 "x": [start.isoformat() for start, _ in counts],
                 "y": [count for _, count in counts],
                 "marker": {"color": "#b54708"},
-                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>%{y} report(s)<extra></extra>",
+                "hovertemplate": "%{x|%Y-%m-%d %H:%M} UTC<br>"
+                + _("%{y} report(s)")
+                + "<extra></extra>",
             }
         ],
         "layout": {
             **PROBE_CHART_LAYOUT,
+            "separators": _separators(),
             "title": {"text": title, "font": {"size": 14}},
             "xaxis": {"type": "date", "title": {"text": "UTC"}},
-            "yaxis": {"title": {"text": "reports"}, "rangemode": "tozero", "dtick": 1},
+            "yaxis": {"title": {"text": _("reports")}, "rangemode": "tozero", "dtick": 1},
             "bargap": 0.1,
         },
     }

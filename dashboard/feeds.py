@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from probes.models import Incident, Provider
 from probes.validation import web_link
@@ -31,11 +32,13 @@ class IncidentsFeed(Feed):  # type: ignore[type-arg]
         return provider
 
     def title(self, obj: Provider | None) -> str:
-        return f"AI Watch: {obj.name} incidents" if obj else "AI Watch: incidents"
+        if obj is None:
+            return _("AI Watch: incidents")
+        return _("AI Watch: %(name)s incidents") % {"name": obj.name}
 
     def subtitle(self, obj: Provider | None) -> str:
-        who = obj.name if obj else "the AI services AI Watch follows"
-        return f"Incidents and outages of {who}, newest first. Times in UTC."
+        who = obj.name if obj else _("the AI services AI Watch follows")
+        return _("Incidents and outages of %(who)s, newest first. Times in UTC.") % {"who": who}
 
     def link(self, obj: Provider | None) -> str:
         if obj is not None:
@@ -60,24 +63,30 @@ class IncidentsFeed(Feed):  # type: ignore[type-arg]
     item_guid_is_permalink = False
 
     def item_description(self, item: Incident) -> str:
-        resolved = _utc(item.resolved_at) if item.resolved_at else "not yet"
-        parts = [
-            f"<p><strong>{escape(item.get_impact_display())}</strong> impact, "
-            f"{escape(item.get_status_display().lower())}.</p>",
-            f"<p>Started {_utc(item.started_at)}; resolved {resolved}.</p>",
-        ]
+        resolved = _utc(item.resolved_at) if item.resolved_at else _("not yet")
+        impact = _("%(impact)s impact, %(status)s.") % {
+            "impact": f"<strong>{escape(item.get_impact_display())}</strong>",
+            "status": escape(item.get_status_display().lower()),
+        }
+        times = _("Started %(started)s; resolved %(resolved)s.") % {
+            "started": _utc(item.started_at),
+            "resolved": resolved,
+        }
+        parts = [f"<p>{impact}</p>", f"<p>{times}</p>"]
         updates = list(item.updates.all())
         if updates:
             latest = max(updates, key=lambda update: (update.at, update.pk))
             parts.append(
-                f"<p>Latest update ({escape(latest.status)}, {_utc(latest.at)}): "
-                f"{escape(latest.body[:2000])}</p>"
+                "<p>"
+                + _("Latest update (%(status)s, %(at)s):")
+                % {"status": escape(latest.status), "at": _utc(latest.at)}
+                + f" {escape(latest.body[:2000])}</p>"
             )
         # Stored links passed the link rule when they were stored; rows from before it (or
         # written by hand) are checked again here, since this HTML is rendered by feed readers.
         postmortem = web_link(item.postmortem_url)
         if postmortem:
-            parts.append(f'<p><a href="{escape(postmortem)}">Postmortem</a></p>')
+            parts.append(f'<p><a href="{escape(postmortem)}">{escape(_("Postmortem"))}</a></p>')
         return "".join(parts)
 
     def item_pubdate(self, item: Incident) -> datetime:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from dashboard import charts
 from probes.history import reliability, rollups, uptime
@@ -55,7 +56,9 @@ def parse_day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise FilterError(f"{name!r} must be a date like 2024-12-26") from None
+        raise FilterError(
+            _("%(name)s must be a date like 2024-12-26") % {"name": repr(name)}
+        ) from None
 
 
 def day_start(day: date) -> datetime:
@@ -69,11 +72,13 @@ def parse_filters(params: Mapping[str, str]) -> IncidentFilters:
     """
     impact = (params.get("impact") or "").strip()
     if impact and impact not in IMPACT_CHOICES:
-        raise FilterError(f"'impact' must be one of {', '.join(IMPACT_CHOICES)}")
+        raise FilterError(
+            _("'impact' must be one of %(choices)s") % {"choices": ", ".join(IMPACT_CHOICES)}
+        )
     since = parse_day(params.get("since"), "since")
     until = parse_day(params.get("until"), "until")
     if since and until and since > until:
-        raise FilterError("'since' must not be after 'until'")
+        raise FilterError(_("'since' must not be after 'until'"))
     return IncidentFilters(
         provider=(params.get("provider") or "").strip(),
         impact=impact,

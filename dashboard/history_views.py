@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dashboard import history
@@ -34,9 +35,11 @@ def history_page(request: HttpRequest) -> HttpResponse:
         first = history.parse_day(request.GET.get("since"), "since") or first
         last = history.parse_day(request.GET.get("until"), "until") or last
         if first > last:
-            raise history.FilterError("'since' must not be after 'until'")
+            raise history.FilterError(_("'since' must not be after 'until'"))
         if (last - first).days > history.MAX_RANGE_DAYS:
-            raise history.FilterError(f"choose at most {history.MAX_RANGE_DAYS} days")
+            raise history.FilterError(
+                _("choose at most %(days)d days") % {"days": history.MAX_RANGE_DAYS}
+            )
     except history.FilterError as problem:
         error = str(problem)
         first, last = history.default_range(now)
@@ -104,7 +107,7 @@ CSV_COLUMNS = [
 @require_GET
 def incident_csv(request: HttpRequest) -> HttpResponse:
     """/incidents/export.csv: the same filters as the list, every match (up to CSV_LIMIT)."""
-    incidents, _, error = _filtered(request)
+    incidents, _filters, error = _filtered(request)
     if error:
         return HttpResponse(error + "\n", status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")

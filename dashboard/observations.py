@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dashboard import charts
 from probes.models import ProbeResult, ProbeRollup, Provider, Source
 from probes.observe import detection, reports
@@ -19,14 +22,19 @@ from probes.observe import rollups as probe_rollups
 LATENCY_WINDOWS = (
     (
         "24h",
-        "Latency, last 24 hours (hourly p50 and p95)",
+        gettext_lazy("Latency, last 24 hours (hourly p50 and p95)"),
         ProbeRollup.Period.HOUR,
         timedelta(days=1),
     ),
-    ("7d", "Latency, last 7 days (hourly p50 and p95)", ProbeRollup.Period.HOUR, timedelta(days=7)),
+    (
+        "7d",
+        gettext_lazy("Latency, last 7 days (hourly p50 and p95)"),
+        ProbeRollup.Period.HOUR,
+        timedelta(days=7),
+    ),
     (
         "90d",
-        "Latency, last 90 days (daily p50 and p95)",
+        gettext_lazy("Latency, last 90 days (daily p50 and p95)"),
         ProbeRollup.Period.DAY,
         timedelta(days=90),
     ),
@@ -53,7 +61,9 @@ class ProbeRow:
 def probe_name(source: Source) -> str:
     host = urlsplit(source.url).netloc
     if source.kind == Source.Kind.INFERENCE:
-        return f"Inference {source.model or ''} @ {host}".replace("  ", " ")
+        return (
+            _("Inference %(model)s @ %(host)s") % {"model": source.model or "", "host": host}
+        ).replace("  ", " ")
     return f"{source.method} {host}"
 
 
@@ -85,8 +95,8 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
             latency_charts.append(
                 {
                     "id": f"latency-{key}",
-                    "caption": caption,
-                    "figure": charts.build_latency_chart(series, title=caption),
+                    "caption": str(caption),
+                    "figure": charts.build_latency_chart(series, title=str(caption)),
                 }
             )
 
@@ -98,7 +108,8 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
         "latency_charts": latency_charts,
         "detection": detection.detection_for(provider, now=now),
         "report_chart": charts.build_report_chart(
-            counts, title=f"Team reports per {minutes} minutes, last 24 hours"
+            counts,
+            title=_("Team reports per %(minutes)d minutes, last 24 hours") % {"minutes": minutes},
         ),
         "report_total": sum(count for _, count in counts),
         "report_burst": reports.bursts([provider], now=now)[provider.pk],

@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
 from probes.observe.network import is_network_failure
 from probes.observe.observed import ObservedView, observed_view
 from probes.observe.reports import Burst
-from probes.parsers.types import LABELS, SEVERITY, Status, worst
+from probes.parsers.types import SEVERITY, Status, worst
 from probes.status.headline import (
     STATUS_SOURCE_KINDS,
     as_status,
@@ -95,7 +97,7 @@ class ProviderSummary:
 
     @property
     def status_label(self) -> str:
-        return LABELS[self.status]
+        return self.status.label
 
     @property
     def troubled_components(self) -> list[Component]:
@@ -223,7 +225,7 @@ def probe_sources(provider: Provider) -> list[Source]:
 def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourceProblem | None:
     """The first reason these sources cannot all be trusted right now, or None when they can."""
     if not sources:
-        return SourceProblem("unconfigured", "no status source is configured")
+        return SourceProblem("unconfigured", gettext_noop("no status source is configured"))
     states = [(source, readability(source, now=now)) for source in sources]
     for wanted in (Readability.UNREADABLE, Readability.NOT_READ, Readability.STALE):
         for source, state in states:
@@ -233,10 +235,10 @@ def find_source_problem(sources: Sequence[Source], *, now: datetime) -> SourcePr
                 reason, since = source.last_error, source.error_since
                 return SourceProblem("unreadable", reason, since, source.url)
             if state == Readability.NOT_READ:
-                return SourceProblem("not_read", "not read yet", None, source.url)
+                return SourceProblem("not_read", gettext_noop("not read yet"), None, source.url)
             return SourceProblem(
                 "stale",
-                "no fresh data: the poller may be stopped",
+                gettext_noop("no fresh data: the poller may be stopped"),
                 source.last_success_at,
                 source.url,
             )
@@ -247,12 +249,16 @@ def headline_problem(headline: Headline, provider: Provider) -> SourceProblem | 
     """What to say beside the headline: why it is unknown, or which source it is missing."""
     if headline.observed_only:
         if not headline.has_probes:
-            return SourceProblem("unconfigured", "no status source or probe is configured")
+            return SourceProblem(
+                "unconfigured", gettext_noop("no status source or probe is configured")
+            )
         if headline.status != Status.UNKNOWN:
             return None
         if provider.observed_checked_at is None:
-            return SourceProblem("probes_not_run", "our probes have not reported yet")
-        return SourceProblem("probes_stale", "no fresh probe results", provider.observed_checked_at)
+            return SourceProblem("probes_not_run", gettext_noop("our probes have not reported yet"))
+        return SourceProblem(
+            "probes_stale", gettext_noop("no fresh probe results"), provider.observed_checked_at
+        )
     if not headline.issues:
         return None
     # The first failing source names the reason; unreadable ones before stale or unread ones.

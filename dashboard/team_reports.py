@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aiwatch.access import client_address
@@ -33,7 +35,7 @@ class TeamReportForm(forms.Form):
         required=False,
         max_length=NOTE_MAX_LENGTH,
         strip=True,
-        help_text="Optional, e.g. 'chat completions time out from the office'.",
+        help_text=gettext_lazy("Optional, e.g. 'chat completions time out from the office'."),
     )
 
 
@@ -43,7 +45,10 @@ def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
     target = reverse("dashboard:provider-detail", args=[provider.slug]) + "#team-reports"
     form = TeamReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"The note can be at most {NOTE_MAX_LENGTH} characters.")
+        messages.error(
+            request,
+            _("The note can be at most %(count)d characters.") % {"count": NOTE_MAX_LENGTH},
+        )
         return HttpResponseRedirect(target)
     address = client_address(request)
     network = digest(address, purpose="network")
@@ -70,7 +75,9 @@ def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
     if not had_session:
         # The session starts now, carrying the identity the report was counted under.
         request.session[PERSON_KEY] = person
-    messages.success(request, f"Thanks: your report about {provider.name} is counted.")
+    messages.success(
+        request, _("Thanks: your report about %(name)s is counted.") % {"name": provider.name}
+    )
     response = HttpResponseRedirect(target)
     response.status_code = 303
     return response

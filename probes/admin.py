@@ -13,6 +13,8 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from probes.models import (
     Component,
@@ -63,9 +65,9 @@ PROBE_FIELDS = (
 )
 
 
-admin.site.site_header = "AI Watch administration"
+admin.site.site_header = _("AI Watch administration")
 admin.site.site_title = "AI Watch"
-admin.site.index_title = "Providers, sources and incidents"
+admin.site.index_title = _("Providers, sources and incidents")
 
 # A URL typed without a scheme is taken as https (status pages are), not Django's old http.
 URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
@@ -83,20 +85,25 @@ def enqueue_polls(source_ids: list[int]) -> int:
 def catalog_state(obj: Provider | Source) -> str:
     """Who owns the row's fields: the catalog until a field is changed here (README)."""
     if not obj.catalog_values:
-        return "Not from the catalog: sync_catalog never changes it."
+        return gettext("Not from the catalog: sync_catalog never changes it.")
     edits = obj.catalog_edits()
     if edits:
-        return f"From the catalog. Changed here, kept by sync_catalog: {', '.join(edits)}."
-    return "From the catalog: sync_catalog updates each field until you change it here."
+        return gettext("From the catalog. Changed here, kept by sync_catalog: %(fields)s.") % {
+            "fields": ", ".join(edits)
+        }
+    return gettext("From the catalog: sync_catalog updates each field until you change it here.")
 
 
 def _report_polls(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, count: int) -> None:
     if count:
         modeladmin.message_user(
-            request, f"Enqueued {count} poll{'s' if count != 1 else ''}.", messages.SUCCESS
+            request,
+            ngettext("Enqueued %(count)d poll.", "Enqueued %(count)d polls.", count)
+            % {"count": count},
+            messages.SUCCESS,
         )
     else:
-        modeladmin.message_user(request, "No enabled sources to poll.", messages.WARNING)
+        modeladmin.message_user(request, gettext("No enabled sources to poll."), messages.WARNING)
 
 
 class SourceInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -171,15 +178,15 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
         )
 
-    @admin.display(description="catalog")
+    @admin.display(description=_("catalog"))
     def catalog(self, provider: Provider) -> str:
         return catalog_state(provider)
 
-    @admin.display(description="failing sources", ordering="failing_source_count")
+    @admin.display(description=_("failing sources"), ordering="failing_source_count")
     def failing_sources(self, provider: Provider) -> int:
         return getattr(provider, "failing_source_count", 0)
 
-    @admin.action(description="Poll now (all enabled sources)")
+    @admin.action(description=_("Poll now (all enabled sources)"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         source_ids = list(
             Source.objects.filter(provider__in=queryset, enabled=True)
@@ -221,11 +228,11 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ("Written by the poller", {"fields": SOURCE_PIPELINE_FIELDS}),
     )
 
-    @admin.display(description="catalog")
+    @admin.display(description=_("catalog"))
     def catalog(self, source: Source) -> str:
         return catalog_state(source)
 
-    @admin.display(description="cost per day")
+    @admin.display(description=_("cost per day"))
     def probe_cost(self, source: Source) -> str:
         """Inference probes spend tokens: per call times calls per day, and money if priced."""
         if source.pk is None or source.kind != Source.Kind.INFERENCE:
@@ -249,19 +256,19 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     actions = ("poll_now",)
 
-    @admin.display(description="format", ordering="detected_format")
+    @admin.display(description=_("format"), ordering="detected_format")
     def format_shown(self, source: Source) -> str:
         return source.format or "—"
 
-    @admin.display(description="failures", ordering="consecutive_failures")
+    @admin.display(description=_("failures"), ordering="consecutive_failures")
     def failures(self, source: Source) -> int:
         return source.consecutive_failures
 
-    @admin.display(description="error")
+    @admin.display(description=_("error"))
     def error_shown(self, source: Source) -> str:
         return source.last_error[:120] if source.last_error else ""
 
-    @admin.action(description="Poll now")
+    @admin.action(description=_("Poll now"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         source_ids = list(queryset.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
         _report_polls(self, request, enqueue_polls(source_ids))

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProbesConfig(AppConfig):
     name = "probes"
-    verbose_name = "Providers and sources"
+    verbose_name = _("Providers and sources")
 
     def ready(self) -> None:
         # Connects the uptime rollup receiver to probes.signals.poll_recorded.

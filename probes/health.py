@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import redis
 from django.conf import settings
 from django.db.models import Max, Min
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aiwatch.redis_client import redis_client
 from probes.models import Source
@@ -53,17 +55,19 @@ class PipelineHealth:
 def _ago(moment: datetime, now: datetime) -> str:
     minutes = int((now - moment).total_seconds() // 60)
     if minutes < 1:
-        return "less than a minute ago"
+        return _("less than a minute ago")
     if minutes < 120:
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    return f"{minutes // 60} hours ago"
+        return ngettext("%(count)d minute ago", "%(count)d minutes ago", minutes) % {
+            "count": minutes
+        }
+    return _("%(count)d hours ago") % {"count": minutes // 60}
 
 
 def _from_the_future(what: str, moment: datetime) -> str:
-    return (
-        f"{what} is stamped {moment:%Y-%m-%d %H:%M} UTC, in the future: the server clock went "
-        "back, so how fresh the data is cannot be told until it catches up."
-    )
+    return _(
+        "%(what)s is stamped %(moment)s UTC, in the future: the server clock went back, so how "
+        "fresh the data is cannot be told until it catches up."
+    ) % {"what": what, "moment": f"{moment:%Y-%m-%d %H:%M}"}
 
 
 def check_pipeline(now: datetime, client: redis.Redis | None = None) -> PipelineHealth:
@@ -84,37 +88,40 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
         health.last_dispatch_at = last_dispatch(client)
         health.queue_length = int(client.llen(QUEUE_KEY))
     except redis.RedisError:
-        health.problems.append("Cannot reach Redis: no polls can be scheduled or run.")
+        health.problems.append(_("Cannot reach Redis: no polls can be scheduled or run."))
         return health
 
     tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
     if health.last_dispatch_at is None:
-        health.problems.append("The scheduler (celery beat) has not run yet.")
+        health.problems.append(_("The scheduler (celery beat) has not run yet."))
     elif health.last_dispatch_at > now + CLOCK_SLACK:
         health.problems.append(
-            _from_the_future("The scheduler's last run", health.last_dispatch_at)
+            _from_the_future(_("The scheduler's last run"), health.last_dispatch_at)
         )
     elif now - health.last_dispatch_at > MISSED_BEATS * tick:
         health.problems.append(
-            f"The scheduler (celery beat) last ran {_ago(health.last_dispatch_at, now)}."
+            _("The scheduler (celery beat) last ran %(ago)s.")
+            % {"ago": _ago(health.last_dispatch_at, now)}
         )
 
     interval = timedelta(seconds=sources["shortest_interval"])
     if health.last_success_at is None:
-        health.problems.append("No source has been read successfully yet.")
+        health.problems.append(_("No source has been read successfully yet."))
     elif health.last_success_at > now + CLOCK_SLACK:
         # Not fresh: a read stamped in the future says nothing about how old the data is.
         health.problems.append(
-            _from_the_future("The newest successful read", health.last_success_at)
+            _from_the_future(_("The newest successful read"), health.last_success_at)
         )
     elif now - health.last_success_at > MISSED_BEATS * max(interval, tick):
         health.problems.append(
-            f"No source has been read successfully since {_ago(health.last_success_at, now)}."
+            _("No source has been read successfully since %(ago)s.")
+            % {"ago": _ago(health.last_success_at, now)}
         )
 
     if health.queue_length > settings.AIWATCH_QUEUE_WARN:
         health.problems.append(
-            f"{health.queue_length} polls are waiting in the queue: the workers cannot keep up."
+            _("%(count)d polls are waiting in the queue: the workers cannot keep up.")
+            % {"count": health.queue_length}
         )
     return health
 

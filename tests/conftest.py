@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
+from django.utils import translation
 
 from aiwatch.embedded_redis import redis_server_command
 from tests.fakeserver import FakeServer
@@ -34,6 +36,15 @@ def pytest_configure(config: pytest.Config) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def site_language() -> Iterator[None]:
+    """Each test starts and ends in the site's language: a request made in French (its
+    LocaleMiddleware activates French for the thread) must not leave the next test French."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def load_fixture(name: str) -> bytes:

@@ -9,14 +9,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from aiwatch import safe_html
 from dashboard import formatting, timezones
 from probes.parsers.payload import safe_url
-from probes.parsers.types import LABELS, Status
+from probes.parsers.types import (
+    IMPACT_LABELS,
+    INCIDENT_STATUS_LABELS,
+    Impact,
+    IncidentStatus,
+    Status,
+)
 
 register = template.Library()
 
@@ -60,12 +67,40 @@ def status_icon(value: Any) -> SafeString:
 def status_badge(value: Any, label: str = "") -> dict[str, Any]:
     """Word, icon and colour for a status: `{% status_badge provider.status %}`."""
     status = _status(value)
-    return {"status": status.value, "label": label or LABELS[status]}
+    return {"status": status.value, "label": label or status.label}
 
 
 @register.filter
 def status_label(value: Any) -> str:
-    return LABELS[_status(value)]
+    return _status(value).label
+
+
+@register.filter
+def impact_label(value: Any) -> str:
+    """An incident impact ("critical") as the reader's word for it ("Critical", "Critique")."""
+    try:
+        return str(IMPACT_LABELS[Impact(str(value))])
+    except ValueError:
+        return str(value or "").capitalize()
+
+
+@register.filter
+def our_words(incident: Any, name: str) -> str:
+    """An archived incident's summary field ("title", "root_cause", "notes"), in the reader's
+    language when the archive gives it (our own words; a provider's text is never translated)."""
+    details = getattr(incident, "details", None) or {}
+    language = translation.get_language() or ""
+    translated = (details.get("translations") or {}).get(language) or {}
+    if translated.get(name):
+        return str(translated[name])
+    return str(getattr(incident, name, None) or details.get(name) or "")
+
+
+@register.filter
+def reason(value: str | None) -> str:
+    """Why a source cannot be read, in the reader's language when it is one of our own fixed
+    reasons ("not read yet"); an error from the wire ("HTTP 503 from ...") stays as recorded."""
+    return translation.gettext(value) if value else ""
 
 
 @register.filter
@@ -84,6 +119,12 @@ def render_provider_text(value: str | None) -> SafeString:
 @register.filter
 def duration(value: timedelta | None) -> str:
     return formatting.format_duration(value)
+
+
+@register.filter
+def as_percent(value: float | None, decimals: int = 1) -> str:
+    """A number already in percent, for the language: "98.5%", "98,5 %"."""
+    return formatting.format_percent(value, int(decimals))
 
 
 @register.filter
@@ -114,7 +155,7 @@ def when(value: datetime | None) -> SafeString | str:
 def ago(value: datetime | None) -> SafeString | str:
     """ "5 min ago" as a <time> element, the exact local and UTC time as its tooltip."""
     if value is None:
-        return "never"
+        return _("never")
     local = timezone.localtime(value)
     title = f"{formatting.format_datetime(local)} {local:%Z}"
     if local.utcoffset() or timezone.get_current_timezone_name() != "UTC":
@@ -134,8 +175,12 @@ def timezone_choices() -> list[str]:
 
 @register.filter
 def words(value: str | None) -> str:
-    """A machine word as reading text: "in_progress" -> "In progress"."""
-    return str(value or "").replace("_", " ").capitalize()
+    """A machine word as reading text: "in_progress" -> "In progress" (in the active language
+    when it is one of the incident status words)."""
+    try:
+        return str(INCIDENT_STATUS_LABELS[IncidentStatus(str(value))])
+    except ValueError:
+        return str(value or "").replace("_", " ").capitalize()
 
 
 @register.inclusion_tag("includes/chart.html")

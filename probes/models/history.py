@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class UptimeDay(models.Model):
@@ -14,7 +15,10 @@ class UptimeDay(models.Model):
     """
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="uptime_days"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="uptime_days",
+        verbose_name=_("provider"),
     )
     component = models.ForeignKey(
         "probes.Component",
@@ -22,21 +26,26 @@ class UptimeDay(models.Model):
         null=True,
         blank=True,
         related_name="uptime_days",
+        verbose_name=_("component"),
     )
-    day = models.DateField(help_text="A UTC day.")
+    day = models.DateField(help_text=_("A UTC day."), verbose_name=_("day"))
     # Seconds with a known, non-maintenance status: the denominator.
-    observed_seconds = models.PositiveIntegerField(default=0)
+    observed_seconds = models.PositiveIntegerField(default=0, verbose_name=_("observed seconds"))
     # Weighted downtime: major outage counts in full, partial outage at PARTIAL_OUTAGE_WEIGHT.
-    down_seconds = models.FloatField(default=0.0)
-    major_seconds = models.PositiveIntegerField(default=0)
-    partial_seconds = models.PositiveIntegerField(default=0)
-    degraded_seconds = models.PositiveIntegerField(default=0)
-    maintenance_seconds = models.PositiveIntegerField(default=0)
+    down_seconds = models.FloatField(default=0.0, verbose_name=_("down seconds"))
+    major_seconds = models.PositiveIntegerField(default=0, verbose_name=_("major seconds"))
+    partial_seconds = models.PositiveIntegerField(default=0, verbose_name=_("partial seconds"))
+    degraded_seconds = models.PositiveIntegerField(default=0, verbose_name=_("degraded seconds"))
+    maintenance_seconds = models.PositiveIntegerField(
+        default=0, verbose_name=_("maintenance seconds")
+    )
     # The row covers the day up to here; readers carry `tail_status` on to the present.
-    computed_until = models.DateTimeField()
-    tail_status = models.CharField(max_length=24, blank=True)
+    computed_until = models.DateTimeField(verbose_name=_("computed until"))
+    tail_status = models.CharField(max_length=24, blank=True, verbose_name=_("tail status"))
 
     class Meta:
+        verbose_name = _("uptime day")
+        verbose_name_plural = _("uptime days")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "day"],

@@ -7,35 +7,61 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField
-from probes.parsers.types import CLOSED_INCIDENT_STATUSES, LABELS, Impact, IncidentStatus, Status
+from probes.parsers.types import (
+    CLOSED_INCIDENT_STATUSES,
+    IMPACT_LABELS,
+    INCIDENT_STATUS_LABELS,
+    LABELS,
+    Impact,
+    IncidentStatus,
+    Status,
+)
 
 
 class Component(models.Model):
     """A part of a provider's service as its status page lists it (ChatGPT, API, Sora...)."""
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="components"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="components",
+        verbose_name=_("provider"),
     )
     source = models.ForeignKey(
-        "probes.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="components"
+        "probes.Source",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="components",
+        verbose_name=_("source"),
     )
     # The page's own id: components are matched by it, never by name (names change).
-    external_id = models.CharField(max_length=200)
-    name = models.CharField(max_length=500)
+    external_id = models.CharField(max_length=200, verbose_name=_("external id"))
+    name = models.CharField(max_length=500, verbose_name=_("name"))
     group = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("group"),
     )
-    is_group = models.BooleanField(default=False)
-    position = models.IntegerField(default=0)
-    description = models.TextField(blank=True)
-    status = StatusField()
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    is_group = models.BooleanField(default=False, verbose_name=_("is group"))
+    position = models.IntegerField(default=0, verbose_name=_("position"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    status = StatusField(verbose_name=_("status"))
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("status changed at")
+    )
     # False once the page stops listing it; kept for history.
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "external_id"], name="component_unique_external_id"
@@ -48,7 +74,7 @@ class Component(models.Model):
 
     @property
     def status_label(self) -> str:
-        return LABELS[Status(self.status)]
+        return str(LABELS[Status(self.status)])
 
 
 class StatusChange(models.Model):
@@ -58,7 +84,10 @@ class StatusChange(models.Model):
     """
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="status_changes"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("provider"),
     )
     component = models.ForeignKey(
         "probes.Component",
@@ -66,12 +95,15 @@ class StatusChange(models.Model):
         null=True,
         blank=True,
         related_name="status_changes",
+        verbose_name=_("component"),
     )
-    old_status = StatusField()
-    new_status = StatusField()
-    at = models.DateTimeField()
+    old_status = StatusField(verbose_name=_("old status"))
+    new_status = StatusField(verbose_name=_("new status"))
+    at = models.DateTimeField(verbose_name=_("at"))
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         indexes = [
             # Uptime and timelines read one provider's (or component's) changes in time order.
             models.Index(fields=["provider", "component", "at"], name="statuschange_timeline"),
@@ -99,60 +131,91 @@ class Incident(models.Model):
     """An incident or maintenance as the provider reported it (or as our archive records it)."""
 
     class Provenance(models.TextChoices):
-        LIVE = "live", "Live poll"
-        BACKFILL = "backfill", "Backfill"
-        ARCHIVE = "archive", "Archive"
+        LIVE = "live", _("Live poll")
+        BACKFILL = "backfill", _("Backfill")
+        ARCHIVE = "archive", _("Archive")
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="incidents"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="incidents",
+        verbose_name=_("provider"),
     )
     source = models.ForeignKey(
-        "probes.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+        "probes.Source",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("source"),
     )
-    external_id = models.CharField(max_length=200, help_text="The provider's own incident id.")
+    external_id = models.CharField(
+        max_length=200,
+        help_text=_("The provider's own incident id."),
+        verbose_name=_("external id"),
+    )
     # Other ids the provider uses for the same incident, e.g. a Statuspage id kept by incident.io.
-    aliases = models.JSONField(default=list, blank=True)
-    title = models.CharField(max_length=1000)
+    aliases = models.JSONField(default=list, blank=True, verbose_name=_("aliases"))
+    title = models.CharField(max_length=1000, verbose_name=_("title"))
     impact = models.CharField(
-        max_length=16, choices=[(i.value, i.value.title()) for i in Impact], default=Impact.NONE
+        max_length=16,
+        choices=[(i.value, IMPACT_LABELS[i]) for i in Impact],
+        default=Impact.NONE,
+        verbose_name=_("impact"),
     )
     status = models.CharField(
         max_length=16,
-        choices=[(s.value, s.value.replace("_", " ").title()) for s in IncidentStatus],
+        choices=[(s.value, INCIDENT_STATUS_LABELS[s]) for s in IncidentStatus],
+        verbose_name=_("status"),
     )
-    started_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    url = models.URLField(max_length=2000, blank=True)
-    is_maintenance = models.BooleanField(default=False)
-    scheduled_for = models.DateTimeField(null=True, blank=True)
-    scheduled_until = models.DateTimeField(null=True, blank=True)
-    components = models.ManyToManyField("probes.Component", blank=True, related_name="incidents")
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    url = models.URLField(max_length=2000, blank=True, verbose_name=_("url"))
+    is_maintenance = models.BooleanField(default=False, verbose_name=_("is maintenance"))
+    scheduled_for = models.DateTimeField(null=True, blank=True, verbose_name=_("scheduled for"))
+    scheduled_until = models.DateTimeField(null=True, blank=True, verbose_name=_("scheduled until"))
+    components = models.ManyToManyField(
+        "probes.Component", blank=True, related_name="incidents", verbose_name=_("components")
+    )
     provenance = models.CharField(
-        max_length=16, choices=Provenance.choices, default=Provenance.LIVE
+        max_length=16,
+        choices=Provenance.choices,
+        default=Provenance.LIVE,
+        verbose_name=_("provenance"),
     )
     # Curated by the archive (probes/archive.py); live polls and backfills never overwrite them.
-    postmortem_url = models.URLField(max_length=2000, blank=True)
-    root_cause = models.TextField(blank=True, help_text="In our own words.")
+    postmortem_url = models.URLField(max_length=2000, blank=True, verbose_name=_("postmortem url"))
+    root_cause = models.TextField(
+        blank=True, help_text=_("In our own words."), verbose_name=_("root cause")
+    )
     details = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Structured extras: affected products, per-product recoveries (each with its "
-        "source, kept side by side where sources disagree), source links, whether times are "
-        "verified, and component impacts a history source reported.",
+        help_text=_(
+            "Structured extras: affected products, per-product recoveries (each with its "
+            "source, kept side by side where sources disagree), source links, whether times are "
+            "verified, and component impacts a history source reported."
+        ),
+        verbose_name=_("details"),
     )
     upstream_incidents = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="downstream_incidents",
-        help_text="Incidents of an upstream provider (a cloud) that caused or overlapped this one.",
+        help_text=_(
+            "Incidents of an upstream provider (a cloud) that caused or overlapped this one."
+        ),
+        verbose_name=_("upstream incidents"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = IncidentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "external_id"], name="incident_unique_external_id"
@@ -195,15 +258,20 @@ class IncidentUpdate(models.Model):
     """One post on an incident's timeline."""
 
     incident = models.ForeignKey(
-        "probes.Incident", on_delete=models.CASCADE, related_name="updates"
+        "probes.Incident",
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("incident"),
     )
     # Stable across polls: the source's update id, or a digest of its time, status and text.
-    key = models.CharField(max_length=200)
-    status = models.CharField(max_length=16)
-    body = models.TextField(blank=True)
-    at = models.DateTimeField()
+    key = models.CharField(max_length=200, verbose_name=_("key"))
+    status = models.CharField(max_length=16, verbose_name=_("status"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    at = models.DateTimeField(verbose_name=_("at"))
 
     class Meta:
+        verbose_name = _("incident update")
+        verbose_name_plural = _("incident updates")
         constraints = [
             models.UniqueConstraint(fields=["incident", "key"], name="update_unique_key")
         ]

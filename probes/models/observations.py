@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField
 
@@ -14,49 +15,65 @@ class ProbeResult(models.Model):
     """
 
     class Verdict(models.TextChoices):
-        UP = "up", "Up"
-        DOWN = "down", "Down"
+        UP = "up", _("Up")
+        DOWN = "down", _("Down")
         # The probe could not tell (our quota, our key, our request): it moves no status.
-        INCONCLUSIVE = "inconclusive", "Inconclusive"
+        INCONCLUSIVE = "inconclusive", _("Inconclusive")
 
     class ErrorClass(models.TextChoices):
-        NONE = "", "None"
-        TIMEOUT = "timeout", "Timeout"
-        DNS = "dns", "DNS lookup failed"
-        TLS = "tls", "TLS failed"
-        REFUSED = "refused", "Connection refused"
-        CONNECTION = "connection", "Connection failed"
-        SERVER_ERROR = "http_5xx", "Server error (5xx)"
-        OVERLOADED = "overloaded", "Provider overloaded (503/529)"
-        RATE_LIMITED = "rate_limited", "Rate limited (429: our quota)"
-        UNEXPECTED_STATUS = "unexpected_status", "Unexpected status code"
-        MALFORMED = "malformed", "Malformed answer"
-        AUTH = "auth", "Key refused (401/403)"
-        BAD_REQUEST = "bad_request", "Request refused (4xx)"
-        NO_KEY = "no_key", "API key variable not set"
-        BLOCKED = "blocked", "Address not allowed"
-        TOO_LARGE = "too_large", "Answer too large"
+        NONE = "", _("None")
+        TIMEOUT = "timeout", _("Timeout")
+        DNS = "dns", _("DNS lookup failed")
+        TLS = "tls", _("TLS failed")
+        REFUSED = "refused", _("Connection refused")
+        CONNECTION = "connection", _("Connection failed")
+        SERVER_ERROR = "http_5xx", _("Server error (5xx)")
+        OVERLOADED = "overloaded", _("Provider overloaded (503/529)")
+        RATE_LIMITED = "rate_limited", _("Rate limited (429: our quota)")
+        UNEXPECTED_STATUS = "unexpected_status", _("Unexpected status code")
+        MALFORMED = "malformed", _("Malformed answer")
+        AUTH = "auth", _("Key refused (401/403)")
+        BAD_REQUEST = "bad_request", _("Request refused (4xx)")
+        NO_KEY = "no_key", _("API key variable not set")
+        BLOCKED = "blocked", _("Address not allowed")
+        TOO_LARGE = "too_large", _("Answer too large")
 
     source = models.ForeignKey(
-        "probes.Source", on_delete=models.CASCADE, related_name="probe_results"
+        "probes.Source",
+        on_delete=models.CASCADE,
+        related_name="probe_results",
+        verbose_name=_("source"),
     )
     # Denormalised from source so provider pages read one index.
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="probe_results"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="probe_results",
+        verbose_name=_("provider"),
     )
-    at = models.DateTimeField()
-    verdict = models.CharField(max_length=16, choices=Verdict.choices)
-    error_class = models.CharField(max_length=24, choices=ErrorClass.choices, blank=True)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"))
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, verbose_name=_("verdict"))
+    error_class = models.CharField(
+        max_length=24, choices=ErrorClass.choices, blank=True, verbose_name=_("error class")
+    )
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
     # Total time to the whole answer; None when no answer came (timeouts, refused...).
-    latency_ms = models.FloatField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True, verbose_name=_("latency ms"))
     # Streaming inference probes: time to the first token.
-    ttft_ms = models.FloatField(null=True, blank=True)
-    input_tokens = models.PositiveIntegerField(null=True, blank=True)
-    output_tokens = models.PositiveIntegerField(null=True, blank=True)
-    message = models.CharField(max_length=500, blank=True)
+    ttft_ms = models.FloatField(null=True, blank=True, verbose_name=_("ttft ms"))
+    input_tokens = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("input tokens")
+    )
+    output_tokens = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("output tokens")
+    )
+    message = models.CharField(max_length=500, blank=True, verbose_name=_("message"))
 
     class Meta:
+        verbose_name = _("probe result")
+        verbose_name_plural = _("probe results")
         indexes = [
             # Observed status (baseline p95) and rollups read one probe's results in time order.
             models.Index(fields=["source", "at"], name="proberesult_source_at"),
@@ -74,25 +91,33 @@ class ProbeRollup(models.Model):
     """Hourly or daily aggregates of one probe's results, recomputed exactly from raw rows."""
 
     class Period(models.TextChoices):
-        HOUR = "hour", "Hour"
-        DAY = "day", "Day"
+        HOUR = "hour", _("Hour")
+        DAY = "day", _("Day")
 
     source = models.ForeignKey(
-        "probes.Source", on_delete=models.CASCADE, related_name="probe_rollups"
+        "probes.Source",
+        on_delete=models.CASCADE,
+        related_name="probe_rollups",
+        verbose_name=_("source"),
     )
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="probe_rollups"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="probe_rollups",
+        verbose_name=_("provider"),
     )
-    period = models.CharField(max_length=8, choices=Period.choices)
-    start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
+    period = models.CharField(max_length=8, choices=Period.choices, verbose_name=_("period"))
+    start = models.DateTimeField(verbose_name=_("start"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
     # Over the results that got an answer; None when none did.
-    p50_ms = models.FloatField(null=True, blank=True)
-    p95_ms = models.FloatField(null=True, blank=True)
-    max_ms = models.FloatField(null=True, blank=True)
+    p50_ms = models.FloatField(null=True, blank=True, verbose_name=_("p50 ms"))
+    p95_ms = models.FloatField(null=True, blank=True, verbose_name=_("p95 ms"))
+    max_ms = models.FloatField(null=True, blank=True, verbose_name=_("max ms"))
 
     class Meta:
+        verbose_name = _("probe rollup")
+        verbose_name_plural = _("probe rollups")
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "period", "start"], name="proberollup_unique_bucket"
@@ -116,7 +141,10 @@ class ObservedTransition(models.Model):
     """
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="observed_transitions"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="observed_transitions",
+        verbose_name=_("provider"),
     )
     source = models.ForeignKey(
         "probes.Source",
@@ -124,14 +152,17 @@ class ObservedTransition(models.Model):
         null=True,
         blank=True,
         related_name="observed_transitions",
+        verbose_name=_("source"),
     )
-    old_status = StatusField()
-    new_status = StatusField()
+    old_status = StatusField(verbose_name=_("old status"))
+    new_status = StatusField(verbose_name=_("new status"))
     # When it was confirmed, and when the first result of the confirming streak came in.
-    at = models.DateTimeField()
-    since = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"))
+    since = models.DateTimeField(null=True, blank=True, verbose_name=_("since"))
 
     class Meta:
+        verbose_name = _("observed transition")
+        verbose_name_plural = _("observed transitions")
         indexes = [
             models.Index(fields=["provider", "source", "at"], name="observed_timeline"),
         ]
@@ -146,15 +177,20 @@ class TeamReport(models.Model):
     """Someone on the team pressed "I'm affected" for a provider."""
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="team_reports"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="team_reports",
+        verbose_name=_("provider"),
     )
-    at = models.DateTimeField()
-    note = models.CharField(max_length=280, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"))
+    note = models.CharField(max_length=280, blank=True, verbose_name=_("note"))
     # Keyed digests, never the raw session id or address: enough to rate-limit, nothing more.
-    person = models.CharField(max_length=64, editable=False)
-    network = models.CharField(max_length=64, editable=False)
+    person = models.CharField(max_length=64, editable=False, verbose_name=_("person"))
+    network = models.CharField(max_length=64, editable=False, verbose_name=_("network"))
 
     class Meta:
+        verbose_name = _("team report")
+        verbose_name_plural = _("team reports")
         indexes = [
             models.Index(fields=["provider", "at"], name="teamreport_provider_at"),
             models.Index(fields=["person", "at"], name="teamreport_person_at"),

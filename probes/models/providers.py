@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
 from probes.parsers.types import LABELS, Status
@@ -51,58 +52,87 @@ class Provider(models.Model):
     """An AI service (or a cloud it runs on) whose health we follow."""
 
     class Category(models.TextChoices):
-        CHAT_APP = "chat_app", "Chat app"
-        MODEL_API = "model_api", "Model API"
-        IMAGE = "image", "Image"
-        VIDEO = "video", "Video"
-        SPEECH = "speech", "Speech"
-        CODE_ASSISTANT = "code_assistant", "Code assistant"
-        INFRASTRUCTURE = "infrastructure", "Infrastructure"
-        LOCAL = "local", "Local model server"
+        CHAT_APP = "chat_app", _("Chat app")
+        MODEL_API = "model_api", _("Model API")
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+        SPEECH = "speech", _("Speech")
+        CODE_ASSISTANT = "code_assistant", _("Code assistant")
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+        LOCAL = "local", _("Local model server")
 
-    slug = models.SlugField(unique=True, help_text="Short stable name used in URLs, e.g. openai.")
-    name = models.CharField(max_length=200, help_text="Shown on the dashboard, e.g. OpenAI.")
-    url = models.URLField(
-        "status page", blank=True, help_text="The page people read, e.g. https://status.openai.com"
+    slug = models.SlugField(
+        unique=True,
+        help_text=_("Short stable name used in URLs, e.g. openai."),
+        verbose_name=_("slug"),
     )
-    category = models.CharField(max_length=20, choices=Category.choices, default=Category.MODEL_API)
+    name = models.CharField(
+        max_length=200, help_text=_("Shown on the dashboard, e.g. OpenAI."), verbose_name=_("name")
+    )
+    url = models.URLField(
+        _("status page"),
+        blank=True,
+        help_text=_("The page people read, e.g. https://status.openai.com"),
+    )
+    category = models.CharField(
+        max_length=20,
+        choices=Category.choices,
+        default=Category.MODEL_API,
+        verbose_name=_("category"),
+    )
     capabilities = models.JSONField(
         default=list,
         blank=True,
-        help_text='What it can stand in for, e.g. ["chat", "code"]. Used to suggest alternatives.',
+        help_text=_(
+            'What it can stand in for, e.g. ["chat", "code"]. Used to suggest alternatives.'
+        ),
+        verbose_name=_("capabilities"),
     )
     upstreams = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="downstreams",
-        help_text="Clouds and networks it runs on, e.g. OpenAI → Microsoft Azure.",
+        help_text=_("Clouds and networks it runs on, e.g. OpenAI → Microsoft Azure."),
+        verbose_name=_("upstreams"),
     )
     notes = models.TextField(
-        blank=True, help_text="Where the facts about this provider come from, and how sure we are."
+        blank=True,
+        help_text=_("Where the facts about this provider come from, and how sure we are."),
+        verbose_name=_("notes"),
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
 
     # What sync_catalog last applied to this row (empty: added in the admin); a field whose value
     # differs from it was changed in the admin, and the catalog leaves it alone.
-    catalog_values = models.JSONField(default=dict, blank=True, editable=False)
+    catalog_values = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("catalog values")
+    )
 
     # Written by the pipeline: the worst of components, open incidents and source health.
-    status = StatusField(editable=False)
-    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = StatusField(editable=False, verbose_name=_("status"))
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("status changed at")
+    )
 
     # Written by probes.observe.observed: what our own probes see, beside (never inside) `status`.
-    observed_status = StatusField(editable=False)
-    observed_status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_status = StatusField(editable=False, verbose_name=_("observed status"))
+    observed_status_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("observed status changed at")
+    )
     # When the last probe result was applied: how fresh the observed status is.
-    observed_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    observed_checked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("observed checked at")
+    )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ProviderQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -135,8 +165,8 @@ class Provider(models.Model):
 
     @property
     def status_label(self) -> str:
-        return LABELS[Status(self.status)]
+        return str(LABELS[Status(self.status)])
 
     @property
     def observed_status_label(self) -> str:
-        return LABELS[Status(self.observed_status)]
+        return str(LABELS[Status(self.observed_status)])

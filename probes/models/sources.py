@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
 from probes.parsers.types import LABELS, Status
@@ -58,93 +59,109 @@ class Source(models.Model):
     """
 
     class Kind(models.TextChoices):
-        AUTO = "auto", "Detect the format"
-        STATUSPAGE = "statuspage", "Atlassian Statuspage API"
-        INCIDENTIO = "incidentio", "incident.io (Statuspage-compatible API)"
-        STATUSPAGE_FEED = "statuspage_feed", "Statuspage history feed (history.atom / .rss)"
-        INCIDENTIO_PROXY = "incidentio_proxy", "incident.io page JSON (/proxy/<host>)"
-        INCIDENTIO_FEED = "incidentio_feed", "incident.io Atom feed"
-        INSTATUS = "instatus", "Instatus (summary.json / components.json)"
-        BETTERSTACK = "betterstack", "Better Stack (index.json)"
-        GOOGLE_CLOUD = "google_cloud", "Google Cloud / Workspace incidents.json"
-        GOOGLE_CLOUD_FEED = "google_cloud_feed", "Google Cloud status Atom feed"
-        AWS_HEALTH = "aws_health", "AWS Health currentevents"
-        AWS_RSS = "aws_rss", "AWS per-service status RSS"
-        AZURE_STATUS = "azure_status", "Azure status RSS"
-        CHECKLY = "checkly", "Checkly status page JSON"
-        FLASHCAT = "flashcat", "Flashcat status page JSON"
-        DATADOG = "datadog", "Datadog status page (config.json)"
-        FEED = "feed", "Any RSS/Atom incident feed"
-        HTTP_PROBE = "http_probe", "HTTP probe (is the API reachable?)"
-        INFERENCE = "inference", "Inference probe (a tiny real request, needs an API key)"
+        AUTO = "auto", _("Detect the format")
+        STATUSPAGE = "statuspage", _("Atlassian Statuspage API")
+        INCIDENTIO = "incidentio", _("incident.io (Statuspage-compatible API)")
+        STATUSPAGE_FEED = "statuspage_feed", _("Statuspage history feed (history.atom / .rss)")
+        INCIDENTIO_PROXY = "incidentio_proxy", _("incident.io page JSON (/proxy/<host>)")
+        INCIDENTIO_FEED = "incidentio_feed", _("incident.io Atom feed")
+        INSTATUS = "instatus", _("Instatus (summary.json / components.json)")
+        BETTERSTACK = "betterstack", _("Better Stack (index.json)")
+        GOOGLE_CLOUD = "google_cloud", _("Google Cloud / Workspace incidents.json")
+        GOOGLE_CLOUD_FEED = "google_cloud_feed", _("Google Cloud status Atom feed")
+        AWS_HEALTH = "aws_health", _("AWS Health currentevents")
+        AWS_RSS = "aws_rss", _("AWS per-service status RSS")
+        AZURE_STATUS = "azure_status", _("Azure status RSS")
+        CHECKLY = "checkly", _("Checkly status page JSON")
+        FLASHCAT = "flashcat", _("Flashcat status page JSON")
+        DATADOG = "datadog", _("Datadog status page (config.json)")
+        FEED = "feed", _("Any RSS/Atom incident feed")
+        HTTP_PROBE = "http_probe", _("HTTP probe (is the API reachable?)")
+        INFERENCE = "inference", _("Inference probe (a tiny real request, needs an API key)")
 
     class Method(models.TextChoices):
-        GET = "GET", "GET"
-        HEAD = "HEAD", "HEAD"
-        POST = "POST", "POST"
+        GET = "GET", _("GET")
+        HEAD = "HEAD", _("HEAD")
+        POST = "POST", _("POST")
 
     class ApiShape(models.TextChoices):
-        OPENAI = "openai", "OpenAI-compatible chat completions"
-        ANTHROPIC = "anthropic", "Anthropic Messages"
+        OPENAI = "openai", _("OpenAI-compatible chat completions")
+        ANTHROPIC = "anthropic", _("Anthropic Messages")
 
     provider = models.ForeignKey(
-        "probes.Provider", on_delete=models.CASCADE, related_name="sources"
+        "probes.Provider",
+        on_delete=models.CASCADE,
+        related_name="sources",
+        verbose_name=_("provider"),
     )
     kind = models.CharField(
         max_length=32,
         choices=Kind.choices,
         default=Kind.AUTO,
-        help_text="The wire format. 'auto' detects it on the first poll and remembers it.",
+        help_text=_("The wire format. 'auto' detects it on the first poll and remembers it."),
+        verbose_name=_("kind"),
     )
     url = models.URLField(
-        max_length=1000, help_text="E.g. https://status.claude.com/api/v2/summary.json"
+        max_length=1000,
+        help_text=_("E.g. https://status.claude.com/api/v2/summary.json"),
+        verbose_name=_("url"),
     )
     interval_seconds = models.PositiveIntegerField(
-        "poll interval (seconds)",
+        _("poll interval (seconds)"),
         default=120,
         validators=[MinValueValidator(30), MaxValueValidator(86400)],
-        help_text="How often to poll, e.g. 120. At least 30 seconds: be polite to status pages.",
+        help_text=_("How often to poll, e.g. 120. At least 30 seconds: be polite to status pages."),
     )
     filters = models.JSONField(
         default=dict,
         blank=True,
         help_text=(
-            "Narrow a shared page to this provider. Statuspage, incident.io, Datadog: "
-            '{"components": ["k8w3r06qmzrp"]}; Google: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; '
-            'AWS Health: {"services": ["bedrock"], "regions": ["us-east-1"]}; feeds: '
-            '{"keywords": ["OpenAI"]}.'
+            _(
+                "Narrow a shared page to this provider. Statuspage, incident.io, Datadog: "
+                '{"components": ["k8w3r06qmzrp"]}; Google: {"products": ["Z0FZJAMvEB4j3NbCJs6B"]}; '
+                'AWS Health: {"services": ["bedrock"], "regions": ["us-east-1"]}; feeds: '
+                '{"keywords": ["OpenAI"]}.'
+            )
         ),
+        verbose_name=_("filters"),
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
 
     # Probe settings (kinds http_probe and inference); status sources ignore them.
     method = models.CharField(
         max_length=8,
         choices=Method.choices,
         default=Method.GET,
-        help_text="HTTP probes only, e.g. GET. Inference probes always POST.",
+        help_text=_("HTTP probes only, e.g. GET. Inference probes always POST."),
+        verbose_name=_("method"),
     )
     expected_statuses = models.CharField(
         max_length=200,
         blank=True,
-        help_text="HTTP status codes that mean reachable, e.g. '200-299,401'. "
-        "Empty: any answer below 500 (except 429) means reachable.",
+        help_text=_(
+            "HTTP status codes that mean reachable, e.g. '200-299,401'. "
+            "Empty: any answer below 500 (except 429) means reachable."
+        ),
+        verbose_name=_("expected statuses"),
     )
     timeout_seconds = models.FloatField(
         default=10.0,
         validators=[MinValueValidator(1.0), MaxValueValidator(30.0)],
-        help_text="Give up after this many seconds, e.g. 10. A probe that times out is down.",
+        help_text=_("Give up after this many seconds, e.g. 10. A probe that times out is down."),
+        verbose_name=_("timeout seconds"),
     )
     api_shape = models.CharField(
-        "API shape",
+        _("API shape"),
         max_length=16,
         choices=ApiShape.choices,
         blank=True,
-        help_text="Inference probes: the request format. The URL is the full endpoint, e.g. "
-        "https://api.openai.com/v1/chat/completions or https://api.anthropic.com/v1/messages.",
+        help_text=_(
+            "Inference probes: the request format. The URL is the full endpoint, e.g. "
+            "https://api.openai.com/v1/chat/completions or https://api.anthropic.com/v1/messages."
+        ),
     )
     api_key_env = models.CharField(
-        "API key variable",
+        _("API key variable"),
         max_length=100,
         blank=True,
         validators=[
@@ -152,65 +169,105 @@ class Source(models.Model):
                 r"^[A-Z_][A-Z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
             )
         ],
-        help_text="Inference probes: the NAME of the environment variable holding the key, e.g. "
-        "OPENAI_API_KEY. The key itself is never stored here. Empty: no key (local servers).",
+        help_text=_(
+            "Inference probes: the NAME of the environment variable holding the key, e.g. "
+            "OPENAI_API_KEY. The key itself is never stored here. Empty: no key (local servers)."
+        ),
     )
     model = models.CharField(
-        max_length=200, blank=True, help_text="Inference probes: the model, e.g. gpt-4o-mini."
+        max_length=200,
+        blank=True,
+        help_text=_("Inference probes: the model, e.g. gpt-4o-mini."),
+        verbose_name=_("model"),
     )
     max_tokens = models.PositiveSmallIntegerField(
-        "output tokens",
+        _("output tokens"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text="Inference probes: at most this many output tokens per call (1 to 5).",
+        help_text=_("Inference probes: at most this many output tokens per call (1 to 5)."),
     )
     stream = models.BooleanField(
         default=False,
-        help_text="Inference probes: stream the answer, which also measures time to first token.",
+        help_text=_(
+            "Inference probes: stream the answer, which also measures time to first token."
+        ),
+        verbose_name=_("stream"),
     )
     price_input_per_mtok = models.DecimalField(
-        "input price per 1M tokens",
+        _("input price per 1M tokens"),
         max_digits=10,
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="Optional, in your currency, e.g. 0.15. Used only to show what the probe costs.",
+        help_text=_(
+            "Optional, in your currency, e.g. 0.15. Used only to show what the probe costs."
+        ),
     )
     price_output_per_mtok = models.DecimalField(
-        "output price per 1M tokens",
+        _("output price per 1M tokens"),
         max_digits=10,
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="Optional, e.g. 0.60.",
+        help_text=_("Optional, e.g. 0.60."),
     )
 
     # Written by the pipeline.
-    next_poll_at = models.DateTimeField(default=timezone.now, editable=False)
-    detected_format = models.CharField(max_length=32, blank=True, editable=False)
-    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
-    error_since = models.DateTimeField(null=True, blank=True, editable=False)
-    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    next_poll_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("next poll at")
+    )
+    detected_format = models.CharField(
+        max_length=32, blank=True, editable=False, verbose_name=_("detected format")
+    )
+    last_polled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last polled at")
+    )
+    last_success_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last success at")
+    )
+    last_error = models.TextField(blank=True, editable=False, verbose_name=_("last error"))
+    error_since = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("error since")
+    )
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("consecutive failures")
+    )
     # The page's own headline from the last good poll, part of the provider's status.
-    indicator = models.CharField(max_length=24, blank=True, editable=False)
+    indicator = models.CharField(
+        max_length=24, blank=True, editable=False, verbose_name=_("indicator")
+    )
     # Conditional-request state: validators when the server sends them, else a body digest.
-    etag = models.CharField(max_length=500, blank=True, editable=False)
-    last_modified = models.CharField(max_length=100, blank=True, editable=False)
-    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    etag = models.CharField(max_length=500, blank=True, editable=False, verbose_name=_("etag"))
+    last_modified = models.CharField(
+        max_length=100, blank=True, editable=False, verbose_name=_("last modified")
+    )
+    body_hash = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("body hash")
+    )
     # Probe state, written by probes.observe.observed: the confirmed status, the status the latest
     # results point to and how many in a row do, and the last ProbeResult applied (so applying
     # the same results again changes nothing).
-    observed_status = StatusField(editable=False)
-    observed_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    observed_pending = models.CharField(max_length=24, blank=True, editable=False)
-    observed_streak = models.PositiveIntegerField(default=0, editable=False)
-    observed_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
-    observed_through = models.BigIntegerField(default=0, editable=False)
+    observed_status = StatusField(editable=False, verbose_name=_("observed status"))
+    observed_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("observed changed at")
+    )
+    observed_pending = models.CharField(
+        max_length=24, blank=True, editable=False, verbose_name=_("observed pending")
+    )
+    observed_streak = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("observed streak")
+    )
+    observed_pending_since = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("observed pending since")
+    )
+    observed_through = models.BigIntegerField(
+        default=0, editable=False, verbose_name=_("observed through")
+    )
     # What sync_catalog last applied to this row (empty: added in the admin); a field whose value
     # differs from it was changed in the admin, and the catalog leaves it alone.
-    catalog_values = models.JSONField(default=dict, blank=True, editable=False)
+    catalog_values = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("catalog values")
+    )
 
     PROBE_KINDS = frozenset({"http_probe", "inference"})
     # clean() resolves the host to judge its addresses; sync_catalog turns that off on the
@@ -220,6 +277,8 @@ class Source(models.Model):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         indexes = [
             # probes.status.scheduling.claim_due_sources: enabled sources whose time has come.
             models.Index(fields=["enabled", "next_poll_at"], name="source_due"),
@@ -247,7 +306,7 @@ class Source(models.Model):
 
     @property
     def observed_status_label(self) -> str:
-        return LABELS[Status(self.observed_status)]
+        return str(LABELS[Status(self.observed_status)])
 
     def catalog_edits(self) -> list[str]:
         """Fields changed in the admin since the catalog last applied them."""

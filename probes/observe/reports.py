@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from probes.models import Provider, TeamReport
 
@@ -55,13 +56,15 @@ def submit_report(
     minutes = int(window().total_seconds() // 60)
     if recent.filter(provider=provider, person=person).exists():
         raise ReportRefused(
-            f"You already reported {provider.name} in the last {minutes} minutes. Thank you."
+            _("You already reported %(name)s in the last %(minutes)d minutes. Thank you.")
+            % {"name": provider.name, "minutes": minutes}
         )
     if recent.filter(network=network).count() >= settings.AIWATCH_REPORT_MAX_PER_NETWORK:
-        raise ReportRefused("Too many reports from your network just now. Try again later.")
+        raise ReportRefused(_("Too many reports from your network just now. Try again later."))
     if recent.filter(provider=provider).count() >= settings.AIWATCH_REPORT_MAX_PER_PROVIDER:
         raise ReportRefused(
-            f"{provider.name} has had many reports in the last {minutes} minutes already."
+            _("%(name)s has had many reports in the last %(minutes)d minutes already.")
+            % {"name": provider.name, "minutes": minutes}
         )
     return TeamReport.objects.create(
         provider=provider,

@@ -10,6 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class ParseError(Exception):
@@ -32,7 +38,8 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS[self]
+        """The word for this status in the active language."""
+        return str(LABELS[self])
 
 
 # Order used by "worst of": unknown ranks above maintenance so that data we cannot read is
@@ -46,13 +53,14 @@ SEVERITY: dict[Status, int] = {
     Status.MAJOR_OUTAGE: 5,
 }
 
-LABELS: dict[Status, str] = {
-    Status.OPERATIONAL: "Operational",
-    Status.DEGRADED_PERFORMANCE: "Degraded performance",
-    Status.PARTIAL_OUTAGE: "Partial outage",
-    Status.MAJOR_OUTAGE: "Major outage",
-    Status.UNDER_MAINTENANCE: "Under maintenance",
-    Status.UNKNOWN: "Unknown",
+# Lazy, so each word is read out in the language active where it is shown (page or alert).
+LABELS: dict[Status, StrPromise] = {
+    Status.OPERATIONAL: _("Operational"),
+    Status.DEGRADED_PERFORMANCE: _("Degraded performance"),
+    Status.PARTIAL_OUTAGE: _("Partial outage"),
+    Status.MAJOR_OUTAGE: _("Major outage"),
+    Status.UNDER_MAINTENANCE: _("Under maintenance"),
+    Status.UNKNOWN: _("Unknown"),
 }
 
 
@@ -83,6 +91,15 @@ IMPACT_STATUS: dict[Impact, Status] = {
 }
 
 
+IMPACT_LABELS: dict[Impact, StrPromise] = {
+    Impact.NONE: _("None"),
+    Impact.MINOR: _("Minor"),
+    Impact.MAJOR: _("Major"),
+    Impact.CRITICAL: _("Critical"),
+    Impact.MAINTENANCE: _("Maintenance"),
+}
+
+
 def impact_for_status(status: Status) -> Impact:
     """The incident impact that corresponds to a component status (the inverse mapping)."""
     for impact, mapped in IMPACT_STATUS.items():
@@ -106,6 +123,22 @@ class IncidentStatus(StrEnum):
     @property
     def is_closed(self) -> bool:
         return self in CLOSED_INCIDENT_STATUSES
+
+
+# The provider's status words for an incident, in the reader's language (the provider's own
+# text in the update stays as written).
+INCIDENT_STATUS_LABELS: dict[IncidentStatus, StrPromise] = {
+    IncidentStatus.INVESTIGATING: _("Investigating"),
+    IncidentStatus.IDENTIFIED: _("Identified"),
+    IncidentStatus.MONITORING: _("Monitoring"),
+    IncidentStatus.UPDATE: _("Update"),
+    IncidentStatus.RESOLVED: _("Resolved"),
+    IncidentStatus.POSTMORTEM: _("Postmortem"),
+    IncidentStatus.SCHEDULED: _("Scheduled"),
+    IncidentStatus.IN_PROGRESS: _("In progress"),
+    IncidentStatus.VERIFYING: _("Verifying"),
+    IncidentStatus.COMPLETED: _("Completed"),
+}
 
 
 CLOSED_INCIDENT_STATUSES = frozenset(

@@ -80,6 +80,8 @@ class ArchivedIncident:
     recoveries: tuple[Recovery, ...] = ()
     sources: tuple[SourceLink, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
+    # Our own summary in other languages: {"fr": {"title": ..., "root_cause": ..., "notes": ...}}.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def details(self) -> dict[str, Any]:
         """The JSON kept on Incident.details."""
@@ -92,6 +94,7 @@ class ArchivedIncident:
                 for r in self.recoveries
             ],
             "sources": [{"title": s.title, "url": s.url} for s in self.sources],
+            "translations": self.translations,
         }
 
 
@@ -170,6 +173,7 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                     )
                     for item in _tables(raw, "source", where)
                 ),
+                translations=_translations(raw, where),
                 timeline=tuple(
                     sorted(
                         (
@@ -190,6 +194,29 @@ def read_archive(text: str) -> list[ArchivedIncident]:
                     "is not in the archive"
                 )
     return entries
+
+
+# The languages an incident's own summary may be given in, and what of it is translated.
+TRANSLATED_LANGUAGES = ("fr",)
+TRANSLATED_FIELDS = ("title", "root_cause", "notes")
+
+
+def _translations(raw: dict[str, Any], where: str) -> dict[str, dict[str, str]]:
+    found = {}
+    for language in TRANSLATED_LANGUAGES:
+        table = raw.get(language)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise ArchiveError(f"{where}: {language} must be a table")
+        unknown = sorted(set(table) - set(TRANSLATED_FIELDS))
+        if unknown:
+            raise ArchiveError(f"{where}: {language} has unknown fields {', '.join(unknown)}")
+        found[language] = {
+            name: _text(table, name, f"{where} {language}", required=name == "title")
+            for name in TRANSLATED_FIELDS
+        }
+    return found
 
 
 def _text(raw: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:

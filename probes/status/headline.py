@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.observe.observed import observed_view
@@ -97,9 +98,10 @@ def official_readings(
         if state == Readability.UNREADABLE:
             reason, since = source.last_error, source.error_since
         elif state == Readability.STALE:
-            reason, since = "no fresh data: the poller may be stopped", source.last_success_at
+            reason = gettext_noop("no fresh data: the poller may be stopped")
+            since = source.last_success_at
         elif state == Readability.NOT_READ:
-            reason, since = "not read yet", None
+            reason, since = gettext_noop("not read yet"), None
         else:
             reason, since = "", None
         readings.append(OfficialReading(source.url, state, tuple(said[source.pk]), reason, since))

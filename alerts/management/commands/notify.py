@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alerts.delivery import deliver_pending
 from alerts.reminders import schedule_reminders
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         report = deliver_pending(include_waiting=not options["due_only"])
         for line in report.lines:
             self.stdout.write(line)
-        self.stdout.write(f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed")
+        self.stdout.write(
+            _("%(sent)d sent, %(retrying)d to retry, %(failed)d failed")
+            % {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
+        )
         if report.failed:
-            raise CommandError(f"{report.failed} delivery(ies) failed", returncode=1)
+            raise CommandError(
+                _("%(count)d delivery(ies) failed") % {"count": report.failed}, returncode=1
+            )

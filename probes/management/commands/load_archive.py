@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from probes.status.archive import DEFAULT_PATH, ArchiveError, load_archive, read_archive_file
 
@@ -21,8 +22,16 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         report = load_archive(entries)
         for slug in report.providers_created:
-            self.stdout.write(f"provider created: {slug}")
+            self.stdout.write(_("provider created: %(slug)s") % {"slug": slug})
         self.stdout.write(
-            f"archive: {len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged, {report.updates_added} timeline entries written"
+            _(
+                "archive: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(written)d timeline entries written"
+            )
+            % {
+                "created": len(report.created),
+                "updated": len(report.updated),
+                "unchanged": len(report.unchanged),
+                "written": report.updates_added,
+            }
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from probes.models import Source
 from probes.status.polling import poll_source
@@ -35,4 +36,4 @@ class Command(BaseCommand):
             failed += result.state == "error"
             self.stdout.write(f"{source.provider.slug:<16} {source.url}  {result}")
         if failed:
-            raise CommandError(f"{failed} source(s) failed", returncode=1)
+            raise CommandError(_("%(count)d source(s) failed") % {"count": failed}, returncode=1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from probes.models import Provider, Source
 from probes.observe.probing import run_probes
@@ -52,6 +53,10 @@ class Command(BaseCommand):
         slugs = sorted({run.source.provider.slug for run in runs})
         for provider in Provider.objects.filter(slug__in=slugs).order_by("slug"):
             self.stdout.write(
-                f"{provider.slug}: observed {provider.observed_status_label.lower()}, "
-                f"official {provider.status_label.lower()}"
+                _("%(slug)s: observed %(observed)s, official %(official)s")
+                % {
+                    "slug": provider.slug,
+                    "observed": provider.observed_status_label.lower(),
+                    "official": provider.status_label.lower(),
+                }
             )

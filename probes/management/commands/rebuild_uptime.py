@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from probes.history import rollups
 from probes.models import Provider
@@ -31,4 +32,6 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown provider: {', '.join(unknown)}")
         for provider in providers:
             written = rollups.rebuild(provider)
-            self.stdout.write(f"{provider.slug:<16} {written} day rows")
+            self.stdout.write(
+                f"{provider.slug:<16} " + _("%(count)d day rows") % {"count": written}
+            )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from probes.catalog import CatalogError, load_catalog_file, sync_catalog
 
@@ -22,9 +23,18 @@ class Command(BaseCommand):
         except CatalogError as error:
             raise CommandError(str(error)) from None  # it names the file already
         self.stdout.write(
-            f"{path}: {len(report.created)} providers created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged; {report.sources_created} sources created, "
-            f"{report.sources_updated} updated"
+            _(
+                "%(path)s: %(created)d providers created, %(updated)d updated, %(unchanged)d "
+                "unchanged; %(sources_created)d sources created, %(sources_updated)d updated"
+            )
+            % {
+                "path": path,
+                "created": len(report.created),
+                "updated": len(report.updated),
+                "unchanged": len(report.unchanged),
+                "sources_created": report.sources_created,
+                "sources_updated": report.sources_updated,
+            }
         )
         for note in report.notes:
             self.stdout.write(f"{path}: {note}")
