@@ -60,6 +60,8 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
             "unknown": counts["unknown"],
             "total": len(cards),
         },
+        # The overview's filter by kind of service (static/js/overview.js narrows in place).
+        "categories": Provider.Category.choices,
     }
     return ctx
 
