@@ -37,6 +37,7 @@ class ChannelEntry:
     events: tuple[str, ...] = ()
     repeat_minutes: int = 0
     enabled: bool = True
+    drills: bool = False
 
 
 def on_catalog_synced(
@@ -72,6 +73,9 @@ def _read_channel(raw: Any, where: str) -> ChannelEntry:
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise CatalogError(f"{where}: enabled must be true or false")
+    drills = raw.get("drills", False)
+    if not isinstance(drills, bool):
+        raise CatalogError(f"{where}: drills must be true or false")
     return ChannelEntry(
         name=name,
         url=required_text(raw, "url", where),
@@ -83,6 +87,7 @@ def _read_channel(raw: Any, where: str) -> ChannelEntry:
         events=tuple(text_list(raw, "events", where)),
         repeat_minutes=repeat,
         enabled=enabled,
+        drills=drills,
     )
 
 
@@ -104,6 +109,7 @@ def channel_values(entry: ChannelEntry) -> dict[str, Any]:
         "events": list(entry.events),
         "repeat_minutes": entry.repeat_minutes,
         "enabled": entry.enabled,
+        "drills": entry.drills,
         "from_catalog": True,
     }
 

@@ -27,6 +27,8 @@ class EventType(models.TextChoices):
     SOURCE_RECOVERED = "source_recovered", _("Source readable again")
     REMINDER = "reminder", _("Reminder: still not operational")
     TEST = "test", _("Test message")
+    # A plan-B drill (probes.stack.drills): never about a real outage, sent to drill channels.
+    DRILL = "drill", _("Plan-B drill")
 
 
 #: What a channel can choose in its `events` list (an empty list means all of them).
@@ -59,6 +61,7 @@ PRIMARY_ORDER: tuple[str, ...] = (
     EventType.INCIDENT_UPDATED,
     EventType.REMINDER,
     EventType.TEST,
+    EventType.DRILL,
 )
 
 #: Words accepted for a channel's minimum severity, besides the Status values themselves.

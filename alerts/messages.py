@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from alerts.drill_messages import drill_headline, drill_lines
 from alerts.events import EventType
 from alerts.playbooks import quote_for_message
 from alerts.transports import Message
@@ -92,6 +93,8 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
     first_incident = plain(incidents[0]["title"]) if incidents else ""
     if event_type == EventType.TEST:
         return _("AI Watch test message")
+    if event_type == EventType.DRILL:
+        return drill_headline(payload)
     if event_type == EventType.REMINDER:
         return _("%(name)s is still %(status)s") % {
             "name": name,
@@ -185,7 +188,7 @@ def render_body(
 ) -> str:
     provider = payload.get("provider", {})
     name = inline(provider.get("name", ""))
-    lines: list[str] = []
+    lines: list[str] = drill_lines(payload) if event_type == EventType.DRILL else []
     status = payload.get("status")
     if status:
         words = {"name": name, "new": status_label(status.get("new"))}

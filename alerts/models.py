@@ -109,6 +109,9 @@ class Channel(models.Model):
         help_text=_("The language its messages are written in. Provider-written text stays as is."),
     )
     enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    drills = models.BooleanField(
+        default=False, help_text="Plan-B drills send their [DRILL] alerts here (only here)."
+    )
     from_catalog = models.BooleanField(
         default=False,
         editable=False,

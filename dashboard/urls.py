@@ -10,6 +10,7 @@ from dashboard import (
     history_views,
     mcp_http,
     metrics,
+    stack_views,
     team_reports,
     views,
 )
@@ -42,4 +43,7 @@ urlpatterns = [
     path("badge/<slug:slug>.svg", badges.status_badge, name="badge"),
     path("badge/<slug:slug>/uptime.svg", badges.uptime_badge, name="badge-uptime"),
     path("embed/<slug:slug>/", badges.embed_card, name="embed"),
+    # The team's own stack: the dependency map and the drills.
+    path("stack/", stack_views.dependency_map, name="stack-map"),
+    path("drills/", stack_views.drill_list, name="drills"),
 ]

@@ -15,8 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alerts import presentation
-from dashboard import api, history, observations, summaries, team_reports, timezones
-from probes.models import Incident, Provider
+from dashboard import api, history, observations, our_stack, summaries, team_reports, timezones
+from probes.models import Drill, Incident, Provider
 from probes.observe import reports
 from probes.parsers.types import LABELS
 
@@ -41,6 +41,10 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
     for card in cards:
         card.report_burst = bursts.get(card.provider.pk)
     ctx = {
+        # The team's own features first: what is affected for us, why, and what to use.
+        "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
+        # A drill under way shows in its own banner; the real data above stays as it is.
+        "drills": list(Drill.objects.filter(ended_at__isnull=True)),
         # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
         "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
@@ -56,6 +60,8 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
             "unknown": counts["unknown"],
             "total": len(cards),
         },
+        # The overview's filter by kind of service (static/js/overview.js narrows in place).
+        "categories": Provider.Category.choices,
     }
     return ctx
 
@@ -88,6 +94,8 @@ def provider_context(provider: Provider, *, now: datetime, live: bool = False) -
             provider, presentation.page_status(provider, summary), now=now
         ),
         **observations.provider_observations(provider, now=now),
+        # The team's features that ride on this provider, with their state.
+        "features": our_stack.features_on(provider.slug, now=now),
     }
     if not live:
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.

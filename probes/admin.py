@@ -403,3 +403,6 @@ class TeamReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 from probes import admin_tokens  # noqa: E402,F401  (registers the API token admin)
+
+# The team's features and the models providers serve have their own room.
+from probes.stack import admin as stack_admin  # noqa: E402, F401

@@ -8,4 +8,9 @@ class ProbesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the uptime rollup receiver to probes.signals.poll_recorded.
+        from probes import signals
         from probes.history import rollups  # noqa: F401
+        from probes.stack import catalog
+
+        # Features and models sync after the providers, inside the catalog's transaction.
+        signals.catalog_synced.connect(catalog.on_catalog_synced, dispatch_uid="probes.stack")

@@ -3,6 +3,7 @@
 One module per family of tables; import them from here (`from probes.models import Source`).
 """
 
+from probes.models.features import Drill, DrillAcknowledgement, Feature, ServedModel
 from probes.models.fields import StatusField
 from probes.models.history import UptimeDay
 from probes.models.incidents import (
@@ -20,6 +21,9 @@ from probes.models.tokens import ApiToken
 __all__ = [
     "ApiToken",
     "Component",
+    "Drill",
+    "DrillAcknowledgement",
+    "Feature",
     "Incident",
     "IncidentQuerySet",
     "IncidentUpdate",
@@ -28,6 +32,7 @@ __all__ = [
     "ProbeRollup",
     "Provider",
     "ProviderQuerySet",
+    "ServedModel",
     "Source",
     "SourceQuerySet",
     "StatusChange",

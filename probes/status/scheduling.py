@@ -9,9 +9,11 @@ its time before the newest transition already recorded for its provider.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max, Q
 
 from probes.models import Source, StatusChange
@@ -26,9 +28,11 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
     """Claim every due source and move its next poll time on; return the claimed ids.
 
     Due: the next poll time has come, or it lies further ahead than one interval without a
-    Retry-After to explain it (the clock went back). Each claim is a conditional UPDATE on the
-    next_poll_at we read: if another dispatcher claimed the source in between, our UPDATE
-    matches no row and we skip it.
+    Retry-After to explain it (the clock went back). The cost is flat in the number of
+    sources: one read, one UPDATE per distinct interval for the due sources, one read of the
+    winners. Each UPDATE is conditional on the source still being due, so a source another
+    dispatcher claimed in between (its next poll time moved past `now`) is skipped, and the
+    winners are the rows holding exactly the next poll time this claim wrote.
     """
     shortest = timedelta(seconds=settings.AIWATCH_MIN_INTERVAL_SECONDS)
     rows = (
@@ -37,21 +41,42 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
         .order_by("next_poll_at")
         .values_list("pk", "next_poll_at", "interval_seconds", "last_polled_at")
     )
-    claimed = []
+    due: dict[int, list[int]] = defaultdict(list)
+    ahead: list[tuple[int, datetime, int]] = []
+    candidates: list[int] = []
     for pk, next_poll_at, interval_seconds, last_polled_at in rows:
-        interval = timedelta(seconds=interval_seconds)
-        if next_poll_at > now and not is_ahead_of_the_clock(
-            next_poll_at, interval=interval, last_polled_at=last_polled_at, now=now
+        if next_poll_at <= now:
+            due[interval_seconds].append(pk)
+        elif is_ahead_of_the_clock(
+            next_poll_at,
+            interval=timedelta(seconds=interval_seconds),
+            last_polled_at=last_polled_at,
+            now=now,
         ):
+            ahead.append((pk, next_poll_at, interval_seconds))
+        else:
             continue
-        won = Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
-            next_poll_at=now + interval
-        )
-        if won:
-            claimed.append(pk)
-            if len(claimed) >= limit:
-                break
-    return claimed
+        candidates.append(pk)
+        if len(candidates) >= limit:
+            break
+    with transaction.atomic():
+        for interval_seconds, pks in due.items():
+            Source.objects.filter(pk__in=pks, next_poll_at__lte=now).update(
+                next_poll_at=now + timedelta(seconds=interval_seconds)
+            )
+        # Rare (the clock went back): conditional on the exact next poll time we read.
+        for pk, next_poll_at, interval_seconds in ahead:
+            Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
+                next_poll_at=now + timedelta(seconds=interval_seconds)
+            )
+        won = {
+            pk
+            for pk, next_poll_at, interval_seconds in Source.objects.filter(
+                pk__in=candidates
+            ).values_list("pk", "next_poll_at", "interval_seconds")
+            if next_poll_at == now + timedelta(seconds=interval_seconds)
+        }
+    return [pk for pk in candidates if pk in won]
 
 
 def is_ahead_of_the_clock(

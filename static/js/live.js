@@ -57,10 +57,20 @@
       : words("now", "Updated just now");
   }
 
+  // Typing: a key pressed in a form field in the last few seconds (a search box left focused
+  // does not stop the page for good).
+  var lastKey = 0;
+  document.addEventListener("input", function () {
+    lastKey = Date.now();
+  });
+
   function busy() {
     var active = document.activeElement;
-    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== "checkbox") {
-      return true;
+    var field = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    if (field && active.type !== "checkbox" && active.type !== "radio") {
+      if (active.tagName === "TEXTAREA" || Date.now() - lastKey < 8000) {
+        return true;
+      }
     }
     if (active && active.isContentEditable) {
       return true;

@@ -123,3 +123,17 @@ def test_the_live_script_pauses_while_hidden_or_typing_and_says_when_the_server_
     assert "TEXTAREA" in script
     assert 'words("lost"' in script
     assert "location.reload" not in script
+
+
+def test_the_overview_offers_search_and_filters_that_narrow_it_in_place(client):
+    make_read_source(make_provider("anthropic", name="Anthropic", category="model_api"))
+    make_read_source(make_provider("midjourney", name="Midjourney", category="image"))
+
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    assert "data-overview-tools" in html
+    assert 'src="/static/js/overview.js"' in html
+    assert '<option value="image">Image</option>' in html
+    # Tiles and cards say what the filters match on, in the live fragment too.
+    fragment = client.get(reverse("dashboard:overview-live")).content.decode()
+    assert 'data-name="midjourney" data-kind="image" data-state="operational"' in fragment

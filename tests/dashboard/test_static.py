@@ -72,3 +72,16 @@ def test_pages_without_charts_do_not_load_plotly_up_front(client, db):
     html = client.get("/").content.decode()
 
     assert '<script src="/static/plotly/plotly.min.js"' not in html
+
+
+def test_pages_and_the_api_are_sent_compressed_to_a_client_that_accepts_gzip(client, db):
+    from probes.models import Provider
+
+    for number in range(10):
+        Provider.objects.create(slug=f"provider-{number}", name=f"Provider {number}")
+    for path in ("/", "/history/", "/api/v1/providers/"):
+        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+
+        assert response.status_code == 200, path
+        assert response["Content-Encoding"] == "gzip", path
+        assert "Accept-Encoding" in response["Vary"], path

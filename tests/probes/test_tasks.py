@@ -54,6 +54,42 @@ def test_a_stale_read_loses_the_claim(source):
     assert won == 0
 
 
+def claim_queries(count: int, now) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provider = Provider.objects.create(slug=f"many-{count}", name=f"Many {count}")
+    Source.objects.bulk_create(
+        Source(provider=provider, url=f"https://status{i}.example-ai.test/s.json", next_poll_at=now)
+        for i in range(count)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        claimed = scheduling.claim_due_sources(now)
+    assert len(claimed) == count
+    Source.objects.filter(provider=provider).delete()
+    return len(captured.captured_queries)
+
+
+def test_claiming_costs_the_same_queries_for_5_or_200_due_sources(db):
+    now = timezone.now()
+    assert claim_queries(5, now) == claim_queries(200, now)
+
+
+def test_a_source_claimed_by_another_dispatcher_in_between_is_not_claimed_twice(source):
+    now = timezone.now()
+    original = Source.objects.filter
+
+    def claimed_by_another_first(*args, **kwargs):
+        if "next_poll_at__lte" in kwargs:  # the claiming UPDATE: another dispatcher won first
+            original(pk=source.pk).update(next_poll_at=now + timedelta(seconds=30))
+        return original(*args, **kwargs)
+
+    with mock.patch.object(Source.objects, "filter", side_effect=claimed_by_another_first):
+        assert scheduling.claim_due_sources(now) == []
+    source.refresh_from_db()
+    assert source.next_poll_at == now + timedelta(seconds=30)
+
+
 def test_disabled_sources_and_providers_are_never_due(source):
     Provider.objects.filter(pk=source.provider_id).update(enabled=False)
     assert scheduling.claim_due_sources(timezone.now()) == []

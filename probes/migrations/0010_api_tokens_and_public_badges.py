@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0007_i18n'),
+        ('probes', '0009_drills'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0008_api_tokens_and_public_badges'),
+        ('probes', '0010_api_tokens_and_public_badges'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0009_update_source'),
+        ('probes', '0011_update_source'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""The team's own stack: features, what they ride on, what is affected for us and plan-B drills."""
