@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems
 from tests.factories import make_provider, make_read_source
@@ -32,24 +33,26 @@ def test_search_and_filters_narrow_the_overview_and_are_remembered(
     page.goto(f"{live_server.url}/")
 
     page.fill("input[data-filter=q]", "journ")
-    assert page.locator("#provider-midjourney").is_visible()
-    assert not page.locator("#provider-anthropic").is_visible()
+    expect(page.locator("#provider-midjourney")).to_be_visible()
+    expect(page.locator("#provider-anthropic")).to_be_hidden()
 
     page.fill("input[data-filter=q]", "")
     page.select_option("select[data-filter=kind]", "model_api")
     page.select_option("select[data-filter=state]", "attention")
-    assert page.locator("#provider-openai").is_visible()
-    assert not page.locator("#provider-anthropic").is_visible()
-    assert not page.locator("#provider-midjourney").is_visible()
+    expect(page.locator("#provider-openai")).to_be_visible()
+    expect(page.locator("#provider-anthropic")).to_be_hidden()
+    expect(page.locator("#provider-midjourney")).to_be_hidden()
     page.check("input[data-filter=layout][value=list]")
 
     page.reload()
-    assert page.locator("select[data-filter=state]").input_value() == "attention"
-    assert not page.locator("#provider-anthropic").is_visible()
+    # Auto-waiting checks: the script re-applies the remembered choices once it has run,
+    # which on a loaded machine may be a moment after the load event.
+    expect(page.locator("select[data-filter=state]")).to_have_value("attention")
+    expect(page.locator("#provider-anthropic")).to_be_hidden()
     assert page.evaluate("document.documentElement.dataset.overviewLayout") == "list"
 
     page.select_option("select[data-filter=state]", "unknown")
-    assert page.locator("[data-filter-none]").is_visible()
+    expect(page.locator("[data-filter-none]")).to_be_visible()
     page.click("[data-filter-none] button")
-    assert page.locator("#provider-anthropic").is_visible()
+    expect(page.locator("#provider-anthropic")).to_be_visible()
     assert page_problems.messages == []
