@@ -17,6 +17,7 @@ from django.utils import timezone
 from dashboard.summaries import ProviderSummary, probe_sources, summarise_provider
 from probes.models import Feature, Provider
 from probes.stack.evaluation import carried_by, evaluate_features
+from probes.stack.model_history import ModelRecord, model_records
 from probes.stack.model_names import AliasTable
 from probes.stack.provider_facts import (
     ProviderFacts,
@@ -97,3 +98,13 @@ def feature_rows(
         model_names=model_names(),
     )
     return [FeatureRow(feature, view) for feature, view in rows]
+
+
+def model_health(summary: ProviderSummary, *, now: datetime) -> list[ModelRecord]:
+    """The provider's models (its alias table) with their state now and their 90-day record.
+    A provider with no [[model]] rows: one query."""
+    facts = facts_from_summaries({summary.provider.slug: summary}, now=now)
+    found = facts.get(summary.provider.slug)
+    if found is None:
+        return []
+    return model_records(summary.provider, found, now=now)

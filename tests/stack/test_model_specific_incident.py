@@ -148,3 +148,37 @@ def test_an_incident_on_another_model_leaves_the_feature_working_and_its_fallbac
     bot = next(item for item in body["features"] if item["slug"] == "support-bot")
     assert bot["state"] == "degraded"
     assert bot["fallbacks_up"] == [{"label": "Claude Sonnet 4.5", "state": "working"}]
+
+
+def test_the_provider_models_api_and_page_show_each_models_state(stack):
+    serve(
+        stack,
+        "openai",
+        "incidentio",
+        openai_page(
+            {"API": "major_outage", "ChatGPT": "major_outage", "Sora": "major_outage"},
+            incident(
+                "dec26",
+                "High error rates for ChatGPT, APIs, and Sora",
+                components=("API", "ChatGPT", "Sora"),
+            ),
+        ),
+    )
+    body = Client().get(reverse("dashboard:api-provider-models", args=["openai"])).json()
+    assert body["provider"] == "openai"
+    assert body["days"] == 90
+    models = {item["slug"]: item for item in body["models"]}
+    assert models["sora-2"]["status"] == "major_outage"
+    assert models["sora-2"]["named"] is True
+    assert models["sora-2"]["open_incidents"] == ["High error rates for ChatGPT, APIs, and Sora"]
+    assert models["sora-2"]["incidents"] == 1
+    assert models["gpt-4o"]["status"] == "operational"
+    assert models["gpt-4o"]["incidents"] == 0
+    assert models["gpt-4o"]["uptime"] == 100.0
+    # Trouble first.
+    assert body["models"][0]["status"] == "major_outage"
+    page = Client().get(reverse("dashboard:provider-detail", args=["openai"])).content.decode()
+    assert 'id="provider-models-title"' in page
+    assert "<code>sora-2</code>" in page
+    missing = Client().get(reverse("dashboard:api-provider-models", args=["nope"]))
+    assert missing.status_code == 404
