@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from probes.catalog import read_catalog, sync_catalog
 from probes.models import Feature, Source
@@ -182,3 +183,34 @@ def test_the_provider_models_api_and_page_show_each_models_state(stack):
     assert "<code>sora-2</code>" in page
     missing = Client().get(reverse("dashboard:api-provider-models", args=["nope"]))
     assert missing.status_code == 404
+
+
+def test_metrics_expose_each_features_state(stack):
+    serve(
+        stack,
+        "openai",
+        "incidentio",
+        openai_page(
+            {"API": "major_outage", "Sora": "major_outage"},
+            incident(
+                "dec26",
+                "High error rates for ChatGPT, APIs, and Sora",
+                components=("API", "Sora"),
+            ),
+        ),
+    )
+    text = Client().get("/metrics").content.decode()
+    current = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "aiwatch_feature_state":
+            for sample in family.samples:
+                if sample.value == 1:
+                    current[sample.labels["feature"]] = (
+                        sample.labels["state"],
+                        sample.labels["criticality"],
+                    )
+    assert current == {
+        "support-bot": ("working", "critical"),
+        "video-ads": ("down", "important"),
+        "marketing-copy": ("down", "important"),
+    }
