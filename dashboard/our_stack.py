@@ -102,7 +102,7 @@ def feature_rows(
 
 def model_health(summary: ProviderSummary, *, now: datetime) -> list[ModelRecord]:
     """The provider's models (its alias table) with their state now and their 90-day record.
-    A provider with no [[model]] rows: one query."""
+    A provider with no [[model]] rows: two queries."""
     facts = facts_from_summaries({summary.provider.slug: summary}, now=now)
     found = facts.get(summary.provider.slug)
     if found is None:
