@@ -11,19 +11,21 @@ class AIWatchConfig(AppConfig):
     def ready(self) -> None:
         from aiwatch import access, checks  # noqa: F401  (registers checks and signal receivers)
 
-        post_migrate.connect(keep_roles_in_step, sender=self, dispatch_uid="aiwatch-roles")
+        post_migrate.connect(keep_roles_in_step, dispatch_uid="aiwatch-roles")
 
 
 def keep_roles_in_step(sender: Any, using: str = "default", **kwargs: Any) -> None:
     """After every migrate (and test-database flush), the roles hold the permissions of every
-    model, including models added since the roles were first created."""
-    from django.contrib.auth.management import create_permissions
+    model, including models added since the roles were first created.
+
+    post_migrate is sent once per app that has models (aiwatch has none); the roles are synced
+    once, after the last of them, when every app's permissions exist.
+    """
     from django.contrib.auth.models import Group, Permission
 
     from aiwatch.roles import sync_roles
 
-    # aiwatch is listed before the apps whose models it grants: create their permissions now
-    # rather than after this receiver (create_permissions skips those that exist).
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=using)
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if not with_models or sender is not with_models[-1]:
+        return
     sync_roles(Group, Permission)
