@@ -10,20 +10,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alerts.playbooks import quote_for_message
-
-STATE_WORDS = {
-    "working": gettext_lazy("working"),
-    "degraded": gettext_lazy("degraded"),
-    "down": gettext_lazy("down"),
-    "unknown": gettext_lazy("unknown"),
-}
+from probes.stack.state import FeatureState
 
 
 def state_word(value: object) -> str:
-    return str(STATE_WORDS.get(str(value), value))
+    try:
+        return FeatureState(str(value)).word
+    except ValueError:
+        return str(value)
 
 
 def feature_lines(payload: dict[str, Any], inline: Callable[[object], str]) -> list[str]:

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from probes.parsers.types import LABELS, Status
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
+from probes.parsers.types import Status
 
 
 class FeatureState(StrEnum):
@@ -23,7 +26,36 @@ class FeatureState(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """ "Down", in the active language."""
+        return str(STATE_LABELS[self])
+
+    @property
+    def word(self) -> str:
+        """ "down", as a sentence says it, in the active language."""
+        return str(STATE_WORDS[self])
+
+
+STATE_LABELS = {
+    FeatureState.WORKING: pgettext_lazy("feature state", "Working"),
+    FeatureState.DEGRADED: pgettext_lazy("feature state", "Degraded"),
+    FeatureState.DOWN: pgettext_lazy("feature state", "Down"),
+    FeatureState.UNKNOWN: pgettext_lazy("feature state", "Unknown"),
+}
+STATE_WORDS = {
+    FeatureState.WORKING: gettext_lazy("working"),
+    FeatureState.DEGRADED: gettext_lazy("degraded"),
+    FeatureState.DOWN: gettext_lazy("down"),
+    FeatureState.UNKNOWN: gettext_lazy("unknown"),
+}
+# What a provider "has" or "reports", for the cause chain.
+STATUS_WORDS = {
+    Status.OPERATIONAL: gettext_lazy("no trouble"),
+    Status.DEGRADED_PERFORMANCE: gettext_lazy("degraded performance"),
+    Status.PARTIAL_OUTAGE: gettext_lazy("a partial outage"),
+    Status.MAJOR_OUTAGE: gettext_lazy("a major outage"),
+    Status.UNDER_MAINTENANCE: gettext_lazy("under maintenance"),
+    Status.UNKNOWN: gettext_lazy("nothing we can read"),
+}
 
 
 # What one dependency's status means for a feature that needs it. Maintenance is an
@@ -112,18 +144,21 @@ class FeatureView:
 
     @property
     def sentence(self) -> str:
-        """ "Support bot: down, because …; use Claude (working)"."""
-        text = f"{self.name}: {self.state.value}"
+        """ "Support bot: down, because …; use Claude (working)", in the active language."""
+        text = _("%(name)s: %(state)s") % {"name": self.name, "state": self.state.word}
         if self.cause:
-            text += f", because {self.cause}"
+            text += _(", because %(cause)s") % {"cause": self.cause}
         if self.state != FeatureState.WORKING:
             chosen = self.fallback_up
             if chosen is not None:
-                text += f"; use {chosen.label} ({chosen.state.value})"
+                text += _("; use %(fallback)s (%(state)s)") % {
+                    "fallback": chosen.label,
+                    "state": chosen.state.word,
+                }
             elif self.fallbacks:
-                text += "; no fallback is working either"
+                text += _("; no fallback is working either")
             else:
-                text += "; it has no fallback"
+                text += _("; it has no fallback")
         return text
 
 
@@ -141,7 +176,8 @@ def describe_feature(
 
 
 def cause_chain(dependencies: Sequence[DependencyWord]) -> str:
-    """Why, in words: each dependency in trouble, then the upstreams in trouble under it.
+    """Why, in words (the active language): each dependency in trouble, then the upstreams in
+    trouble under it.
 
     "the OpenAI API has a major outage; OpenAI runs on Microsoft Azure, which reports a partial
     outage (“Power incident in South Central US”)". Empty when every dependency is operational.
@@ -151,35 +187,35 @@ def cause_chain(dependencies: Sequence[DependencyWord]) -> str:
         if dependency.status == Status.OPERATIONAL:
             continue
         provider = dependency.provider
-        subject = f"the {provider.name} {dependency.part}" if dependency.part else provider.name
-        parts.append(f"{subject} {_says(dependency.status, provider.incidents)}")
+        subject = (
+            _("the %(provider)s %(part)s") % {"provider": provider.name, "part": dependency.part}
+            if dependency.part
+            else provider.name
+        )
+        parts.append(_says(subject, dependency.status, provider.incidents))
         for upstream in provider.upstreams:
             # An upstream we cannot read explains nothing; one in trouble may explain it all.
             if upstream.status not in (Status.OPERATIONAL, Status.UNKNOWN):
                 parts.append(
-                    f"{provider.name} runs on {upstream.name}, which reports "
-                    f"{_status_words(upstream.status, upstream.incidents)}"
+                    _("%(provider)s runs on %(upstream)s, which reports %(status)s%(quoted)s")
+                    % {
+                        "provider": provider.name,
+                        "upstream": upstream.name,
+                        "status": STATUS_WORDS[upstream.status],
+                        "quoted": _quoted(upstream.incidents),
+                    }
                 )
-    return "; ".join(parts)
+    return pgettext("between causes", "; ").join(parts)
 
 
-def _says(status: Status, incidents: Sequence[str]) -> str:
+def _says(subject: str, status: Status, incidents: Sequence[str]) -> str:
+    words = {"subject": subject, "quoted": _quoted(incidents)}
     if status == Status.UNKNOWN:
-        return "cannot be read right now"
+        return _("%(subject)s cannot be read right now") % words
     if status == Status.UNDER_MAINTENANCE:
-        return "is under maintenance" + _quoted(incidents)
-    return "has " + _status_words(status, incidents)
-
-
-def _status_words(status: Status, incidents: Sequence[str]) -> str:
-    if status == Status.UNKNOWN:
-        return "nothing we can read"
-    label = LABELS[status].lower()
-    article = "an" if label[0] in "aeiou" else "a"
-    # "a major outage", "a partial outage", but "degraded performance", "under maintenance".
-    words = f"{article} {label}" if label.endswith("outage") else label
-    return words + _quoted(incidents)
+        return _("%(subject)s is under maintenance%(quoted)s") % words
+    return _("%(subject)s has %(status)s%(quoted)s") % {**words, "status": STATUS_WORDS[status]}
 
 
 def _quoted(incidents: Sequence[str]) -> str:
-    return f" (“{incidents[0]}”)" if incidents else ""
+    return _(" (“%(title)s”)") % {"title": incidents[0]} if incidents else ""
