@@ -41,9 +41,13 @@ def normalise(text: str) -> str:
     return text.translate(_DASHES).casefold()
 
 
+def name_words(name: str) -> list[str]:
+    return [word for word in _SEPARATORS.split(normalise(name).strip()) if word]
+
+
 def name_pattern(name: str) -> re.Pattern[str] | None:
     """The pattern of one name, or None for a name with no letter or digit in it."""
-    words = [word for word in _SEPARATORS.split(normalise(name).strip()) if word]
+    words = name_words(name)
     if not words or not any(char.isalnum() for char in "".join(words)):
         return None
     return re.compile(_BEFORE + r"[\s\-_]+".join(re.escape(word) for word in words) + _AFTER)
@@ -75,8 +79,10 @@ class AliasTable:
         return cls(tuple(sorted(models, key=lambda model: model.slug)))
 
     @cached_property
-    def patterns(self) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
-        """Each distinct name's pattern with the slugs it stands for (a family: several)."""
+    def patterns(self) -> tuple[tuple[re.Pattern[str], frozenset[str], str], ...]:
+        """Each distinct name's pattern with the slugs it stands for (a family: several), and
+        its longest word: a text without that word cannot hold the name, so the pattern is
+        not even tried (most names are absent from most texts)."""
         slugs_by_name: dict[str, set[str]] = {}
         for model in self.models:
             for name in model.names:
@@ -87,7 +93,7 @@ class AliasTable:
         for name, slugs in slugs_by_name.items():
             pattern = name_pattern(name)
             if pattern is not None:
-                found.append((pattern, frozenset(slugs)))
+                found.append((pattern, frozenset(slugs), max(name_words(name), key=len)))
         return tuple(found)
 
     @property
@@ -106,7 +112,8 @@ class AliasTable:
             return set()
         spans = [
             (found.start(), found.end(), slugs)
-            for pattern, slugs in self.patterns
+            for pattern, slugs, anchor in self.patterns
+            if anchor in text
             for found in pattern.finditer(text)
         ]
         # Longest first: a longer name overlapping a shorter one is the one the text says.
