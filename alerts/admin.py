@@ -35,10 +35,14 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "url"]
     filter_horizontal = ["providers"]
     readonly_fields = ["from_catalog", "created_at", "updated_at"]
+    # The team's channels; people manage their own on /me/.
+    exclude = ["owner", "quiet_from", "quiet_until", "time_zone"]
     actions = ["send_test_message"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
-        return super().get_queryset(request).prefetch_related("providers")
+        return (
+            super().get_queryset(request).filter(owner__isnull=True).prefetch_related("providers")
+        )
 
     @admin.display(description=_("Providers"))
     def provider_scope(self, channel: Channel) -> str:

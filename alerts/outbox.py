@@ -22,6 +22,7 @@ from alerts import alternatives
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
+from alerts.personal import personal_deliveries
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
@@ -283,7 +284,9 @@ def fan_out(event: Event) -> list[Delivery]:
             Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
         )
     deliveries = []
-    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers"):
+    # The team's channels; people's own channels hear only through their subscriptions.
+    team_channels = Channel.objects.filter(enabled=True, owner__isnull=True)
+    for channel in team_channels.prefetch_related("providers"):
         subscription = Subscription.build(
             providers=[p.slug for p in channel.providers.all()],
             components=channel.components or [],
@@ -292,6 +295,7 @@ def fan_out(event: Event) -> list[Delivery]:
         )
         if channel.pk in told or matches(subscription, facts):
             deliveries.append(Delivery(event=event, channel=channel, next_attempt_at=event.at))
+    deliveries += personal_deliveries(event, facts, told=told)
     created = Delivery.objects.bulk_create(deliveries)
     if created:
         wake_delivery_worker()
