@@ -33,8 +33,15 @@ def choice_of(subscription: PersonalSubscription) -> PersonalChoice:
     )
 
 
-def personal_deliveries(event: Event, facts: EventFacts, *, told: set[int]) -> list[Delivery]:
-    """The deliveries of `event` to people's own channels (not yet saved)."""
+def personal_deliveries(
+    event: Event,
+    facts: EventFacts,
+    *,
+    told: set[int],
+    heard: frozenset[int] | set[int] = frozenset(),
+) -> list[Delivery]:
+    """The deliveries of `event` to people's own channels (not yet saved). Channels in `heard`
+    already got what the event says (alerts/outbox.py) and are skipped."""
     kinds = personal_kinds(
         event.types,
         severity=Status(event.severity),
@@ -57,7 +64,7 @@ def personal_deliveries(event: Event, facts: EventFacts, *, told: set[int]) -> l
         .order_by("pk")
     )
     for subscription in subscriptions:
-        if subscription.channel_id in chosen:
+        if subscription.channel_id in chosen or subscription.channel_id in heard:
             continue
         if subscription.channel_id in told or personal_matches(
             choice_of(subscription), facts, kinds
