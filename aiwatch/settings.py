@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # `pipeline_health` for the overview's "pipeline is behind" banner.
                 "dashboard.context_processors.pipeline_banner",
+                # `watchlist_server`: a signed-in person's stars, kept on the server.
+                "people.context_processors.watchlist",
             ],
         },
     },

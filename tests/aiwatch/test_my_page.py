@@ -258,3 +258,15 @@ def test_a_user_without_a_role_keeps_no_watchlist(client, providers):
     client.force_login(make_person("nora", role=None))
     status, _ = post_json(client, "/me/watchlist.json", {"add": ["openai"]})
     assert status == 403
+
+
+def test_every_page_carries_a_signed_in_persons_list_for_the_stars(client, vera, providers):
+    Watch.objects.create(user=vera, provider=providers[1])
+
+    page = client.get("/").content.decode()
+
+    assert '<script id="watchlist-server" type="application/json">' in page
+    assert '"providers": ["anthropic"]' in page
+    assert '"url": "/me/watchlist.json"' in page
+    client.logout()
+    assert "watchlist-server" not in client.get("/").content.decode()

@@ -108,3 +108,16 @@ def test_require_mfa_leaves_single_sign_on_accounts_to_their_provider(client, se
 def test_without_require_mfa_nobody_is_sent_to_set_one_up(client, local_user):
     client.force_login(local_user)
     assert client.get("/").status_code == 200
+
+
+def test_the_sign_in_pages_speak_french(client):
+    client.cookies["django_language"] = "fr"
+
+    login = client.get("/accounts/login/").content.decode()
+    setup = client.get("/accounts/password/reset/").content.decode()
+
+    assert "Se connecter" in login
+    assert "Mot de passe" in login
+    assert "Pas de compte ?" in login
+    assert 'lang="fr"' in setup
+    assert "Sign in" not in login

@@ -188,3 +188,14 @@ def test_the_sign_in_page_offers_the_provider_and_local_accounts(client, provide
     assert "Team SSO" in page
     assert 'name="login"' in page
     assert 'name="password"' in page
+
+
+def test_a_half_configured_provider_is_a_startup_error(settings):
+    from people.checks import check_single_sign_on
+
+    settings.AIWATCH_OIDC_ISSUER = "https://login.example.com"
+    settings.AIWATCH_OIDC_CLIENT_ID = ""
+    assert [message.id for message in check_single_sign_on()] == ["people.E001", "people.W001"]
+    settings.AIWATCH_OIDC_CLIENT_ID = "aiwatch"
+    settings.AIWATCH_SSO_ALLOWED_DOMAINS = ["example.com"]
+    assert check_single_sign_on() == []
