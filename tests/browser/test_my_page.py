@@ -72,3 +72,42 @@ def test_a_person_sets_up_their_own_alerts(
     assert PersonalSubscription.objects.get(owner=person).events == ["outage"]
     assert page_problems.messages == []
     context.close()
+
+
+def test_stars_made_before_signing_in_move_to_the_server(
+    live_server: Any, page: Any, person: User, page_problems: PageProblems
+) -> None:
+    from django.utils import timezone
+
+    from people.models import Watch
+    from tests.factories import make_read_source
+
+    for slug in ("alpha", "bravo"):
+        make_read_source(make_provider(slug, name=slug.title()), at=timezone.now())
+    page.goto(f"{live_server.url}/")
+    page.click("[data-watch-star=alpha]")
+    assert page.evaluate("window.localStorage.getItem('aiwatch.watched')") == '["alpha"]'
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/")
+    page.fill("input[name=login]", "vera")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    expect(page.locator("[data-watch-star=alpha]")).to_have_attribute("aria-pressed", "true")
+    # The browser's list moved to the server, once: the browser keeps none of its own.
+    page.wait_for_function("window.localStorage.getItem('aiwatch.watched') === null")
+    assert list(Watch.objects.filter(user=person).values_list("provider__slug", flat=True)) == [
+        "alpha"
+    ]
+
+    page.click("[data-watch-star=bravo]")
+    expect(page.locator("[data-watch-star=bravo]")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function(
+        "fetch('/me/watchlist.json').then(r => r.json()).then(b => b.providers.length === 2)"
+    )
+    page.reload()
+    expect(page.locator("[data-watch-star=bravo]")).to_have_attribute("aria-pressed", "true")
+    assert set(Watch.objects.filter(user=person).values_list("provider__slug", flat=True)) == {
+        "alpha",
+        "bravo",
+    }
+    assert page_problems.messages == []
