@@ -84,7 +84,9 @@ def test_exposure_and_report_pages_render_and_print(
     )
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
     try:
-        response = page.goto(f"{live_server.url}/stack/exposure/?days=365", wait_until="networkidle")
+        response = page.goto(
+            f"{live_server.url}/stack/exposure/?days=365", wait_until="networkidle"
+        )
         assert response is not None
         assert response.status == 200
         page.locator("#exposure-chart.chart--drawn").wait_for()
