@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from dashboard.api import errors, fallbacks, features, incidents, providers, uptime
+from dashboard.api import accuracy, errors, fallbacks, features, incidents, providers, uptime
 from dashboard.api.access import ApiAccess, guard_docs, open_api_headers
 from dashboard.api.incidents import DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT
 
@@ -47,6 +47,7 @@ api.add_router("", incidents.router)
 api.add_router("", uptime.router)
 api.add_router("", fallbacks.router)
 api.add_router("", features.router)
+api.add_router("", accuracy.router)
 
 
 def json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
