@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from probes.models import Drill, Feature, StatusChange
+from probes.models import Drill, Feature, IncidentUpdate, ObservedTransition, StatusChange
 from probes.stack.exposure import previous_month
 from tests.browser.conftest import SCREENSHOTS
-from tests.factories import make_incident, make_provider
+from tests.factories import make_incident, make_probe, make_provider
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -53,9 +53,23 @@ def _stack() -> str:
             old_status=status,
             new_status="operational",
         )
-    make_incident(
+    incident = make_incident(
         openai, "Elevated errors", started_at=start, resolved_at=start + timedelta(minutes=95)
     )
+    # Our probes saw it 6 minutes before the first post, and working again 20 minutes before
+    # "resolved"; a week later an outage nobody posted.
+    make_probe(openai, url="http://127.0.0.1:9/v1/models")
+    IncidentUpdate.objects.create(
+        incident=incident, key="u1", status="investigating", at=start + timedelta(minutes=6)
+    )
+    for at, old, new in (
+        (start - timedelta(days=1), "unknown", "operational"),
+        (start, "operational", "major_outage"),
+        (start + timedelta(minutes=75), "major_outage", "operational"),
+        (start + timedelta(days=7), "operational", "major_outage"),
+        (start + timedelta(days=7, minutes=15), "major_outage", "operational"),
+    ):
+        ObservedTransition.objects.create(provider=openai, old_status=old, new_status=new, at=at)
     Drill.objects.create(
         title="Replay of 26 December 2024",
         started_at=start + timedelta(days=3),
@@ -67,7 +81,7 @@ def _stack() -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_exposure_and_report_pages_render_and_print(
+def test_exposure_report_and_scorecard_render_and_the_report_prints(
     live_server: Any, browser: Any, language: str
 ) -> None:
     month = _stack()
@@ -98,6 +112,12 @@ def test_exposure_and_report_pages_render_and_print(
         page.screenshot(path=str(SCREENSHOTS / f"report-{language}.png"), full_page=True)
         assert page.locator(".site-header").is_visible()
 
+        response = page.goto(f"{live_server.url}/history/#accuracy")
+        assert response is not None
+        assert response.status == 200
+        page.locator("#accuracy").screenshot(path=str(SCREENSHOTS / f"scorecard-{language}.png"))
+
+        page.goto(f"{live_server.url}/stack/report/?month={month}")
         page.emulate_media(media="print")
         page.screenshot(path=str(SCREENSHOTS / f"report-{language}-print.png"), full_page=True)
         assert not page.locator(".site-header").is_visible()
