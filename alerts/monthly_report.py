@@ -21,7 +21,7 @@ from alerts.messages import headline
 from alerts.models import Delivery, Event
 from alerts.outbox import fan_out
 from probes.parsers.types import Status
-from probes.stack.exposure import MonthlyReport, monthly_report, previous_month
+from probes.stack.exposure import MonthlyReport, month_bounds, monthly_report, previous_month
 
 
 def dedupe_key(month: date) -> str:
@@ -66,17 +66,19 @@ def send_monthly_report(
 ) -> tuple[Event | None, list[Delivery]]:
     """Write the report event for `month` (default: the last complete one) and its deliveries.
 
-    (None, []) when that month's report was already written: sending is idempotent. Raises
-    ValueError for a month that is not over yet (its report would be partial, and only one is
-    ever sent).
+    (None, []) when that month's report was already written (sending is idempotent) or there
+    is no enabled feature to report on. Raises ValueError for a month that is not over yet (its
+    report would be partial, and only one is ever sent).
     """
     month = month or previous_month(now)
-    report = monthly_report(month, now=now)
-    if not report.complete:
+    if month_bounds(month)[1] > now:
         raise ValueError(f"{month:%Y-%m} is not over yet; its report is sent once it is")
     key = dedupe_key(month)
     if Event.objects.filter(dedupe_key=key).exists():
         return None, []
+    report = monthly_report(month, now=now)
+    if not report.entries:
+        return None, []  # no feature to report on: nothing to send (and nothing recorded)
     payload = report_payload(report)
     payload["title"] = headline(EventType.MONTHLY_REPORT, payload)
     try:

@@ -149,6 +149,30 @@ def _minutes(affected: Sequence[Span], down: Sequence[Span]) -> Minutes:
     return Minutes(affected=total(affected), down=total(down))
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderSpans:
+    """When one provider was affecting what rides on it over a window, and when it was down."""
+
+    affected: tuple[Span, ...] = ()
+    down: tuple[Span, ...] = ()
+
+
+def provider_spans(timeline: Timeline, *, start: datetime, end: datetime) -> ProviderSpans:
+    return ProviderSpans(
+        affected=tuple(spans_in(timeline, AFFECTING, start=start, end=end)),
+        down=tuple(spans_in(timeline, DOWN, start=start, end=end)),
+    )
+
+
+def spans_by_provider(
+    timelines: Mapping[str, Timeline], *, start: datetime, end: datetime
+) -> dict[str, ProviderSpans]:
+    """Every provider's spans over one window: computed once, shared by every feature."""
+    return {
+        slug: provider_spans(timeline, start=start, end=end) for slug, timeline in timelines.items()
+    }
+
+
 def feature_exposure(
     dependencies: Sequence[str],
     timelines: Mapping[str, Timeline],
@@ -163,21 +187,36 @@ def feature_exposure(
     status (a provider without one was never watched: it adds nothing); `upstreams` the clouds
     each provider runs on.
     """
-    empty = Timeline()
-    affected: dict[str, list[Span]] = {}
-    down: dict[str, list[Span]] = {}
-    for slug in dict.fromkeys(dependencies):
-        timeline = timelines.get(slug, empty)
-        affected[slug] = spans_in(timeline, AFFECTING, start=start, end=end)
-        down[slug] = spans_in(timeline, DOWN, start=start, end=end)
-    all_affected = union(*affected.values())
-    all_down = union(*down.values())
+    wanted = set(dependencies) | {
+        cloud for slug in dependencies for cloud in upstreams.get(slug, ())
+    }
+    spans = spans_by_provider(
+        {slug: timeline for slug, timeline in timelines.items() if slug in wanted},
+        start=start,
+        end=end,
+    )
+    return exposure_from_spans(dependencies, spans, upstreams=upstreams, start=start, end=end)
+
+
+def exposure_from_spans(
+    dependencies: Sequence[str],
+    spans: Mapping[str, ProviderSpans],
+    *,
+    upstreams: Mapping[str, Sequence[str]],
+    start: datetime,
+    end: datetime,
+) -> FeatureExposure:
+    """`feature_exposure` from spans already computed for the window (`spans_by_provider`)."""
+    empty = ProviderSpans()
+    mine = {slug: spans.get(slug, empty) for slug in dict.fromkeys(dependencies)}
+    all_affected = union(*(item.affected for item in mine.values()))
+    all_down = union(*(item.down for item in mine.values()))
     by_upstream: dict[str, Minutes] = {}
-    for slug in affected:
+    for slug in mine:
         for cloud in upstreams.get(slug, ()):
             if cloud in by_upstream:
                 continue
-            trouble = spans_in(timelines.get(cloud, empty), AFFECTING, start=start, end=end)
+            trouble = list(spans.get(cloud, empty).affected)
             by_upstream[cloud] = _minutes(
                 intersect(all_affected, trouble), intersect(all_down, trouble)
             )
@@ -185,7 +224,7 @@ def feature_exposure(
         start=start,
         end=end,
         total=_minutes(all_affected, all_down),
-        by_provider={slug: _minutes(affected[slug], down[slug]) for slug in affected},
+        by_provider={slug: _minutes(item.affected, item.down) for slug, item in mine.items()},
         by_upstream=by_upstream,
         spans=tuple(all_affected),
     )

@@ -14,7 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import OuterRef, Subquery
 
-from probes.history.exposure import FeatureExposure, Minutes, Span, Timeline, feature_exposure
+from probes.history.exposure import (
+    FeatureExposure,
+    Minutes,
+    Span,
+    Timeline,
+    exposure_from_spans,
+    spans_by_provider,
+)
 from probes.models import Drill, Feature, Incident, Provider, StatusChange
 from probes.models.features import dependencies
 from probes.parsers.types import Status
@@ -114,14 +121,19 @@ def exposure_windows(
     longest = now - timedelta(days=max(windows))
     timelines = read_timelines(_involved(features, upstreams), start=longest, end=now)
     # One read over the longest window serves the shorter ones: the status in force at a
-    # shorter window's start is carried by the changes before it.
+    # shorter window's start is carried by the changes before it. Each provider's spans are
+    # worked out once per window, whatever the number of features riding on it.
+    spans = {
+        days: spans_by_provider(timelines, start=now - timedelta(days=days), end=now)
+        for days in windows
+    }
     return [
         FeatureWindows(
             feature=feature,
             windows={
-                days: feature_exposure(
+                days: exposure_from_spans(
                     dependency_slugs(feature),
-                    timelines,
+                    spans[days],
                     upstreams=upstreams,
                     start=now - timedelta(days=days),
                     end=now,
@@ -163,10 +175,11 @@ def monthly_report(month: date, *, now: datetime) -> MonthlyReport:
         Drill.objects.filter(started_at__gte=start, started_at__lt=end).order_by("started_at")
     )
     names = dict(Provider.objects.filter(slug__in=involved).values_list("slug", "name"))
+    spans = spans_by_provider(timelines, start=start, end=end)
     entries = []
     for feature in features:
         slugs = dependency_slugs(feature)
-        exposure = feature_exposure(slugs, timelines, upstreams=upstreams, start=start, end=end)
+        exposure = exposure_from_spans(slugs, spans, upstreams=upstreams, start=start, end=end)
         clouds = {cloud for slug in slugs for cloud in upstreams.get(slug, [])}
         hit = [
             incident

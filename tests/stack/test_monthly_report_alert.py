@@ -130,3 +130,9 @@ def test_the_command_prints_it_and_sends_it_once(stack):
     assert "queued for 2 channels" in out.getvalue()
     assert "was sent already" in out.getvalue()
     assert Event.objects.count() == 1
+
+
+def test_nothing_is_sent_without_features(stack):
+    Feature.objects.update(enabled=False)
+    assert send_monthly_report(now=NOW) == (None, [])
+    assert not Event.objects.exists()

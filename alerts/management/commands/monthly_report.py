@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from alerts.events import EventType
 from alerts.messages import headline, render_body
-from alerts.monthly_report import report_payload, send_monthly_report
+from alerts.models import Event
+from alerts.monthly_report import dedupe_key, report_payload, send_monthly_report
 from probes.stack.exposure import monthly_report, previous_month
 
 
@@ -60,7 +61,9 @@ class Command(BaseCommand):
             event, deliveries = send_monthly_report(now=now, month=month)
         except ValueError as problem:
             raise CommandError(str(problem)) from None
-        if event is None:
+        if event is None and not Event.objects.filter(dedupe_key=dedupe_key(month)).exists():
+            self.stdout.write(_("No features are set up yet."))
+        elif event is None:
             self.stdout.write(
                 _("The report for %(month)s was sent already.") % {"month": f"{month:%Y-%m}"}
             )
