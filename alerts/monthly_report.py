@@ -4,8 +4,9 @@ The report is probes.stack.exposure's (the page /stack/report/ shows the same). 
 provider and a dedupe key naming the month, so beat ticking all day on the 1st, a second
 `manage.py monthly_report --send` or two workers at once still give one event, and the
 outbox's (event, channel) key gives each channel one delivery of it. Which channels: those
-whose filters take it (`alerts.outbox.fan_out`): every enabled channel that takes every provider
-and every severity and whose `events` list is empty or names "monthly_report".
+whose filters take it (`alerts.outbox.fan_out`): every enabled channel that takes every
+provider (no provider or feature chosen) and every severity, and whose `events` list is empty
+or names "monthly_report".
 """
 
 from __future__ import annotations
