@@ -7,6 +7,7 @@ status really changes.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,12 +58,22 @@ def record_poll(
     provider = locked.provider
     outcome = PollOutcome(source_recovered=locked.is_failing)
 
+    # One read of the provider's components, for their states and the incidents' links.
+    components = {c.external_id: c for c in Component.objects.filter(provider=provider)}
     if page.has_component_states:
-        outcome.component_changes = _record_components(provider, locked, page.components, at)
+        outcome.component_changes = _record_components(
+            provider, locked, page.components, at, components
+        )
     finals = [final for final in resolutions.values() if final is not None]
     recording = IncidentRecording.start(
-        provider, locked, [*page.incidents, *finals], outcome=outcome, provenance=provenance
+        provider,
+        locked,
+        [*page.incidents, *finals],
+        outcome=outcome,
+        provenance=provenance,
+        components=list(components.values()),
     )
+    impacts_before = _impact_signatures(recording)
     for parsed in page.incidents:
         recording.upsert(expire_stateless(parsed, at))
     close_aged_stateless(locked, at, outcome)
@@ -70,6 +81,8 @@ def record_poll(
         seen = {parsed.external_id for parsed in page.incidents}
         recording.close_vanished(seen, at, resolutions)
     recording.apply_late(resolutions)
+    outcome.impacts_changed_from = _impacts_changed_from(impacts_before, recording, outcome)
+    outcome.impacts_compared = True
 
     fields = {
         "last_polled_at": at,
@@ -204,10 +217,20 @@ def record_failure(source: Source, reason: str, *, at: datetime) -> PollOutcome:
 
 
 def _record_components(
-    provider: Provider, source: Source, parsed_components: tuple[ParsedComponent, ...], at: datetime
+    provider: Provider,
+    source: Source,
+    parsed_components: tuple[ParsedComponent, ...],
+    at: datetime,
+    existing: dict[str, Component],
 ) -> list[StatusChange]:
-    existing = {c.external_id: c for c in Component.objects.filter(provider=provider)}
+    """Bring the provider's components (`existing`, by external id, updated in place) in line
+    with the page: new ones created, changed ones written, unchanged ones left alone, each in
+    a few statements whatever the number of components."""
     changes: list[StatusChange] = []
+    created: list[Component] = []
+    # Rows needing the same new values share one UPDATE (most changes move many components
+    # to the same status at the same time).
+    updates: dict[tuple[tuple[str, object], ...], list[Component]] = defaultdict(list)
     seen: set[str] = set()
     for parsed in parsed_components:
         if parsed.external_id in seen:
@@ -215,7 +238,7 @@ def _record_components(
         seen.add(parsed.external_id)
         component = existing.get(parsed.external_id)
         if component is None:
-            component = Component.objects.create(
+            component = Component(
                 provider=provider,
                 source=source,
                 external_id=parsed.external_id,
@@ -227,9 +250,10 @@ def _record_components(
                 status_changed_at=at,
             )
             existing[parsed.external_id] = component
+            created.append(component)
             # The first sighting starts the component's timeline (uptime has data from here).
             changes.append(
-                StatusChange.objects.create(
+                StatusChange(
                     provider=provider,
                     component=component,
                     old_status=Status.UNKNOWN.value,
@@ -238,17 +262,17 @@ def _record_components(
                 )
             )
             continue
-        updates: dict[str, object] = {}
+        values: dict[str, object] = {}
         for name in ("name", "is_group", "position", "description"):
             if getattr(component, name) != getattr(parsed, name):
-                updates[name] = getattr(parsed, name)
+                values[name] = getattr(parsed, name)
         if not component.is_active:
-            updates["is_active"] = True
+            values["is_active"] = True
         if component.source_id != source.pk:
-            updates["source"] = source
+            values["source_id"] = source.pk
         if component.status != parsed.status.value:
             changes.append(
-                StatusChange.objects.create(
+                StatusChange(
                     provider=provider,
                     component=component,
                     old_status=component.status,
@@ -256,24 +280,97 @@ def _record_components(
                     at=at,
                 )
             )
-            updates["status"] = parsed.status.value
-            updates["status_changed_at"] = at
-        if updates:
-            for name, value in updates.items():
+            values["status"] = parsed.status.value
+            values["status_changed_at"] = at
+        if values:
+            for name, value in values.items():
                 setattr(component, name, value)
-            component.save(update_fields=[*updates.keys()])
+            updates[tuple(sorted(values.items()))].append(component)
+    if created:
+        Component.objects.bulk_create(created)
 
     # Groups point at their container by the page's id.
+    parents: dict[int | None, list[Component]] = defaultdict(list)
     for parsed in parsed_components:
         component = existing[parsed.external_id]
         parent = existing.get(parsed.group_id) if parsed.group_id else None
         if component.group_id != (parent.pk if parent else None):
             component.group = parent
-            component.save(update_fields=["group"])
+            parents[parent.pk if parent else None].append(component)
+
+    for values_key, components in updates.items():
+        Component.objects.filter(pk__in=[c.pk for c in components]).update(**dict(values_key))
+    for parent_pk, components in parents.items():
+        Component.objects.filter(pk__in=[c.pk for c in components]).update(group_id=parent_pk)
+    if changes:
+        StatusChange.objects.bulk_create(changes)
 
     # Components this source no longer lists stop counting, but keep their history.
-    gone = Component.objects.filter(provider=provider, source=source, is_active=True).exclude(
-        external_id__in=seen
-    )
-    gone.update(is_active=False)
+    gone = [
+        component
+        for external_id, component in existing.items()
+        if component.source_id == source.pk and component.is_active and external_id not in seen
+    ]
+    if gone:
+        Component.objects.filter(pk__in=[c.pk for c in gone]).update(is_active=False)
+        for component in gone:
+            component.is_active = False
     return changes
+
+
+ImpactSignature = tuple[datetime, datetime | None, str, bool, str, frozenset[int]]
+
+
+def _impact_signatures(recording: IncidentRecording) -> dict[int, ImpactSignature]:
+    """What each incident read for this recording says about uptime, copied (the recording
+    changes the incidents in place)."""
+    return {
+        pk: _impact_signature(incident, recording.known.component_ids.get(pk, set()))
+        for pk, incident in recording.known.incidents.items()
+    }
+
+
+def _impact_signature(incident: Incident, component_ids: set[int]) -> ImpactSignature:
+    details = incident.details if isinstance(incident.details, dict) else {}
+    return (
+        incident.started_at,
+        incident.resolved_at,
+        incident.impact,
+        incident.is_maintenance,
+        repr(details.get("component_impacts")),
+        frozenset(component_ids),
+    )
+
+
+def _impacts_changed_from(
+    before: dict[int, ImpactSignature], recording: IncidentRecording, outcome: PollOutcome
+) -> datetime | None:
+    """The earliest moment whose incident impacts this recording changed; None when none did.
+
+    An incident read before and after with only its end moved changed the time from the
+    earlier of the two ends; one with anything else changed, or not read before (new, or
+    closed from a fresh read), changed the time from its start.
+    """
+    incidents = {
+        incident.pk: incident
+        for incident in [
+            *recording.known.incidents.values(),
+            *outcome.incidents_opened,
+            *outcome.incidents_updated,
+            *outcome.incidents_resolved,
+        ]
+    }
+    moments: list[datetime] = []
+    for pk, incident in incidents.items():
+        old = before.get(pk)
+        new = _impact_signature(incident, recording.known.component_ids.get(pk, set()))
+        if old == new:
+            continue
+        if old is None:
+            moments.append(incident.started_at)
+        elif old[0] == new[0] and old[2:] == new[2:]:
+            ends = [end for end in (old[1], new[1]) if end is not None]
+            moments.append(min(ends))
+        else:
+            moments.append(min(incident.started_at, old[0]))
+    return min(moments, default=None)
