@@ -24,8 +24,13 @@ from probes.parsers.types import (
 )
 from probes.signals import PollOutcome
 from probes.status.headline import refresh_provider_status
-from probes.status.incidents import IncidentRecording, close_aged_stateless, expire_stateless
-from probes.status.resolution import Resolutions
+from probes.status.incidents import (
+    STATELESS_KEY,
+    IncidentRecording,
+    close_aged_stateless,
+    expire_stateless,
+)
+from probes.status.resolution import PENDING_KEY, RETRY_WINDOW, Resolutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,66 @@ def record_unchanged(
         outcome.provider_change = refresh_provider_status(source.provider, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
+
+
+def needs_own_unchanged(sources: Sequence[Source], *, at: datetime) -> set[int]:
+    """Of unchanged `sources`, the pks that `record_unchanged_batch` cannot take: failing ones
+    (their recovery moves the headline), and ones with incidents whose final text is awaited
+    or whose open state ages out (their unchanged poll still writes incidents). Two queries
+    for the whole batch."""
+    own = {source.pk for source in sources if source.is_failing}
+    pks = [source.pk for source in sources]
+    own.update(
+        Incident.objects.filter(
+            source_id__in=pks,
+            resolved_at__gte=at - RETRY_WINDOW,
+            **{f"details__{PENDING_KEY}__pending": True},
+        ).values_list("source_id", flat=True)
+    )
+    own.update(
+        Incident.objects.open()
+        .filter(source_id__in=pks, **{f"details__{STATELESS_KEY}": True})
+        .values_list("source_id", flat=True)
+    )
+    return own
+
+
+@transaction.atomic
+def record_unchanged_batch(
+    entries: Sequence[tuple[Source, Validators]], *, at: datetime
+) -> list[PollOutcome]:
+    """`record_unchanged` for many readable sources at once (none of `needs_own_unchanged`):
+    only freshness moves, in one UPDATE for the batch (and one more per new set of
+    validators). Each source's poll_recorded is still sent, in the same transaction."""
+    fields: dict[str, object] = {
+        "last_polled_at": at,
+        "last_success_at": at,
+        "last_error": "",
+        "error_since": None,
+        "consecutive_failures": 0,
+    }
+    groups: dict[tuple[str, str] | None, list[Source]] = defaultdict(list)
+    for source, validators in entries:
+        kept = (validators.etag[:500], validators.last_modified[:100])
+        moved = (validators.etag or validators.last_modified) and kept != (
+            source.etag,
+            source.last_modified,
+        )
+        groups[kept if moved else None].append(source)
+    for validators_kept, sources in groups.items():
+        values = dict(fields)
+        if validators_kept is not None:
+            values["etag"], values["last_modified"] = validators_kept
+        Source.objects.filter(pk__in=[source.pk for source in sources]).update(**values)
+        for source in sources:
+            for name, value in values.items():
+                setattr(source, name, value)
+    outcomes = []
+    for source, _validators in entries:
+        outcome = PollOutcome()
+        signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
+        outcomes.append(outcome)
+    return outcomes
 
 
 @transaction.atomic
