@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_channel_features'),
+        ('alerts', '0005_monthly_report'),
         ('probes', '0012_translated_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
