@@ -5,7 +5,6 @@ Thin views over dashboard/history.py; the uptime API is in dashboard/api/uptime.
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -13,10 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dashboard import history
+from dashboard import history_page as history_page_data
 from probes.history import reliability
 from probes.models import Incident, Provider
 
@@ -26,31 +25,22 @@ CSV_LIMIT = 10_000
 
 @require_GET
 def history_page(request: HttpRequest) -> HttpResponse:
-    """/history/: the outage timeline, incidents per month and MTTR over a chosen range."""
+    """/history/: the notable outages, then the timeline, comparison, incidents per month and
+    MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
-    first, last = history.default_range(now)
-    error = ""
-    try:
-        first = history.parse_day(request.GET.get("since"), "since") or first
-        last = history.parse_day(request.GET.get("until"), "until") or last
-        if first > last:
-            raise history.FilterError(_("'since' must not be after 'until'"))
-        if (last - first).days > history.MAX_RANGE_DAYS:
-            raise history.FilterError(
-                _("choose at most %(days)d days") % {"days": history.MAX_RANGE_DAYS}
-            )
-    except history.FilterError as problem:
-        error = str(problem)
-        first, last = history.default_range(now)
-    start = history.day_start(first)
-    end = history.day_start(last) + timedelta(days=1)
-    data = history.history_data(start, end, now=now)
+    window, error = history_page_data.choose_window(request.GET, now=now)
+    data = history_page_data.cached_history_data(window, now=now)
     ctx = {
         "data": data,
-        "since": first.isoformat(),
-        "until": last.isoformat(),
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "ranges": [
+            (name, label, name == window.preset)
+            for name, label in history_page_data.RANGE_LABELS.items()
+        ],
         "error": error,
-        "list_query": history.IncidentFilters(since=start, until=end).as_query(),
+        "list_query": history.IncidentFilters(since=window.start, until=window.end).as_query(),
+        "list_limit": history_page_data.LIST_LIMIT,
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 

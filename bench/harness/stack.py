@@ -5,8 +5,8 @@ Procfile's concurrency, the real dispatcher) against a baseline measured in the 
 the ratios mean something on any machine. Nothing here reaches beyond 127.0.0.1.
 
 With DATABASE_URL unset the database is SQLite in a temporary folder; with DATABASE_URL naming
-a PostgreSQL server, a fresh database `aiwatch_bench` is created on it and dropped at the end
-(the database the URL names is never touched).
+a PostgreSQL server, a fresh database `aiwatch_bench_<script>` is created on it and dropped at
+the end (the database the URL names is never touched).
 """
 
 from __future__ import annotations
@@ -31,27 +31,27 @@ def quick_or_full(quick: bool, *, quick_value: int, full_value: int) -> int:
     return quick_value if quick else full_value
 
 
-def _postgres_bench_url(url: str) -> tuple[str, str]:
+def _postgres_bench_url(url: str, database: str) -> tuple[str, str]:
     """(the bench database's URL, the maintenance database's URL) on the server `url` names."""
     parts = urlsplit(url)
-    bench = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    bench = urlunsplit(parts._replace(path=f"/{database}"))
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     return bench, maintenance
 
 
-def _recreate_postgres_database(maintenance_url: str) -> None:
+def _recreate_postgres_database(maintenance_url: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {database}")
 
 
-def _drop_postgres_database(maintenance_url: str) -> None:
+def _drop_postgres_database(maintenance_url: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 @contextmanager
@@ -64,9 +64,11 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
     workdir = Path(tempfile.mkdtemp(prefix=f"aiw-bench-{name}-"))
     given = os.environ.get("DATABASE_URL", "")
     maintenance = ""
+    # One database per script, so two benchmarks run side by side never drop each other's.
+    database = f"{BENCH_DATABASE}_{name}"
     if given.startswith(("postgres://", "postgresql://")):
-        database_url, maintenance = _postgres_bench_url(given)
-        _recreate_postgres_database(maintenance)
+        database_url, maintenance = _postgres_bench_url(given, database)
+        _recreate_postgres_database(maintenance, database)
     else:
         database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
     socket_path = workdir / "redis" / "redis.sock"
@@ -103,7 +105,7 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 connections.close_all()
     finally:
         if maintenance:
-            _drop_postgres_database(maintenance)
+            _drop_postgres_database(maintenance, database)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
