@@ -65,7 +65,7 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
     given = os.environ.get("DATABASE_URL", "")
     maintenance = ""
     # One database per script, so two benchmarks run side by side never drop each other's.
-    database = f"{BENCH_DATABASE}_{name}"
+    database = f"{BENCH_DATABASE}_{name.replace('-', '_')}"
     if given.startswith(("postgres://", "postgresql://")):
         database_url, maintenance = _postgres_bench_url(given, database)
         _recreate_postgres_database(maintenance, database)
@@ -79,6 +79,9 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 "DATABASE_URL": database_url,
                 "REDIS_URL": f"redis+socket://{socket_path}",
                 "DJANGO_SETTINGS_MODULE": "aiwatch.settings",
+                # Static files (collectstatic) and anything else under var/ in the run's own
+                # folder, never in the checkout a test run may be using at the same time.
+                "AIWATCH_VAR_DIR": str(workdir / "var"),
                 # The page server is on 127.0.0.1: the address policy admits it when listed.
                 "AIWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "DEBUG": "False",
