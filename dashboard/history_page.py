@@ -149,13 +149,15 @@ class HistoryData:
         return len(self.incidents) == self.incident_count
 
 
-def cached_history_data(window: Window, *, now: datetime) -> HistoryData:
-    """history_data, from the cache while nothing changed (and for at most a minute)."""
+def cached_history_data(window: Window, *, now: datetime) -> tuple[HistoryData, str]:
+    """history_data, from the cache while nothing changed (and for at most a minute), with the
+    version it was cached under (for the fragments rendered from it)."""
     version = history_cache.history_version()
-    return history_cache.cached(
+    data = history_cache.cached(
         ("history", window.start.isoformat(), window.end.isoformat(), version),
         lambda: history_data(window, now=now),
     )
+    return data, version
 
 
 def history_data(window: Window, *, now: datetime) -> HistoryData:

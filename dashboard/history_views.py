@@ -10,11 +10,13 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from dashboard import history
+from dashboard import history, history_cache
 from dashboard import history_page as history_page_data
 from probes.history import reliability
 from probes.models import Incident, Provider
@@ -29,7 +31,21 @@ def history_page(request: HttpRequest) -> HttpResponse:
     MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
     window, error = history_page_data.choose_window(request.GET, now=now)
-    data = history_page_data.cached_history_data(window, now=now)
+    data, version = history_page_data.cached_history_data(window, now=now)
+    # The two incident lists are most of the page's rendering: kept as HTML for the same data,
+    # language and time zone (times are shown in the viewer's zone). The HTML is our own
+    # template's, escaped as it rendered, hence safe to insert as it is.
+    key = (window.start, window.end, version, timezone.get_current_timezone_name())
+
+    def items(name: str, incidents: list[Incident], with_provenance: bool) -> str:
+        return history_cache.cached(
+            (name, *key),
+            lambda: render_to_string(
+                "dashboard/history_incident_items.html",
+                {"incidents": incidents, "with_provenance": with_provenance},
+            ),
+        )
+
     ctx = {
         "data": data,
         "since": window.since.isoformat(),
@@ -41,6 +57,8 @@ def history_page(request: HttpRequest) -> HttpResponse:
         "error": error,
         "list_query": history.IncidentFilters(since=window.start, until=window.end).as_query(),
         "list_limit": history_page_data.LIST_LIMIT,
+        "list_items": mark_safe(items("history-list", data.incidents, True)),
+        "notable_items": mark_safe(items("history-notable", data.notable, False)),
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 
