@@ -136,7 +136,9 @@ def full_scans(paths: list[str]) -> dict[str, set[str]]:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-                    scanned |= _seq_scans(json.loads(cursor.fetchone()[0])[0]["Plan"])
+                    plan = cursor.fetchone()[0]  # psycopg decodes JSON; older drivers do not
+                    plan = json.loads(plan) if isinstance(plan, str) else plan
+                    scanned |= _seq_scans(plan[0]["Plan"])
                 else:
                     cursor.execute("EXPLAIN QUERY PLAN " + sql)
                     for *_ids, detail in cursor.fetchall():
