@@ -72,10 +72,11 @@ def poll_sentence(source: Source) -> tuple[str, int]:
     poll = polling.poll_source(source)
     source.refresh_from_db()
     provider = Provider.objects.get(pk=source.provider_id)
+    count = source.components.filter(is_active=True).count()
     facts = {
         "source": source.url,
         "format": source.format or "—",
-        "components": source.components.filter(is_active=True).count(),
+        "count": count,
         "status": provider.status_label,
         "reason": poll.message,
     }
@@ -86,14 +87,20 @@ def poll_sentence(source: Source) -> tuple[str, int]:
         )
         return text % facts, messages.ERROR
     if poll.state == "unchanged":
-        text = gettext(
-            "Polled %(source)s: nothing changed since the last poll (%(reason)s). Format "
-            "%(format)s, %(components)s components; the provider shows %(status)s."
+        text = ngettext(
+            "Polled %(source)s: nothing changed since the last poll. Read as %(format)s, "
+            "%(count)d component followed; the provider shows %(status)s.",
+            "Polled %(source)s: nothing changed since the last poll. Read as %(format)s, "
+            "%(count)d components followed; the provider shows %(status)s.",
+            count,
         )
         return text % facts, messages.SUCCESS
-    text = gettext(
-        "Polled %(source)s: read as %(format)s, %(components)s components recorded "
-        "(%(reason)s). The provider shows %(status)s."
+    text = ngettext(
+        "Polled %(source)s: read as %(format)s, %(count)d component followed. The provider "
+        "shows %(status)s.",
+        "Polled %(source)s: read as %(format)s, %(count)d components followed. The provider "
+        "shows %(status)s.",
+        count,
     )
     return text % facts, messages.SUCCESS
 

@@ -13,8 +13,9 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.forms.renderers import BaseRenderer
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -187,6 +188,8 @@ class FiltersWidget(forms.Widget):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.components = PickListWidget(other_label=_("Other component ids, one per line"))
+        # The source's kind, set by the form: it decides which filters come first.
+        self.kind = "auto"
 
     def render(
         self,
@@ -197,40 +200,53 @@ class FiltersWidget(forms.Widget):
     ) -> SafeString:
         filters: Mapping[str, Any] = value if isinstance(value, dict) else {}
         element_id = (attrs or {}).get("id") or f"id_{name}"
-        rows = []
+        # The filters the source's kind reads come first; the others (and a kind that reads
+        # none) fold away, unless one holds a value.
+        used = FILTER_KEYS.get(self.kind, FILTER_KEYS["auto"])
+        shown: list[SafeString] = []
+        folded: list[SafeString] = []
         for key, label in FILTER_LABELS.items():
-            sub_name, sub_id = f"{name}_{key}", f"{element_id}_{key}"
-            if key == "components":
-                control = self.components.render(sub_name, filters.get(key, []), {"id": sub_id})
-                if not self.components.choices:
-                    control = format_html(
-                        '<p class="help">{}</p>{}',
-                        gettext(
-                            "No components known yet: they appear here after the first poll, "
-                            "or press Detect to list the page's components."
-                        ),
-                        control,
-                    )
-            else:
-                control = LinesWidget().render(sub_name, filters.get(key, []), {"id": sub_id})
-            rows.append(
-                (
-                    key,
-                    label,
-                    gettext("Used by: %(kinds)s") % {"kinds": ", ".join(kinds_using(key))},
-                    control,
+            row = format_html(
+                '<fieldset class="aiwatch-filter" data-filter="{}"><legend>{}</legend>'
+                '<p class="help">{}</p>{}</fieldset>',
+                key,
+                label,
+                gettext("Used by: %(kinds)s") % {"kinds": ", ".join(kinds_using(key))},
+                self._control(key, f"{name}_{key}", f"{element_id}_{key}", filters.get(key, [])),
+            )
+            (shown if key in used or filters.get(key) else folded).append(row)
+        if folded:
+            summary = (
+                gettext("Filters of other platforms")
+                if shown
+                else gettext("This kind reads no filter; filters of other platforms")
+            )
+            shown.append(
+                format_html(
+                    '<details class="aiwatch-other-filters"><summary>{}</summary>{}</details>',
+                    summary,
+                    mark_safe("".join(folded)),
                 )
             )
         return format_html(
-            '<div class="aiwatch-filters" id="{}">{}</div>',
-            element_id,
-            format_html_join(
-                "",
-                '<fieldset class="aiwatch-filter" data-filter="{}"><legend>{}</legend>'
-                '<p class="help">{}</p>{}</fieldset>',
-                rows,
-            ),
+            '<div class="aiwatch-filters" id="{}">{}</div>', element_id, mark_safe("".join(shown))
         )
+
+    def _control(self, key: str, name: str, element_id: str, values: Any) -> SafeString:
+        if key != "components":
+            return LinesWidget(attrs={"rows": 2}).render(name, values, {"id": element_id})
+        control = self.components.render(name, values, {"id": element_id})
+        if self.components.choices:
+            hint = gettext(
+                "These are the components the last poll recorded; press Detect to list every "
+                "component on the page."
+            )
+        else:
+            hint = gettext(
+                "No components known yet: they appear here after the first poll, or press "
+                "Detect to list the page's components."
+            )
+        return format_html('<p class="help">{}</p>{}', hint, control)
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, list[str]]:
         filters: dict[str, list[str]] = {}
@@ -295,9 +311,31 @@ def merge_choices(*lists: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+class DetectURLInput(forms.URLInput):
+    """The source's URL with the "Detect" button beside it: a dry run of what is typed."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return format_html(
+            '<span class="aiwatch-url-detect">{}<button type="submit" name="_detect" value="1" '
+            'title="{}">{}</button></span>',
+            super().render(name, value, attrs, renderer),
+            gettext(
+                "Reads the URL once and shows which platform it is and what a poll would "
+                "record, with these filters. A dry run: nothing is saved."
+            ),
+            gettext("Detect"),
+        )
+
+
 class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
     capabilities = forms.MultipleChoiceField(
-        label=_("capabilities"),
+        label=capfirst(_("capabilities")),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[(name, CAPABILITY_LABELS[name]) for name in sorted(CAPABILITIES)],
@@ -322,7 +360,7 @@ class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class SourceForm(forms.ModelForm):  # type: ignore[type-arg]
     filters = FiltersField(
-        label=_("filters"),
+        label=capfirst(_("filters")),
         required=False,
         help_text=_(
             "Narrow a shared page to this provider. Leave every box empty to read the whole page."
@@ -357,6 +395,8 @@ class SourceForm(forms.ModelForm):  # type: ignore[type-arg]
             widget = self.fields["filters"].widget
             assert isinstance(widget, FiltersWidget)
             widget.components.choices = provider_component_choices(self.instance.provider_id)
+            kind = self.data.get(self.add_prefix("kind")) if self.is_bound else None
+            widget.kind = str(kind or self.instance.kind or "auto")
 
     def add_component_choices(self, choices: Sequence[tuple[str, str]]) -> None:
         """Offer these components too (a dry run's), after the stored ones."""

@@ -3,6 +3,7 @@ nothing), "Poll now" on the change form, and the provider page's source inline."
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import admin
@@ -28,7 +29,13 @@ from probes.admin_actions import (
     report_queued_polls,
     set_enabled,
 )
-from probes.admin_forms import URL_FIELD_OVERRIDES, SourceForm, catalog_state, component_choices
+from probes.admin_forms import (
+    URL_FIELD_OVERRIDES,
+    DetectURLInput,
+    SourceForm,
+    catalog_state,
+    component_choices,
+)
 from probes.models import Component, ProbeResult, Source
 from probes.observe.inference import estimate_cost
 from probes.status.dry_run import DryRun, dry_run
@@ -124,6 +131,11 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     actions = ("poll_now", "enable_selected", "disable_selected")
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "url":
+            kwargs["widget"] = DetectURLInput(attrs={"class": "vURLField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_urls(self) -> list[URLPattern]:
         poll = path(
             "<path:object_id>/poll/",
@@ -217,6 +229,9 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         obj = None if add else self.get_object(request, unquote(object_id or ""))
         if not add and obj is None:
             raise Http404
+        # As stored, for the title and breadcrumbs: binding the form writes the typed values
+        # onto the (never saved) instance.
+        original = copy.copy(obj)
         allowed = (
             self.has_add_permission(request) if add else self.has_change_permission(request, obj)
         )
@@ -243,10 +258,10 @@ class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         context = {
             **self.admin_site.each_context(request),
             "title": title % self.opts.verbose_name,
-            "subtitle": str(obj) if obj else None,
+            "subtitle": str(original) if original else None,
             "adminform": admin_form,
             "object_id": object_id,
-            "original": obj,
+            "original": original,
             "is_popup": False,
             "to_field": None,
             "media": self.media + admin_form.media,

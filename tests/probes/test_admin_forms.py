@@ -184,3 +184,20 @@ def test_component_rows_are_not_created_by_the_picker(admin_client):
     assert post_change(admin_client, source, data).status_code == 302
     assert not Component.objects.exists()
     assert Provider.objects.count() == 1
+
+
+def test_a_served_models_aliases_are_one_per_line_and_round_trip(admin_client):
+    from probes.models import ServedModel
+
+    served = ServedModel.objects.create(
+        provider=make_provider("acme"), slug="big-1", name="Big 1", aliases=["Big-1", "B1"]
+    )
+    data = form_data(change_page(admin_client, served), "servedmodel_form")
+    assert data["aliases"] == ["Big-1\nB1"]
+    assert post_change(admin_client, served, data).status_code == 302
+    served.refresh_from_db()
+    assert served.aliases == ["Big-1", "B1"]
+    data["aliases"] = ["Big-1\n\n  Big one  \n"]
+    assert post_change(admin_client, served, data).status_code == 302
+    served.refresh_from_db()
+    assert served.aliases == ["Big-1", "Big one"]

@@ -37,7 +37,7 @@ def test_poll_now_on_the_source_form_polls_and_says_what_it_found(admin_client, 
     assert response.redirect_chain[-1][0] == reverse("admin:probes_source_change", args=[source.pk])
     (said,) = messages_of(response)
     assert "read as statuspage" in said
-    assert "4 components recorded" in said
+    assert "4 components followed" in said
     assert "Major outage" in said
     source.refresh_from_db()
     assert source.detected_format == "statuspage"
