@@ -238,6 +238,10 @@ def render_body(
                 "line": line,
                 "update": inline(incident["latest_update"]),
             }
+        elif incident.get("closing_words_pending"):
+            line = _("%(line)s; the provider's closing words are not published yet") % {
+                "line": line
+            }
         lines.append(line)
     source = payload.get("source")
     if source and source.get("error"):

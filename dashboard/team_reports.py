@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aiwatch.access import client_address
+from aiwatch.access import client_address, permission_required
 from probes.models import Provider
 from probes.observe.reports import NOTE_MAX_LENGTH, ReportRefused, digest, submit_report
 
@@ -40,6 +40,7 @@ class TeamReportForm(forms.Form):
 
 
 @require_POST
+@permission_required("probes.add_teamreport", anonymous_allowed=True)
 def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider, slug=slug, enabled=True)
     target = reverse("dashboard:provider-detail", args=[provider.slug]) + "#team-reports"
