@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -46,14 +47,14 @@ class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
     catalog writes."""
 
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=capfirst(_("events")),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[(value, EventType(value).label) for value in SUBSCRIBABLE],
         help_text=_("The events to send. None ticked: all of them."),
     )
     components = PickListField(
-        label=_("components"),
+        label=capfirst(_("components")),
         required=False,
         other_label=_("Other component names or ids, one per line"),
         help_text=_(

@@ -7,6 +7,7 @@ filter names to lists), so the catalog, the API and the admin keep one format; t
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -119,6 +120,14 @@ class PickListWidget(forms.Widget):
         self.choices: list[tuple[str, str]] = []
         self.other_label = other_label or _("Others, one per line")
 
+    class Media:
+        css = {"all": ("probes/admin_forms.css",)}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PickListWidget:
+        copied = super().__deepcopy__(memo)
+        copied.choices = list(self.choices)
+        return copied  # type: ignore[no-any-return]
+
     def render(
         self,
         name: str,
@@ -185,11 +194,21 @@ class FiltersWidget(forms.Widget):
 
     use_fieldset = True
 
+    class Media:
+        css = {"all": ("probes/admin_forms.css",)}
+
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.components = PickListWidget(other_label=_("Other component ids, one per line"))
         # The source's kind, set by the form: it decides which filters come first.
         self.kind = "auto"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FiltersWidget:
+        # Each form gets its own copy of its fields' widgets; Django's copy is shallow, which
+        # would leave every form of a formset sharing one picker (and its choices).
+        copied = super().__deepcopy__(memo)
+        copied.components = copy.deepcopy(self.components, memo)
+        return copied  # type: ignore[no-any-return]
 
     def render(
         self,

@@ -201,3 +201,14 @@ def test_a_served_models_aliases_are_one_per_line_and_round_trip(admin_client):
     assert post_change(admin_client, served, data).status_code == 302
     served.refresh_from_db()
     assert served.aliases == ["Big-1", "Big one"]
+
+
+def test_each_inline_source_gets_its_own_picker(admin_client):
+    # The forms of a formset (and of concurrent requests) must not share one picker: the empty
+    # form added last would otherwise wipe the choices of the rows above it.
+    provider = make_provider("acme")
+    source = make_source(provider, kind="statuspage")
+    make_component(provider, "API", external_id="cmp-api", source=source)
+    html = change_page(admin_client, provider)
+    assert 'name="sources-0-filters_components" value="cmp-api"' in html
+    assert "probes/admin_forms.css" in html
