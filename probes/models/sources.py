@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -329,7 +330,9 @@ class Source(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *written]))
         super().save(*args, **kwargs)
-        self._stored_poll_settings = {name: getattr(self, name) for name in POLL_SETTINGS}
+        self._stored_poll_settings = copy.deepcopy(
+            {name: getattr(self, name) for name in POLL_SETTINGS}
+        )
 
     @property
     def format(self) -> str:
@@ -362,9 +365,10 @@ class Source(models.Model):
     ) -> Source:
         source = super().from_db(db, field_names, values)
         # What was stored, so save() can tell a changed setting from an untouched one.
-        source._stored_poll_settings = {
-            name: getattr(source, name) for name in POLL_SETTINGS if name in field_names
-        }
+        # A copy: filters are a dict, and one changed in place must still count as changed.
+        source._stored_poll_settings = copy.deepcopy(
+            {name: getattr(source, name) for name in POLL_SETTINGS if name in field_names}
+        )
         return source
 
     def changed_poll_settings(self) -> list[str]:

@@ -130,3 +130,10 @@ def test_the_catalog_sync_resets_a_source_it_re_points_and_nothing_else():
     assert stored.url == "https://status.acme.test/history.atom"
     assert stored.next_poll_at <= timezone.now()
     assert (stored.last_error, stored.consecutive_failures) == ("", 0)
+
+
+def test_filters_changed_in_place_count_as_changed():
+    source = failing(make_source(make_provider("acme"), filters={"components": ["a"]}))
+    source.filters["components"].append("b")
+    source.save()
+    assert Source.objects.get(pk=source.pk).last_error == ""
