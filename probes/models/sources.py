@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
@@ -384,7 +385,9 @@ class Source(models.Model):
         if self.url:
             problem = outbound_url_problem(self.url, resolve=self.resolve_url_on_clean)
             if problem:
-                errors["url"] = f"This URL cannot be polled: {problem}."
+                errors["url"] = gettext("This URL cannot be polled: %(problem)s.") % {
+                    "problem": problem
+                }
         problem = filters_problem(self.kind, self.filters)
         if problem:
             errors["filters"] = f"{problem}."
@@ -395,9 +398,9 @@ class Source(models.Model):
                 errors["expected_statuses"] = str(error)
         if self.kind == self.Kind.INFERENCE:
             if not self.api_shape:
-                errors["api_shape"] = "Choose the API shape of an inference probe."
+                errors["api_shape"] = gettext("Choose the API shape of an inference probe.")
             if not self.model:
-                errors["model"] = "An inference probe needs a model, e.g. gpt-4o-mini."
+                errors["model"] = gettext("An inference probe needs a model, e.g. gpt-4o-mini.")
             problem = secret_name_problem(self.api_key_env) if self.api_key_env else None
             if problem:
                 errors["api_key_env"] = f"{problem[0].upper()}{problem[1:]}."
