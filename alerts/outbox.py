@@ -20,6 +20,7 @@ from django.db import transaction
 
 from alerts import alternatives
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
+from alerts.feature_hits import features_hit
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.subscriptions import EventFacts, Subscription, matches
@@ -261,6 +262,8 @@ def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
         },
         "playbook": None,
         "alternatives": [],
+        # The team's features its trouble hits, with their fallback and plan B.
+        "features": features_hit(provider, now=at),
     }
     if headline.status != Status.OPERATIONAL:
         playbook = Playbook.objects.filter(provider=provider).first()
@@ -324,6 +327,7 @@ def fan_out(event: Event, *, heard: frozenset[int] | set[int] = frozenset()) -> 
         types=frozenset(event.types),
         severity=Status(event.severity),
         components=frozenset(touched),
+        features=frozenset(item["slug"] for item in payload.get("features", [])),
     )
     told: set[int] = set()
     if event.closes_thread and event.root_id:
@@ -331,12 +335,14 @@ def fan_out(event: Event, *, heard: frozenset[int] | set[int] = frozenset()) -> 
             Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
         )
     deliveries = []
-    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers"):
+    # One delivery per channel, however many of its filters the event passes.
+    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers", "features"):
         subscription = Subscription.build(
             providers=[p.slug for p in channel.providers.all()],
             components=channel.components or [],
             min_severity=channel.min_status,
             events=channel.events or [],
+            features=[f.slug for f in channel.features.all()],
         )
         if channel.pk in heard:
             continue

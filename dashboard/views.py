@@ -96,6 +96,8 @@ def provider_context(provider: Provider, *, now: datetime, live: bool = False) -
         **observations.provider_observations(provider, now=now),
         # The team's features that ride on this provider, with their state.
         "features": our_stack.features_on(provider.slug, now=now),
+        # Each model it serves: state now, uptime and MTTR over 90 days.
+        "models": our_stack.model_health(summary, now=now),
     }
     if not live:
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.

@@ -363,17 +363,9 @@ class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Provider
-        fields = (
-            "slug",
-            "name",
-            "url",
-            "category",
-            "capabilities",
-            "upstreams",
-            "notes",
-            "enabled",
-            "public_badge",
-        )
+        # Every field: the admin chooses which to show, and a field added to the model later
+        # must not vanish from its form.
+        fields = "__all__"  # noqa: DJ007
         formfield_callback = https_url_fields
 
 
@@ -388,24 +380,9 @@ class SourceForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Source
-        fields = (
-            "provider",
-            "kind",
-            "url",
-            "interval_seconds",
-            "filters",
-            "enabled",
-            "method",
-            "expected_statuses",
-            "timeout_seconds",
-            "api_shape",
-            "api_key_env",
-            "model",
-            "max_tokens",
-            "stream",
-            "price_input_per_mtok",
-            "price_output_per_mtok",
-        )
+        # Every field: the admin chooses which to show, and a field added to the model later
+        # must not vanish from its form.
+        fields = "__all__"  # noqa: DJ007
         formfield_callback = https_url_fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,9 @@ class ServedModelForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ServedModel
-        fields = ("provider", "slug", "name", "aliases")
+        # Every field: the admin chooses which to show, and a field added to the model later
+        # must not vanish from its form.
+        fields = "__all__"  # noqa: DJ007
 
 
 @admin.register(Feature)
