@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_channel_features'),
+        ('alerts', '0005_monthly_report'),
     ]
 
     operations = [
