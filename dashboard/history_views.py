@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from dashboard import history, history_cache
+from dashboard import accuracy, history, history_cache
 from dashboard import history_page as history_page_data
 from probes.history import reliability
 from probes.models import Incident, Provider
+from probes.observe.accuracy import scorecards
 
 PAGE_SIZE = 25
 CSV_LIMIT = 10_000
@@ -59,6 +60,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
         "list_limit": history_page_data.LIST_LIMIT,
         "list_items": mark_safe(items("history-list", data.incidents, True)),
         "notable_items": mark_safe(items("history-notable", data.notable, False)),
+        "scorecard": accuracy.scorecard_rows(scorecards(now=now)),
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 
