@@ -196,6 +196,14 @@ EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = os.getenv("REDIS_URL") or f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
 USES_EMBEDDED_REDIS = not os.getenv("REDIS_URL")
 
+# Django's cache: computed page parts (dashboard/history_cache.py) in the same Redis, which pages
+# do without when it is away (short timeouts). Tests: a memory cache, emptied for each test.
+_CACHE = {"LOCATION": REDIS_URL.replace("redis+socket://", "unix://"), "KEY_PREFIX": "aiwatch"}
+_CACHE["OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # type: ignore[assignment]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_CACHE}}
+if "pytest" in sys.modules:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
