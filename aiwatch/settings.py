@@ -337,6 +337,12 @@ AIWATCH_REPORT_MAX_PER_NETWORK = envint("AIWATCH_REPORT_MAX_PER_NETWORK", 20)
 AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
 AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
 AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
+# Reports from visitors who are not signed in: accepted at all? They count once per network
+# (an office is one voice) and weigh this much in the burst rule (a teammate's report weighs 1).
+AIWATCH_REPORT_ANONYMOUS = envbool("AIWATCH_REPORT_ANONYMOUS", True)
+AIWATCH_REPORT_ANONYMOUS_WEIGHT = float(os.getenv("AIWATCH_REPORT_ANONYMOUS_WEIGHT", "0.5"))
+# Alerts carry "affected too? yes / no" links, signed; they expire after this many hours.
+AIWATCH_AFFECTED_LINK_HOURS = envint("AIWATCH_AFFECTED_LINK_HOURS", 24)
 
 # LOG_FORMAT=json writes one JSON object per line (aiwatch/logformat.py); "text" is the default.
 LOG_FORMAT = os.getenv("LOG_FORMAT", "text").lower()

@@ -12,6 +12,7 @@ closes it.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from alerts import alternatives
+from alerts.affected_links import affected_links
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
@@ -154,7 +156,7 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     if not types:
         return None
-    return _write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
+    return write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
 
 
 def record_observed_change(
@@ -170,7 +172,7 @@ def record_observed_change(
     provider = Provider.objects.get(pk=provider.pk)
     payload = {"observed": {"old": old_status, "new": new_status, "detail": detail[:500]}}
     severity = worst_severity([Status(old_status), Status(new_status)])
-    return _write_event(provider, {kind}, severity, payload, at=at, root=open_thread(provider))
+    return write_event(provider, {kind}, severity, payload, at=at, root=open_thread(provider))
 
 
 def last_known_status(provider: Provider, *, before: StatusChange | None = None) -> str | None:
@@ -228,7 +230,7 @@ def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
     return data
 
 
-def _write_event(
+def write_event(
     provider: Provider,
     types: set[str],
     severity: Status,
@@ -236,34 +238,56 @@ def _write_event(
     *,
     at: datetime,
     root: Event | None,
+    team_says: bool = False,
+    dedupe_key: str | None = None,
+    also: frozenset[int] = frozenset(),
 ) -> Event:
+    """Write the event and its deliveries. `team_says` (a report burst, an acknowledgement):
+    it never closes a thread, and with no thread open it is a thread of its own, closed."""
     kind = primary_type(types)
     payload = {**snapshot(provider, at=at), **facts}
     payload["title"] = headline(kind, payload)
     in_trouble = provider_in_trouble(provider, now=at)
+    event_uuid = uuid.uuid4()
+    if asks_who_is_affected(kind, payload):
+        payload["affected_links"] = affected_links(provider.slug, str(event_uuid))
     event = Event.objects.create(
+        uuid=event_uuid,
         provider=provider,
         type=kind,
         types=sorted(types),
         severity=severity.value,
         at=at,
         root=root,
-        closes_thread=root is not None and not in_trouble,
+        closes_thread=root is not None and not in_trouble and not team_says,
         # An event about a provider that is fine is a thread of its own, closed at once.
-        thread_closed_at=at if root is None and not in_trouble else None,
+        thread_closed_at=at if root is None and (team_says or not in_trouble) else None,
+        dedupe_key=dedupe_key,
         payload=payload,
     )
     if event.closes_thread and root is not None:
         Event.objects.filter(pk=root.pk).update(thread_closed_at=at)
-    fan_out(event)
+    fan_out(event, also=also)
     return event
 
 
-def fan_out(event: Event) -> list[Delivery]:
+def asks_who_is_affected(kind: str, payload: dict[str, Any]) -> bool:
+    """News of trouble carries "affected too?" links; recoveries and updates do not."""
+    if kind in (EventType.INCIDENT_OPENED, EventType.OBSERVED_OUTAGE, EventType.REPORT_BURST):
+        return True
+    return (
+        kind == EventType.STATUS_CHANGED
+        and (payload.get("status") or {}).get("new") in DOWN_STATUSES
+    )
+
+
+def fan_out(event: Event, *, also: frozenset[int] = frozenset()) -> list[Delivery]:
     """Create one delivery per channel that wants the event, and wake a worker after commit.
 
     A follow-up that closes a thread also goes to every channel that got the thread's first
-    message, whatever its filters: whoever heard of the outage hears of its end.
+    message, whatever its filters: whoever heard of the outage hears of its end. `also` names
+    channels that get it whatever their filters (an acknowledgement: whoever heard of the
+    thread).
     """
     payload = event.payload
     touched: set[str] = set()
@@ -290,7 +314,7 @@ def fan_out(event: Event) -> list[Delivery]:
             min_severity=channel.min_status,
             events=channel.events or [],
         )
-        if channel.pk in told or matches(subscription, facts):
+        if channel.pk in told or channel.pk in also or matches(subscription, facts):
             deliveries.append(Delivery(event=event, channel=channel, next_attempt_at=event.at))
     created = Delivery.objects.bulk_create(deliveries)
     if created:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 # Open on purpose: the admin guards itself and holds the login page; orchestrators probe health.
 OPEN_PREFIXES = ("/admin/",)
 
-SAMPLE_ARGS = {"slug": "example", "pk": "1"}
+SAMPLE_ARGS = {"slug": "example", "pk": "1", "token": "not-a-token", "answer": "yes"}
 
 
 def routes(patterns=None, prefix: str = "/") -> Iterator[str]:
