@@ -294,6 +294,9 @@ AIWATCH_ALERT_RETRY_MAX_SECONDS = envint("AIWATCH_ALERT_RETRY_MAX_SECONDS", 3600
 AIWATCH_ALERT_MAX_ATTEMPTS = envint("AIWATCH_ALERT_MAX_ATTEMPTS", 8)
 # Alert "source unreadable" after this many failed polls in a row (one blip says nothing).
 AIWATCH_ALERT_UNREADABLE_AFTER = envint("AIWATCH_ALERT_UNREADABLE_AFTER", 3)
+# An observed recovery this soon after the page's own recovery closed the thread is the same
+# news, a few probe rounds late: it joins that thread instead of going out again.
+AIWATCH_ALERT_AGREEMENT_SECONDS = envint("AIWATCH_ALERT_AGREEMENT_SECONDS", 3600)
 # Wake a worker as soon as an event commits (best effort; beat's tick is the safety net).
 AIWATCH_ALERT_ENQUEUE_ON_COMMIT = envbool("AIWATCH_ALERT_ENQUEUE_ON_COMMIT", True)
 

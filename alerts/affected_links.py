@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from alerts.events import DOWN_STATUSES, EventType
 
 SALT = "aiwatch.alerts.affected-link"
 ANSWERS = ("yes", "no")
@@ -53,3 +57,11 @@ def read_token(token: str) -> LinkClaim:
     if not isinstance(data, dict) or not isinstance(data.get("p"), str):
         raise LinkInvalid(token)
     return LinkClaim(provider=data["p"], event=str(data.get("e", "")))
+
+
+def asks_who_is_affected(kind: str, payload: dict[str, Any]) -> bool:
+    """News of trouble carries the links; recoveries and updates do not."""
+    if kind in (EventType.INCIDENT_OPENED, EventType.OBSERVED_OUTAGE, EventType.REPORT_BURST):
+        return True
+    status = (payload.get("status") or {}).get("new")
+    return kind == EventType.STATUS_CHANGED and status in DOWN_STATUSES

@@ -251,6 +251,10 @@ def render_body(
                 "line": line,
                 "update": inline(incident["latest_update"]),
             }
+        elif incident.get("closing_words_pending"):
+            line = _("%(line)s; the provider's closing words are not published yet") % {
+                "line": line
+            }
         lines.append(line)
     lines += team_lines(payload)
     source = payload.get("source")

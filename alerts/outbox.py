@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from alerts import alternatives
-from alerts.affected_links import affected_links
+from alerts.affected_links import affected_links, asks_who_is_affected
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
@@ -29,6 +29,7 @@ from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
+from probes.status.resolution import PENDING_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +171,53 @@ def record_observed_change(
     else:
         return None
     provider = Provider.objects.get(pk=provider.pk)
-    payload = {"observed": {"old": old_status, "new": new_status, "detail": detail[:500]}}
+    payload: dict[str, Any] = {
+        "observed": {"old": old_status, "new": new_status, "detail": detail[:500]}
+    }
     severity = worst_severity([Status(old_status), Status(new_status)])
-    return write_event(provider, {kind}, severity, payload, at=at, root=open_thread(provider))
+    root, heard = _thread_the_observation_agrees_with(provider, kind, at=at)
+    if heard:
+        payload["observed"]["agrees_with_official"] = True
+    return write_event(provider, {kind}, severity, payload, at=at, root=root, heard=heard)
+
+
+def _thread_the_observation_agrees_with(
+    provider: Provider, kind: str, *, at: datetime
+) -> tuple[Event | None, set[int]]:
+    """The thread an observed change belongs to, and the channels it would only repeat to.
+
+    Our checks often confirm what the page already said: an outage the thread has announced,
+    or (a few probe rounds late) a recovery the page's own word has just closed. Those
+    channels already heard it; telling them again is a second alert for one transition. The
+    event is still recorded in the thread, and reaches every channel that did not hear it.
+    """
+    official = provider_headline(provider, now=at).official
+    root = open_thread(provider)
+    if kind == EventType.OBSERVED_OUTAGE:
+        if root is None or official not in DOWN_STATUSES:
+            return root, set()
+        told_down = [
+            event.pk
+            for event in [root, *root.followups.all()]
+            if (event.payload.get("status") or {}).get("new") in DOWN_STATUSES
+        ]
+        return root, _channels_told(told_down)
+    if root is not None or official != Status.OPERATIONAL:
+        return root, set()
+    window = timedelta(seconds=settings.AIWATCH_ALERT_AGREEMENT_SECONDS)
+    closer = (
+        Event.objects.filter(provider=provider, closes_thread=True, at__gte=at - window)
+        .select_related("root")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if closer is None or closer.root is None:
+        return None, set()
+    return closer.root, _channels_told([closer.pk])
+
+
+def _channels_told(event_ids: list[int]) -> set[int]:
+    return set(Delivery.objects.filter(event_id__in=event_ids).values_list("channel_id", flat=True))
 
 
 def last_known_status(provider: Provider, *, before: StatusChange | None = None) -> str | None:
@@ -238,6 +283,7 @@ def write_event(
     *,
     at: datetime,
     root: Event | None,
+    heard: set[int] | None = None,
     team_says: bool = False,
     dedupe_key: str | None = None,
     also: frozenset[int] = frozenset(),
@@ -259,7 +305,10 @@ def write_event(
         severity=severity.value,
         at=at,
         root=root,
-        closes_thread=root is not None and not in_trouble and not team_says,
+        # A late follow-up of a thread already closed does not close it again.
+        closes_thread=(
+            root is not None and root.thread_closed_at is None and not in_trouble and not team_says
+        ),
         # An event about a provider that is fine is a thread of its own, closed at once.
         thread_closed_at=at if root is None and (team_says or not in_trouble) else None,
         dedupe_key=dedupe_key,
@@ -267,27 +316,22 @@ def write_event(
     )
     if event.closes_thread and root is not None:
         Event.objects.filter(pk=root.pk).update(thread_closed_at=at)
-    fan_out(event, also=also)
+    fan_out(event, heard=heard or set(), also=also)
     return event
 
 
-def asks_who_is_affected(kind: str, payload: dict[str, Any]) -> bool:
-    """News of trouble carries "affected too?" links; recoveries and updates do not."""
-    if kind in (EventType.INCIDENT_OPENED, EventType.OBSERVED_OUTAGE, EventType.REPORT_BURST):
-        return True
-    return (
-        kind == EventType.STATUS_CHANGED
-        and (payload.get("status") or {}).get("new") in DOWN_STATUSES
-    )
-
-
-def fan_out(event: Event, *, also: frozenset[int] = frozenset()) -> list[Delivery]:
+def fan_out(
+    event: Event,
+    *,
+    heard: frozenset[int] | set[int] = frozenset(),
+    also: frozenset[int] = frozenset(),
+) -> list[Delivery]:
     """Create one delivery per channel that wants the event, and wake a worker after commit.
 
     A follow-up that closes a thread also goes to every channel that got the thread's first
-    message, whatever its filters: whoever heard of the outage hears of its end. `also` names
-    channels that get it whatever their filters (an acknowledgement: whoever heard of the
-    thread).
+    message, whatever its filters: whoever heard of the outage hears of its end. Channels in
+    `heard` already got what this event says, and are skipped. Channels in `also` get it
+    whatever their filters (an acknowledgement: whoever heard of the thread).
     """
     payload = event.payload
     touched: set[str] = set()
@@ -314,6 +358,8 @@ def fan_out(event: Event, *, also: frozenset[int] = frozenset()) -> list[Deliver
             min_severity=channel.min_status,
             events=channel.events or [],
         )
+        if channel.pk in heard:
+            continue
         if channel.pk in told or channel.pk in also or matches(subscription, facts):
             deliveries.append(Delivery(event=event, channel=channel, next_attempt_at=event.at))
     created = Delivery.objects.bulk_create(deliveries)
@@ -346,6 +392,13 @@ def _component_changes(changes: list[StatusChange]) -> list[dict[str, Any]]:
 
 def _incident_entry(incident: Incident, change: str) -> dict[str, Any]:
     latest = incident.updates.order_by("-at", "-pk").values_list("body", flat=True).first()
+    awaiting_words = change == "resolved" and bool(
+        (incident.details.get(PENDING_KEY) or {}).get("pending")
+    )
+    if awaiting_words:
+        # The page dropped the incident before we read its closing words: the last text we
+        # hold is from before the fix ("we are failing over"), and must not read as the end.
+        latest = ""
     return {
         "id": incident.pk,
         "title": incident.title,
@@ -354,6 +407,7 @@ def _incident_entry(incident: Incident, change: str) -> dict[str, Any]:
         "url": incident.url,
         "change": change,
         "latest_update": (latest or "")[:500],
+        "closing_words_pending": awaiting_words,
         "components": sorted(incident.components.values_list("name", flat=True)),
     }
 

@@ -26,7 +26,6 @@ RESOLUTION = (
     "This incident has been resolved. All traffic is back on the primary database and error "
     "rates are normal."
 )
-LAST_BEFORE = "A failed database failover is the cause. We are moving traffic to a healthy replica."
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +144,9 @@ def test_a_failed_resolution_fetch_resolves_anyway_and_records_the_text_later(
     assert not incident.is_open
     assert incident.details[resolution.PENDING_KEY] == {"pending": True, "tries": 1}
     [recovery] = [e for e in Event.objects.all() if EventType.INCIDENT_RESOLVED in e.types]
-    assert recovery.payload["incidents"][0]["latest_update"] == LAST_BEFORE
+    # The last text held is from before the fix: not passed off as the closing words.
+    entry = recovery.payload["incidents"][0]
+    assert (entry["latest_update"], entry["closing_words_pending"]) == ("", True)
     events = Event.objects.count()
 
     # The next poll (same body) asks again; now the endpoint answers.

@@ -2,20 +2,25 @@
 summary.json, its history.atom and a probe, replayed through outage → feed breaks → feed returns
 → resolution; and a local model server with nothing but probes.
 
-What pages, the API and the stored rows say is checked at every step: one headline, one "since".
+What pages, the API and the stored rows say is checked at every step: one headline, one "since";
+and what a team channel hears: one outage alert, one recovery quoting the provider's closing words.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from alerts.models import Channel, Delivery, Event
 from dashboard.summaries import summarise_provider
-from probes.models import Provider, Source, StatusChange
+from probes.models import Incident, IncidentUpdate, Provider, Source, StatusChange
 from probes.observe.probing import run_probes
 from probes.status.headline import provider_headline
 from probes.status.polling import poll_source
@@ -66,6 +71,27 @@ IDENTIFIED = ("10:11", "Identified", "A failed database failover is the cause.")
 RESOLVED = ("10:50", "Resolved", "Traffic is back on the primary; all requests succeed.")
 
 
+def resolved_incident_document() -> bytes:
+    """The incident's own endpoint after the fix: what a resolved incident's page answers."""
+    document = incident(
+        INCIDENT,
+        TITLE,
+        status="resolved",
+        components=("api",),
+        updates=(
+            ("u1", "investigating", INVESTIGATING[2]),
+            ("u2", "identified", IDENTIFIED[2]),
+            ("u3", "resolved", RESOLVED[2]),
+        ),
+    )
+    times = {"u1": INVESTIGATING[0], "u2": IDENTIFIED[0], "u3": RESOLVED[0]}
+    for update in document["incident_updates"]:  # type: ignore[union-attr]
+        stamp = f"2026-11-20T{times[update['id']]}:00.000Z"
+        update.update(created_at=stamp, updated_at=stamp, display_at=stamp)
+    document["resolved_at"] = "2026-11-20T10:50:00.000Z"
+    return json.dumps({"incident": document}).encode()
+
+
 def outage_summary() -> bytes:
     return summary(
         {"api": "major_outage"},
@@ -86,6 +112,20 @@ def outage_summary() -> bytes:
 @pytest.fixture(autouse=True)
 def allow_local_addresses(settings):
     settings.AIWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
+    settings.AIWATCH_ALERT_ENQUEUE_ON_COMMIT = False  # delivered below with `notify`
+
+
+@pytest.fixture
+def team_channel(status_server):
+    """A team room with no filters: it hears everything, on a receiver of the same server."""
+    status_server.set("/hook", b"{}")
+    return Channel.objects.create(name="team", url=f"json://127.0.0.1:{status_server.port}/hook")
+
+
+def heard(status_server) -> list[dict[str, str]]:
+    """Deliver the outbox, then every message the team room received so far."""
+    call_command("notify", stdout=StringIO())
+    return [json.loads(r.body) for r in status_server.requests if r.path == "/hook"]
 
 
 @pytest.fixture
@@ -133,8 +173,11 @@ def shown(client: Client, provider: Provider, at: datetime) -> tuple[str, object
     return card.status.value, card.since, api["headline"]["since"]
 
 
-def test_an_outage_reads_major_throughout_with_one_since(client, status_server, example):
+def test_an_outage_reads_major_throughout_with_one_since(
+    client, status_server, example, team_channel
+):
     provider, page, feed, probe = example
+    status_server.set(f"/api/v2/incidents/{INCIDENT}.json", resolved_incident_document())
     official = [page, feed]
     status_server.set("/api/v2/summary.json", summary({"api": "operational"}))
     status_server.set("/history.atom", history_atom())
@@ -193,6 +236,64 @@ def test_an_outage_reads_major_throughout_with_one_since(client, status_server, 
         "major_outage",
         "operational",
     ]
+    step(status_server, official, 52, probe=probe)
+
+    # One incident, each of its three updates stored once, though two sources told it.
+    assert Incident.objects.filter(provider=provider).count() == 1
+    updates = IncidentUpdate.objects.filter(incident__provider=provider).order_by("at")
+    assert [(u.status, u.at.strftime("%H:%M")) for u in updates] == [
+        ("investigating", "10:10"),
+        ("identified", "10:11"),
+        ("resolved", "10:50"),
+    ]
+
+    # The team room: one outage alert, the unreadable feed and its return as threaded notes,
+    # one recovery quoting the provider's closing words. Our probe's agreement (its own outage
+    # a minute after the page's, its recovery a minute after) joins the thread unsent.
+    messages = heard(status_server)
+    assert [m["title"] for m in messages] == [
+        "Example AI: Major outage",
+        "Update: Example AI: one status source unreadable; the others still say Major outage",
+        "Update: Example AI: status source readable again",
+        "Update: Example AI is operational again",
+    ]
+    outage, recovery = messages[0], messages[-1]
+    assert outage["type"] == "failure"
+    assert recovery["type"] == "success"
+    assert RESOLVED[2] in recovery["message"]
+    assert IDENTIFIED[2] not in recovery["message"]
+    root = Event.objects.get(provider=provider, root__isnull=True)
+    assert f"Update to alert {root.uuid}" in recovery["message"]
+    observed = Event.objects.filter(type__startswith="observed_").order_by("at")
+    assert [(e.type, e.root_id) for e in observed] == [
+        ("observed_outage", root.pk),
+        ("observed_recovered", root.pk),
+    ]
+    assert not Delivery.objects.filter(event__in=observed).exists()
+
+    # Polling and delivering once more changes nothing.
+    step(status_server, official, 53, probe=probe)
+    assert len(heard(status_server)) == 4
+    assert IncidentUpdate.objects.filter(incident__provider=provider).count() == 3
+
+
+def test_a_recovery_before_the_closing_words_does_not_quote_the_old_update(
+    status_server, example, team_channel
+):
+    """The incident's endpoint cannot be read and the feed lags: the recovery says the closing
+    words are not out yet instead of passing the failover note off as the resolution."""
+    _provider, page, _feed, _probe = example
+    status_server.set("/api/v2/summary.json", summary({"api": "operational"}))
+    step(status_server, [page], 0)
+    status_server.set("/api/v2/summary.json", outage_summary())
+    step(status_server, [page], 12)
+    status_server.set("/api/v2/summary.json", summary({"api": "operational"}))
+    step(status_server, [page], 50)
+
+    outage, recovery = heard(status_server)
+    assert IDENTIFIED[2] in outage["message"]
+    assert IDENTIFIED[2] not in recovery["message"]
+    assert "closing words are not published yet" in recovery["message"]
 
 
 def test_every_page_unreadable_and_back_keeps_the_outage_since(client, status_server, example):
@@ -253,3 +354,36 @@ def test_a_probe_only_local_model_server_shows_its_observed_status(client, statu
     card = html.split('id="provider-local-llm"')[1].split("</article>")[0]
     assert "Observed" in card
     assert "Major outage" in card
+
+
+def test_a_room_that_hears_only_our_checks_still_hears_them(status_server, example, team_channel):
+    """Folding our probe's agreement is per channel: a room subscribed to observed events alone
+    never heard the page's outage, so it gets our checks' outage and their recovery."""
+    _provider, page, _feed, probe = example
+    status_server.set("/observed", b"{}")
+    Channel.objects.create(
+        name="sre",
+        url=f"json://127.0.0.1:{status_server.port}/observed",
+        events=["observed_outage", "observed_recovered"],
+    )
+    status_server.set(f"/api/v2/incidents/{INCIDENT}.json", resolved_incident_document())
+    status_server.set("/api/v2/summary.json", summary({"api": "operational"}))
+    status_server.set("/v1/models", b'{"data": []}')
+    for minute in (0, 1):
+        step(status_server, [page], minute, probe=probe)
+    status_server.set("/api/v2/summary.json", outage_summary())
+    status_server.set("/v1/models", b"upstream unavailable", status=503)
+    for minute in (12, 13, 14):
+        step(status_server, [page], minute, probe=probe)
+    status_server.set("/api/v2/summary.json", summary({"api": "operational"}))
+    status_server.set("/v1/models", b'{"data": []}')
+    for minute in (50, 51, 52):
+        step(status_server, [page], minute, probe=probe)
+
+    team = [m["title"] for m in heard(status_server)]
+    sre = [json.loads(r.body)["title"] for r in status_server.requests if r.path == "/observed"]
+    assert team == ["Example AI: Major outage", "Update: Example AI is operational again"]
+    assert sre == [
+        "Update: Example AI: outage confirmed by our own checks (Major outage)",
+        "Update: Example AI: our own checks see it working again",
+    ]
