@@ -10,7 +10,6 @@ delivery carries the very same links.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 from django.conf import settings
