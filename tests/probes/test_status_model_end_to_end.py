@@ -85,7 +85,8 @@ def resolved_incident_document() -> bytes:
         ),
     )
     times = {"u1": INVESTIGATING[0], "u2": IDENTIFIED[0], "u3": RESOLVED[0]}
-    for update in document["incident_updates"]:  # type: ignore[union-attr]
+    updates: list[dict[str, str]] = document["incident_updates"]  # type: ignore[assignment]
+    for update in updates:
         stamp = f"2026-11-20T{times[update['id']]}:00.000Z"
         update.update(created_at=stamp, updated_at=stamp, display_at=stamp)
     document["resolved_at"] = "2026-11-20T10:50:00.000Z"
