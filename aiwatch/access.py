@@ -1,4 +1,5 @@
-"""Who may see and do what: a private-dashboard switch and a limit on login attempts."""
+"""Who may see and do what: a private-dashboard switch, a limit on login attempts, and the
+role check of write views."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import ipaddress
 import logging
 import unicodedata
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import redis
@@ -15,9 +17,10 @@ from django.conf import settings
 from django.contrib.auth import user_logged_in, user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from aiwatch.redis_client import redis_client
 
@@ -182,3 +185,42 @@ class LoginRateLimitMiddleware:
                 response["Retry-After"] = str(wait)
                 return response
         return self.get_response(request)
+
+
+# Write permissions ---------------------------------------------------------------------------
+
+
+def _refuse_anonymous(request: HttpRequest) -> HttpResponse:
+    wants_json = request.accepts("application/json") and not request.accepts("text/html")
+    if request.path.startswith("/api/") or wants_json:
+        return JsonResponse({"error": "sign in first"}, status=401)
+    return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+
+
+def permission_required(
+    perm: str, *, anonymous_allowed: bool = False
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A write view's check of the caller's role (aiwatch/roles.py), as "app_label.codename".
+
+    Signed in without the permission: 403. Anonymous: sent to sign in (401 for programs),
+    unless `anonymous_allowed` (a view with its own rule for anonymous callers, such as
+    team reports while no login is required).
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                if not anonymous_allowed or settings.AIWATCH_REQUIRE_LOGIN:
+                    return _refuse_anonymous(request)
+            elif not user.has_perm(perm):
+                return HttpResponseForbidden(
+                    gettext("Your role does not allow this. Ask an admin for another role."),
+                    content_type="text/plain; charset=utf-8",
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -33,16 +33,20 @@ class ChannelAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "enabled", "from_catalog"]
     search_fields = ["name", "url"]
-    filter_horizontal = ["providers"]
+    filter_horizontal = ["providers", "features"]
     readonly_fields = ["from_catalog", "created_at", "updated_at"]
     actions = ["send_test_message"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
-        return super().get_queryset(request).prefetch_related("providers")
+        return super().get_queryset(request).prefetch_related("providers", "features")
 
     @admin.display(description=_("Providers"))
     def provider_scope(self, channel: Channel) -> str:
         names = [provider.name for provider in channel.providers.all()]
+        names += [
+            gettext("feature %(name)s") % {"name": feature.name}
+            for feature in channel.features.all()
+        ]
         return ", ".join(names) if names else gettext("All")
 
     @admin.action(description=_("Send a test message now"))

@@ -9,6 +9,7 @@ delivery carries the very same links.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,3 +65,11 @@ def asks_who_is_affected(kind: str, payload: dict[str, Any]) -> bool:
         return True
     status = (payload.get("status") or {}).get("new")
     return kind == EventType.STATUS_CHANGED and status in DOWN_STATUSES
+
+
+def with_affected_links(kind: str, payload: dict[str, Any], provider_slug: str) -> uuid.UUID:
+    """A new event's uuid, with its links written into `payload` when the event asks."""
+    event_uuid = uuid.uuid4()
+    if asks_who_is_affected(kind, payload):
+        payload["affected_links"] = affected_links(provider_slug, str(event_uuid))
+    return event_uuid

@@ -21,7 +21,7 @@ from alerts.events import parse_severity
 from alerts.models import Channel
 from probes import audit
 from probes.catalog import Catalog, CatalogError, SyncReport, required_text, text_list
-from probes.models import Provider
+from probes.models import Feature, Provider
 from probes.validation import describe_invalid
 
 
@@ -34,6 +34,8 @@ class ChannelEntry:
     secret_env: str = ""
     providers: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
+    # Slugs of [[feature]] tables: events that hit them come here too.
+    features: tuple[str, ...] = ()
     min_severity: str = ""
     events: tuple[str, ...] = ()
     repeat_minutes: int = 0
@@ -84,6 +86,7 @@ def _read_channel(raw: Any, where: str) -> ChannelEntry:
         secret_env=str(raw.get("secret_env", "")).strip(),
         providers=tuple(text_list(raw, "providers", where)),
         components=tuple(text_list(raw, "components", where)),
+        features=tuple(text_list(raw, "features", where)),
         min_severity=str(raw.get("min_severity", "")).strip(),
         events=tuple(text_list(raw, "events", where)),
         repeat_minutes=repeat,
@@ -123,6 +126,11 @@ def sync_channels(entries: tuple[ChannelEntry, ...], report: SyncReport) -> None
         missing = sorted(set(entry.providers) - {p.slug for p in providers})
         if missing:
             raise CatalogError(f"channel {entry.name!r}: unknown providers {missing}")
+        # Features are synced before channels (probes' receiver runs first), so they exist.
+        features = list(Feature.objects.filter(slug__in=entry.features))
+        missing = sorted(set(entry.features) - {f.slug for f in features})
+        if missing:
+            raise CatalogError(f"channel {entry.name!r}: unknown features {missing}")
         channel = Channel.objects.filter(name=entry.name).first()
         is_new = channel is None
         changed: list[str] = []
@@ -140,6 +148,9 @@ def sync_channels(entries: tuple[ChannelEntry, ...], report: SyncReport) -> None
         if {p.pk for p in channel.providers.all()} != {p.pk for p in providers}:
             channel.providers.set(providers)
             changed.append("providers")
+        if {f.pk for f in channel.features.all()} != {f.pk for f in features}:
+            channel.features.set(features)
+            changed.append("features")
         created += is_new
         updated += bool(changed) and not is_new
         if is_new or changed:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from alerts.drill_messages import drill_headline, drill_lines
 from alerts.events import EventType
+from alerts.feature_messages import feature_lines, features_headline
 from alerts.playbooks import quote_for_message
 from alerts.transports import Message
 from probes.parsers.types import INCIDENT_STATUS_LABELS, LABELS, IncidentStatus, Status
@@ -260,6 +261,7 @@ def render_body(
     source = payload.get("source")
     if source and source.get("error"):
         lines.append(_("Status source: %(error)s") % {"error": inline(source["error"])})
+    lines += feature_lines(payload, inline)
     if payload.get("playbook"):
         plan_b = _("Plan B")
         lines.append(f"**{plan_b}**")
@@ -345,6 +347,9 @@ def build_message(
     start with "Update:" and name the first alert."""
     with translation.override(language or settings.LANGUAGE_CODE):
         title = headline(event_type, payload)
+        hits = features_headline(payload, plain)
+        if hits:
+            title = f"{title} ({hits})"
         if is_update:
             title = _("Update: %(title)s") % {"title": title}
         body = render_body(
@@ -381,6 +386,7 @@ def build_message(
         "incidents": payload.get("incidents", []),
         "source": payload.get("source"),
         "playbook": payload.get("playbook"),
+        "features": payload.get("features", []),
         "report_burst": payload.get("report_burst"),
         "acknowledgement": payload.get("acknowledgement"),
         "affected_links": {

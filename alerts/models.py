@@ -71,6 +71,16 @@ class Channel(models.Model):
         help_text=_("Only these providers. None selected: every provider."),
         verbose_name=_("providers"),
     )
+    features = models.ManyToManyField(
+        "probes.Feature",
+        blank=True,
+        related_name="alert_channels",
+        help_text=_(
+            "Also every event that hits one of these features of ours, whatever provider it is "
+            "about. With features selected and no provider: only those events."
+        ),
+        verbose_name=_("features"),
+    )
     components = models.JSONField(
         default=list,
         blank=True,

@@ -12,7 +12,6 @@ closes it.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 
 from alerts import alternatives
-from alerts.affected_links import affected_links, asks_who_is_affected
+from alerts.affected_links import with_affected_links
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
+from alerts.feature_hits import features_hit
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.subscriptions import EventFacts, Subscription, matches
@@ -263,6 +263,8 @@ def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
         },
         "playbook": None,
         "alternatives": [],
+        # The team's features its trouble hits, with their fallback and plan B.
+        "features": features_hit(provider, now=at),
     }
     if headline.status != Status.OPERATIONAL:
         playbook = Playbook.objects.filter(provider=provider).first()
@@ -288,15 +290,13 @@ def write_event(
     dedupe_key: str | None = None,
     also: frozenset[int] = frozenset(),
 ) -> Event:
-    """Write the event and its deliveries. `team_says` (a report burst, an acknowledgement):
-    it never closes a thread, and with no thread open it is a thread of its own, closed."""
+    # What the team says (`team_says`: a report burst, an acknowledgement) never ends a thread.
     kind = primary_type(types)
     payload = {**snapshot(provider, at=at), **facts}
     payload["title"] = headline(kind, payload)
     in_trouble = provider_in_trouble(provider, now=at)
-    event_uuid = uuid.uuid4()
-    if asks_who_is_affected(kind, payload):
-        payload["affected_links"] = affected_links(provider.slug, str(event_uuid))
+    ends_thread = not (in_trouble or team_says)
+    event_uuid = with_affected_links(kind, payload, provider.slug)
     event = Event.objects.create(
         uuid=event_uuid,
         provider=provider,
@@ -306,9 +306,7 @@ def write_event(
         at=at,
         root=root,
         # A late follow-up of a thread already closed does not close it again.
-        closes_thread=(
-            root is not None and root.thread_closed_at is None and not in_trouble and not team_says
-        ),
+        closes_thread=root is not None and root.thread_closed_at is None and ends_thread,
         # An event about a provider that is fine is a thread of its own, closed at once.
         thread_closed_at=at if root is None and (team_says or not in_trouble) else None,
         dedupe_key=dedupe_key,
@@ -330,8 +328,7 @@ def fan_out(
 
     A follow-up that closes a thread also goes to every channel that got the thread's first
     message, whatever its filters: whoever heard of the outage hears of its end. Channels in
-    `heard` already got what this event says, and are skipped. Channels in `also` get it
-    whatever their filters (an acknowledgement: whoever heard of the thread).
+    `heard` already got what this event says, and are skipped; those in `also` get it anyway.
     """
     payload = event.payload
     touched: set[str] = set()
@@ -344,6 +341,7 @@ def fan_out(
         types=frozenset(event.types),
         severity=Status(event.severity),
         components=frozenset(touched),
+        features=frozenset(item["slug"] for item in payload.get("features", [])),
     )
     told: set[int] = set()
     if event.closes_thread and event.root_id:
@@ -351,12 +349,14 @@ def fan_out(
             Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
         )
     deliveries = []
-    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers"):
+    # One delivery per channel, however many of its filters the event passes.
+    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers", "features"):
         subscription = Subscription.build(
             providers=[p.slug for p in channel.providers.all()],
             components=channel.components or [],
             min_severity=channel.min_status,
             events=channel.events or [],
+            features=[f.slug for f in channel.features.all()],
         )
         if channel.pk in heard:
             continue

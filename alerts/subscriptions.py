@@ -17,6 +17,8 @@ class Subscription:
     components: frozenset[str] = frozenset()
     min_severity: Status = Status.OPERATIONAL
     events: frozenset[str] = frozenset()
+    # Feature slugs: events that hit one of them pass the provider filter, whatever provider.
+    features: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -26,12 +28,14 @@ class Subscription:
         components: Iterable[str] = (),
         min_severity: Status = Status.OPERATIONAL,
         events: Iterable[str] = (),
+        features: Iterable[str] = (),
     ) -> Subscription:
         return cls(
             providers=frozenset(providers),
             components=frozenset(name.strip().lower() for name in components),
             min_severity=min_severity,
             events=frozenset(events),
+            features=frozenset(features),
         )
 
 
@@ -42,12 +46,20 @@ class EventFacts:
     severity: Status
     # Names and ids of every component the event touches, any case.
     components: frozenset[str] = frozenset()
+    # Slugs of the team's features the event hits.
+    features: frozenset[str] = frozenset()
 
 
 def matches(subscription: Subscription, facts: EventFacts) -> bool:
-    """True when the event passes every filter of the subscription."""
-    if subscription.providers and facts.provider not in subscription.providers:
-        return False
+    """True when the event passes every filter of the subscription.
+
+    Providers and features are one filter: the event is about one of the providers, or hits
+    one of the features (neither chosen: every event).
+    """
+    if subscription.providers or subscription.features:
+        about = facts.provider in subscription.providers
+        if not about and not subscription.features & facts.features:
+            return False
     if SEVERITY[facts.severity] < SEVERITY[subscription.min_severity]:
         return False
     if subscription.events:

@@ -1,9 +1,9 @@
 """Acknowledging from the pages: an incident or observed outage, and a running drill.
 
 Both are POSTs (CSRF-protected) from signed-in users holding the permission to add the row
-(`probes.add_acknowledgement`, `probes.add_drillacknowledgement`: the editor role has them);
-anyone else is sent to sign in, or refused. Context builders for the overview, the provider
-page and the incident page are here too.
+(`probes.add_acknowledgement`, `probes.add_drillacknowledgement`: the editor role has them,
+aiwatch/roles.py); anyone else is sent to sign in, or refused. Context builders for the
+overview, the provider page and the incident page are here too.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aiwatch.access import permission_required
 from probes import acknowledge as acks
 from probes import audit
 from probes.models import Drill, Incident, Provider
@@ -40,14 +40,6 @@ class DrillAnswerForm(forms.Form):
     plan_b_in_place = forms.BooleanField(required=False)
 
 
-def _refuse(request: HttpRequest, permission: str) -> HttpResponse | None:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.has_perm(permission):
-        return HttpResponseForbidden(_("Your role may not acknowledge."))
-    return None
-
-
 def _see_other(target: str) -> HttpResponse:
     response = HttpResponseRedirect(target)
     response.status_code = 303
@@ -55,10 +47,8 @@ def _see_other(target: str) -> HttpResponse:
 
 
 @require_POST
+@permission_required("probes.add_acknowledgement")
 def acknowledge_provider(request: HttpRequest, slug: str) -> HttpResponse:
-    refused = _refuse(request, "probes.add_acknowledgement")
-    if refused is not None:
-        return refused
     provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
     page = reverse("dashboard:provider-detail", args=[provider.slug]) + "#acknowledge"
     form = AcknowledgeForm(request.POST)
@@ -87,10 +77,8 @@ def acknowledge_provider(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@permission_required("probes.add_drillacknowledgement")
 def acknowledge_drill(request: HttpRequest, pk: int) -> HttpResponse:
-    refused = _refuse(request, "probes.add_drillacknowledgement")
-    if refused is not None:
-        return refused
     drill = get_object_or_404(Drill, pk=pk)
     page = reverse("dashboard:drills")
     form = DrillAnswerForm(request.POST)

@@ -29,14 +29,16 @@ from prometheus_client.registry import Collector
 
 from aiwatch.redis_client import redis_client
 from alerts.models import Delivery
-from dashboard import summaries
+from dashboard import our_stack, summaries
 from dashboard.api.access import bearer_secret, identify, unauthorized
 from probes import health
 from probes.models import Incident, ObservedTransition, ProbeRollup, Provider
 from probes.observe import detection, reports
 from probes.parsers.types import Status
+from probes.stack.state import FeatureState
 
 STATES = [status.value for status in Status]
+FEATURE_STATES = [state.value for state in FeatureState]
 IMPACTS = ["none", "minor", "major", "critical"]
 # Detection lead looks this far back for the last incident our probes saw coming.
 LEAD_DAYS = 30
@@ -199,7 +201,23 @@ class AIWatchCollector(Collector):
             slug = next(p.slug for p in providers if p.pk == provider_id)
             lead.add_metric([slug], seconds)
         yield from (status, observed, components, incidents, age, failures, latency, team, lead)
+        yield self.features({summary.provider.slug: summary for summary in rows}, now)
         yield from self.pipeline(now)
+
+    def features(
+        self, by_slug: dict[str, summaries.ProviderSummary], now: datetime
+    ) -> GaugeMetricFamily:
+        """The team's features, as the overview says them (five queries, however many)."""
+        family = GaugeMetricFamily(
+            "aiwatch_feature_state",
+            "Each of the team's features: 1 for its current state (working, degraded, down, "
+            "unknown), 0 for the others.",
+            labels=["feature", "criticality", "state"],
+        )
+        for row in our_stack.feature_rows(by_slug, now=now):
+            labels = [row.feature.slug, row.feature.criticality]
+            one_hot(family, labels, row.view.state.value, FEATURE_STATES)
+        return family
 
     def pipeline(self, now: datetime) -> Iterator[Metric]:
         deliveries = GaugeMetricFamily(

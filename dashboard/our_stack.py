@@ -1,8 +1,9 @@
-"""The team's features as the pages and the API show them, from the providers' headlines.
+"""The team's features as the pages and the API show them, from the providers' summaries.
 
 The headlines are the status model's (`dashboard.summaries.summarise_provider`, i.e.
-`decide_headline`); the words and the state are `probes.stack.state`'s. Here the rows meet:
-which part of a provider a feature uses, the upstreams under it, the fallbacks' names.
+`decide_headline`); the per-model evidence, the state and the words are `probes.stack`'s
+(`provider_facts`, `evaluation`, `state`). Here the summaries the page already built become
+those facts, so the features cost two queries more than the page.
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard.summaries import ProviderSummary, summarise_provider
+from django.utils import timezone
+
+from dashboard.summaries import ProviderSummary, probe_sources, summarise_provider
 from probes.models import Feature, Provider
-from probes.models.features import dependencies, fallbacks
-from probes.parsers.types import Status, worst
-from probes.stack.rows import model_names, upstream_slugs
-from probes.stack.state import (
-    DependencyWord,
-    FallbackWord,
-    FeatureView,
-    ProviderWord,
-    describe_feature,
+from probes.stack.evaluation import carried_by, evaluate_features
+from probes.stack.model_history import ModelRecord, model_records
+from probes.stack.model_names import AliasTable
+from probes.stack.provider_facts import (
+    ProviderFacts,
+    alias_tables,
+    build_facts,
+    incident_parts,
 )
-from probes.status.headline import as_status, incident_status
-from probes.status.headline_rules import Provenance
+from probes.stack.rows import model_names, upstream_slugs
+from probes.stack.state import FeatureView
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +43,46 @@ def summaries_by_slug(*, now: datetime) -> dict[str, ProviderSummary]:
     }
 
 
+def facts_from_summaries(
+    summaries: Mapping[str, ProviderSummary], *, now: datetime
+) -> dict[str, ProviderFacts]:
+    """The stack's facts from summaries already built (two queries: models, incident parts)."""
+    tables = alias_tables(summary.provider.pk for summary in summaries.values())
+    parts_of = incident_parts(
+        item.incident.pk for summary in summaries.values() for item in summary.open_incidents
+    )
+    facts = {}
+    for slug, summary in summaries.items():
+        if summary.headline is None:
+            continue
+        facts[slug] = build_facts(
+            summary.provider,
+            summary.headline,
+            summary.components,
+            [item.incident for item in summary.open_incidents],
+            probe_sources(summary.provider),
+            table=tables.get(summary.provider.pk, AliasTable()),
+            parts_of=parts_of,
+            now=now,
+        )
+    return facts
+
+
 def features_on(slug: str, *, now: datetime) -> list[FeatureRow]:
     """The features that ride on this provider (directly or through a provider that runs on it,
     or as a fallback), with their state. No feature: a single query."""
     features = [f for f in Feature.objects.filter(enabled=True) if f.provider_slugs]
-    upstreams = upstream_slugs()
-    carried = [
-        feature
-        for feature in features
-        if slug in feature.provider_slugs
-        or any(slug in upstreams.get(other, []) for other in feature.provider_slugs)
-    ]
+    carried = carried_by(slug, features, upstream_slugs())
     if not carried:
         return []
-    return feature_rows(summaries_by_slug(now=now), features=carried)
+    return feature_rows(summaries_by_slug(now=now), features=carried, now=now)
 
 
 def feature_rows(
     summaries: Mapping[str, ProviderSummary],
     *,
     features: Iterable[Feature] | None = None,
+    now: datetime | None = None,
 ) -> list[FeatureRow]:
     """Each enabled feature with its state, its cause in words and its fallbacks' states.
 
@@ -68,102 +90,21 @@ def feature_rows(
     """
     if features is None:
         features = Feature.objects.filter(enabled=True)
-    upstreams = upstream_slugs()
-    names_of_models = model_names()
-    order = list(Feature.Criticality.values)
-    rows = []
-    for feature in sorted(features, key=lambda f: (order.index(f.criticality), f.name.lower())):
-        words = [_dependency(item, summaries, upstreams) for item in dependencies(feature)]
-        spare = [
-            FallbackWord(
-                label=item["label"]
-                or names_of_models.get((item["provider"], item["model"]), "")
-                or _name(item["provider"], summaries),
-                status=_status(item["provider"], summaries),
-            )
-            for item in fallbacks(feature)
-        ]
-        rows.append(FeatureRow(feature, describe_feature(feature.name, words, spare)))
-    return rows
-
-
-def _name(slug: str, summaries: Mapping[str, ProviderSummary]) -> str:
-    summary = summaries.get(slug)
-    return summary.provider.name if summary is not None else slug
-
-
-def _status(slug: str, summaries: Mapping[str, ProviderSummary]) -> Status:
-    summary = summaries.get(slug)
-    # A provider switched off is not followed any more: we cannot say it works.
-    return summary.status if summary is not None else Status.UNKNOWN
-
-
-def provider_word(
-    slug: str,
-    summaries: Mapping[str, ProviderSummary],
-    upstreams: Mapping[str, list[str]],
-) -> ProviderWord:
-    summary = summaries.get(slug)
-    if summary is None:
-        return ProviderWord(slug=slug, name=slug, status=Status.UNKNOWN)
-    return ProviderWord(
-        slug=slug,
-        name=summary.provider.name,
-        status=summary.status,
-        incidents=tuple(item.incident.title for item in summary.active_incidents),
-        upstreams=tuple(
-            provider_word(upstream, summaries, {}) for upstream in upstreams.get(slug, [])
-        ),
+    rows = evaluate_features(
+        features,
+        # Probe freshness is judged now, as the summaries' headlines were.
+        facts_from_summaries(summaries, now=now or timezone.now()),
+        upstreams=upstream_slugs(),
+        model_names=model_names(),
     )
+    return [FeatureRow(feature, view) for feature, view in rows]
 
 
-def _dependency(
-    item: dict[str, list[str] | str],
-    summaries: Mapping[str, ProviderSummary],
-    upstreams: Mapping[str, list[str]],
-) -> DependencyWord:
-    slug = str(item["provider"])
-    word = provider_word(slug, summaries, upstreams)
-    summary = summaries.get(slug)
-    names = [str(name) for name in item["components"]]
-    regions = [str(name) for name in item["regions"]]
-    part = ", ".join([*names, *[str(name) for name in item["models"]], *regions])
-    if summary is None or not (names or regions):
-        return DependencyWord(word, word.status, part)
-    return DependencyWord(word, narrowed_status(summary, names, regions), part)
-
-
-def narrowed_status(summary: ProviderSummary, names: list[str], regions: list[str]) -> Status:
-    """The status of the components a feature uses (by name, or naming one of its regions).
-
-    The headline speaks instead when the page's parts cannot tell: nothing matched, the headline
-    is unknown, or it is our probes' word (they see the provider whole, not its components).
-    Open incidents that name the components count, and so do those that name none.
-    """
-    headline = summary.headline
-    if (
-        summary.status == Status.UNKNOWN
-        or headline is None
-        or headline.provenance == Provenance.OBSERVED
-    ):
-        return summary.status
-    wanted = {name.lower() for name in names}
-    matched = [
-        component
-        for component in summary.components
-        if not component.is_group
-        and (
-            component.name.lower() in wanted
-            or any(region.lower() in component.name.lower() for region in regions)
-        )
-    ]
-    if not matched:
-        return summary.status
-    pks = {component.pk for component in matched}
-    statuses = [as_status(component.status) for component in matched]
-    for item in summary.open_incidents:
-        touched = {component.pk for component in item.incident.components.all()}
-        status = incident_status(item.incident)
-        if status is not None and (not touched or touched & pks):
-            statuses.append(status)
-    return worst(statuses)
+def model_health(summary: ProviderSummary, *, now: datetime) -> list[ModelRecord]:
+    """The provider's models (its alias table) with their state now and their 90-day record.
+    A provider with no [[model]] rows: two queries."""
+    facts = facts_from_summaries({summary.provider.slug: summary}, now=now)
+    found = facts.get(summary.provider.slug)
+    if found is None:
+        return []
+    return model_records(summary.provider, found, now=now)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aiwatch.access import client_address
+from aiwatch.access import client_address, permission_required
 from alerts import affected_links
 from probes.models import Provider, TeamReport
 from probes.observe import reports
@@ -38,6 +38,7 @@ class TeamReportForm(forms.Form):
 
 
 @require_POST
+@permission_required("probes.add_teamreport", anonymous_allowed=True)
 def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(Provider, slug=slug, enabled=True)
     target = reverse("dashboard:provider-detail", args=[provider.slug]) + "#team-reports"
@@ -65,6 +66,7 @@ def report_provider(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("probes.add_teamreport", anonymous_allowed=True)
 def affected_from_alert(request: HttpRequest, token: str, answer: str) -> HttpResponse:
     """An alert's "affected too? yes / no" link.
 

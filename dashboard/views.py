@@ -107,6 +107,8 @@ def provider_context(provider: Provider, *, now: datetime, live: bool = False) -
         **observations.provider_observations(provider, now=now),
         # The team's features that ride on this provider, with their state.
         "features": our_stack.features_on(provider.slug, now=now),
+        # Each model it serves: state now, uptime and MTTR over 90 days.
+        "models": our_stack.model_health(summary, now=now),
         # What is open to acknowledge, and who acknowledged it.
         **acknowledgements.provider_acknowledgements(provider),
     }

@@ -17,7 +17,15 @@ from django.urls import URLPattern, path, reverse
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from dashboard.api import errors, fallbacks, features, incidents, providers, uptime
+from dashboard.api import (
+    errors,
+    fallbacks,
+    features,
+    incidents,
+    provider_models,
+    providers,
+    uptime,
+)
 from dashboard.api.access import ApiAccess, guard_docs, open_api_headers
 from dashboard.api.incidents import DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT
 
@@ -43,6 +51,7 @@ api = AIWatchAPI(
 api.add_decorator(open_api_headers, mode="view")
 errors.install(api)
 api.add_router("", providers.router)
+api.add_router("", provider_models.router)
 api.add_router("", incidents.router)
 api.add_router("", uptime.router)
 api.add_router("", fallbacks.router)

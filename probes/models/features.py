@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ServedModel(models.Model):
@@ -15,12 +17,33 @@ class ServedModel(models.Model):
     provider = models.ForeignKey(
         "probes.Provider", on_delete=models.CASCADE, related_name="served_models"
     )
-    slug = models.SlugField(max_length=100, help_text="As the API names it, e.g. gpt-4o.")
+    # Model ids carry dots, colons and slashes ("gpt-4.1", "llama3.2:1b", "org/model"),
+    # so not a SlugField.
+    slug = models.CharField(
+        max_length=100,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$",
+                _("A model id as the API names it, e.g. gpt-4o or gemini-2.5-pro."),
+            )
+        ],
+        help_text=_("As the API names it, e.g. gpt-4o."),
+        verbose_name=_("slug"),
+    )
     name = models.CharField(max_length=200, help_text="As people say it, e.g. GPT-4o.")
     aliases = models.JSONField(
         default=list,
         blank=True,
         help_text='Names its status page and incidents use, e.g. ["GPT-4o", "4o"].',
+    )
+    family = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'The family it belongs to, as the provider says it, e.g. "Claude Opus": an incident '
+            "naming the family hits every model of it."
+        ),
+        verbose_name=_("family"),
     )
 
     class Meta:

@@ -66,15 +66,22 @@ def _full_clean(catalog: Catalog, instance: models.Model, where: str) -> None:
 
 
 def sync_models(catalog: Catalog, report: SyncReport) -> None:
-    """[[model]] tables: provider, slug, name, aliases. Created or updated, never deleted."""
+    """[[model]] tables: provider, slug, name, aliases, family. Created or updated, never
+    deleted."""
     count = 0
     for where, raw in _tables(catalog, "model"):
         try:
             provider_slug = required_text(raw, "provider", where)
             slug = required_text(raw, "slug", where)
             where = f"model {slug!r}"
+            unknown = sorted(set(raw) - {"provider", "slug", "name", "aliases", "family"})
+            if unknown:
+                raise CatalogError(f"{where}: unknown keys {unknown}")
             name = str(raw.get("name", slug))
             aliases = text_list(raw, "aliases", where)
+            family = raw.get("family", "")
+            if not isinstance(family, str):
+                raise CatalogError(f"{where}: family must be text")
         except CatalogError as error:
             raise CatalogError(_in_file(catalog, str(error))) from None
         provider = Provider.objects.filter(slug=provider_slug).first()
@@ -82,7 +89,7 @@ def sync_models(catalog: Catalog, report: SyncReport) -> None:
             raise CatalogError(_in_file(catalog, f"{where}: provider {provider_slug!r}: unknown"))
         row = ServedModel.objects.filter(provider=provider, slug=slug).first()
         row = row or ServedModel(provider=provider, slug=slug)
-        row.name, row.aliases = name, aliases
+        row.name, row.aliases, row.family = name, aliases, family.strip()
         _full_clean(catalog, row, where)
         row.save()
         count += 1

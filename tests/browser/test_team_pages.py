@@ -7,11 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from aiwatch.roles import EDITOR, set_role
 from tests.browser.conftest import SCREENSHOTS, PageProblems
 from tests.factories import make_incident, make_provider, make_read_source
 
@@ -36,7 +37,7 @@ def test_acknowledge_and_report_from_the_provider_page(
         provider, "Elevated errors on chat completions", started_at=now - timedelta(minutes=9)
     )
     erin = User.objects.create_user("erin", first_name="Erin", last_name="Lopez")
-    erin.user_permissions.add(Permission.objects.get(codename="add_acknowledgement"))
+    set_role(erin, EDITOR)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     for name, options in (

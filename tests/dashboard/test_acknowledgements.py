@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from aiwatch.roles import EDITOR, VIEWER, set_role
 from alerts.events import EventType
 from alerts.models import Event
 from probes.models import Acknowledgement, Drill, ObservedTransition, Provider
@@ -21,15 +22,15 @@ from tests.factories import make_incident, make_provider, make_read_source
 pytestmark = pytest.mark.django_db
 
 
-def user_with(name: str, *codenames: str) -> User:
+def user_in(name: str, role: str) -> User:
     user = User.objects.create_user(name, first_name=name.title())
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    set_role(user, role)
     return user
 
 
 @pytest.fixture
 def editor() -> User:
-    return user_with("erin", "add_acknowledgement", "add_drillacknowledgement")
+    return user_in("erin", EDITOR)
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_an_editor_acknowledges_and_everyone_sees_it(down, editor):
 
 def test_only_editors_may_acknowledge(down):
     _provider, incident = down
-    viewer = User.objects.create_user("victor")
+    viewer = user_in("victor", VIEWER)
     data = {"target": f"incident:{incident.pk}"}
     assert as_user(viewer).post(ack_url(), data).status_code == 403
     anonymous = Client().post(ack_url(), data)
@@ -170,7 +171,7 @@ def test_a_drill_answered_from_the_page_times_the_drill(editor):
     answer = drill.acknowledgements.get()
     assert answer.by == "Erin"
     assert LogEntry.objects.filter(user=editor, object_id=str(answer.pk)).exists()
-    viewer = User.objects.create_user("victor")
+    viewer = user_in("victor", VIEWER)
     assert (
         as_user(viewer)
         .post(reverse("dashboard:drill-acknowledge", args=[drill.pk]), {"text": "x"})

@@ -266,12 +266,16 @@ def test_the_network_cap_holds_behind_a_proxy_whatever_the_client_writes(watched
     # The client invents the left of X-Forwarded-For; the proxy's entry on the right counts.
     from django.contrib.auth.models import User
 
+    from aiwatch.roles import VIEWER, set_role
+
     settings.AIWATCH_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.AIWATCH_TRUSTED_PROXY_HOPS = 1
     settings.AIWATCH_REPORT_MAX_PER_NETWORK = 3
     url = reverse("dashboard:provider-report", args=["local-api"])
     for number in range(6):
         person = Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{number}, 203.0.113.9")
-        person.force_login(User.objects.create_user(f"teammate{number}"))
+        teammate = User.objects.create_user(f"teammate{number}")
+        set_role(teammate, VIEWER)
+        person.force_login(teammate)
         person.post(url, {"note": ""})
     assert TeamReport.objects.count() == 3

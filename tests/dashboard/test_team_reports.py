@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from aiwatch.roles import VIEWER, set_role
 from alerts import affected_links
 from probes.models import Provider, TeamReport
 from tests.factories import make_provider
@@ -24,9 +25,15 @@ def provider() -> Provider:
     return make_provider("example", name="Example AI")
 
 
+def viewer(name: str, **fields: Any) -> User:
+    user = User.objects.create_user(name, **fields)
+    set_role(user, VIEWER)
+    return user
+
+
 @pytest.fixture
 def alice() -> User:
-    return User.objects.create_user("alice", first_name="Alice", last_name="Martin")
+    return viewer("alice", first_name="Alice", last_name="Martin")
 
 
 def signed_in(user: User, **headers: Any) -> Client:
@@ -54,7 +61,7 @@ def test_a_teammate_counts_once_from_any_browser_or_network(provider, alice):
 
 
 def test_names_show_to_signed_in_teammates_only_and_notes_to_all(provider, alice):
-    bob = User.objects.create_user("bob")
+    bob = viewer("bob")
     signed_in(alice).post(report_url(), {"note": "chat completions time out"})
     signed_in(bob).post(report_url(), {"note": ""})
 
@@ -143,6 +150,13 @@ def test_a_visitor_not_signed_in_confirms_with_one_button(provider):
     report = TeamReport.objects.get()
     assert report.user is None
     assert report.via_alert == "e-1"
+
+
+def test_a_signed_in_user_without_a_role_may_not_report(provider):
+    nobody = User.objects.create_user("nobody")
+    assert signed_in(nobody).get(links_for(provider)["yes"]).status_code == 403
+    assert signed_in(nobody).post(report_url(), {"note": ""}).status_code == 403
+    assert TeamReport.objects.count() == 0
 
 
 def test_a_bad_or_expired_link_says_so_and_records_nothing(provider, alice, settings):

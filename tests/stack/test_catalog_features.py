@@ -74,7 +74,10 @@ regions = ["South Central US"]
         {"provider": "azure", "regions": ["South Central US"]},
     ]
     assert feature.fallbacks[0] == {"provider": "anthropic", "label": "Claude"}
-    assert ServedModel.objects.get(slug="gpt-4o").aliases == ["GPT-4o", "4o"]
+    assert ServedModel.objects.get(provider__slug="openai", slug="gpt-4o").aliases == [
+        "GPT-4o",
+        "4o",
+    ]
 
 
 @pytest.mark.django_db
