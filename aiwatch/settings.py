@@ -257,7 +257,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 
 
 # Pipeline
 # How often beat runs the dispatcher that claims due sources.
-AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 15)
+AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 5)
 # The shortest poll interval a source may ask for.
 AIWATCH_MIN_INTERVAL_SECONDS = envint("AIWATCH_MIN_INTERVAL_SECONDS", 30)
 # Outbound HTTP limits (the seam in probes/outbound/).

@@ -27,7 +27,7 @@ from dashboard import (
 )
 from probes.models import Drill, Incident, Provider
 from probes.observe import reports
-from probes.parsers.types import LABELS
+from probes.parsers.types import LABELS, SEVERITY, Status, worst
 
 
 @require_safe
@@ -73,8 +73,26 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
         },
         # The overview's filter by kind of service (static/js/overview.js narrows in place).
         "categories": Provider.Category.choices,
+        "tab": tab_status(cards),
+        # Mildest first: static/js/tab_status.js ranks the watched providers' statuses by it.
+        "severity_order": " ".join(
+            status.value for status in sorted(SEVERITY, key=SEVERITY.__getitem__)
+        ),
     }
     return ctx
+
+
+def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
+    """The worst status on the overview and how many providers are that bad, for the tab's
+    title ("(2) ⚠ Overview · AI Watch"). Providers waiting for data are a setup matter, not news,
+    so they are left out. static/js/tab_status.js applies the same rule to the watched ones."""
+    news = [card.status for card in cards if not card.is_waiting]
+    headline = worst(news)
+    if SEVERITY[headline] >= SEVERITY[Status.DEGRADED_PERFORMANCE]:
+        count = sum(SEVERITY[status] >= SEVERITY[Status.DEGRADED_PERFORMANCE] for status in news)
+    else:
+        count = sum(status == headline for status in news)
+    return {"worst": headline.value, "count": count}
 
 
 @require_safe

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('probes', '0013_served_model_family'),
+        ('probes', '0014_uptime_running'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
