@@ -33,6 +33,8 @@ class EventType(models.TextChoices):
     TEST = "test", _("Test message")
     # A plan-B drill (probes.stack.drills): never about a real outage, sent to drill channels.
     DRILL = "drill", _("Plan-B drill")
+    # The month's exposure report (alerts.monthly_report): once a month, never about one provider.
+    MONTHLY_REPORT = "monthly_report", _("Monthly exposure report")
 
 
 #: What a channel can choose in its `events` list (an empty list means all of them).
@@ -46,6 +48,7 @@ SUBSCRIBABLE: tuple[str, ...] = (
     EventType.MAINTENANCE_STARTED,
     EventType.MAINTENANCE_ENDED,
     EventType.SOURCE_UNREADABLE,
+    EventType.MONTHLY_REPORT,
     EventType.REPORT_BURST,
     EventType.ACKNOWLEDGED,
 )
@@ -70,6 +73,7 @@ PRIMARY_ORDER: tuple[str, ...] = (
     EventType.REMINDER,
     EventType.TEST,
     EventType.DRILL,
+    EventType.MONTHLY_REPORT,
 )
 
 #: Words accepted for a channel's minimum severity, besides the Status values themselves.

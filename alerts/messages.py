@@ -26,6 +26,7 @@ from alerts.drill_messages import drill_headline, drill_lines
 from alerts.events import EventType
 from alerts.feature_messages import feature_lines, features_headline
 from alerts.playbooks import quote_for_message
+from alerts.report_messages import report_headline, report_lines
 from alerts.transports import Message
 from probes.parsers.types import INCIDENT_STATUS_LABELS, LABELS, IncidentStatus, Status
 from probes.validation import web_link
@@ -96,6 +97,8 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
         return _("AI Watch test message")
     if event_type == EventType.DRILL:
         return drill_headline(payload)
+    if event_type == EventType.MONTHLY_REPORT:
+        return report_headline(payload)
     if event_type == EventType.REMINDER:
         return _("%(name)s is still %(status)s") % {
             "name": name,
@@ -170,7 +173,12 @@ def notify_type(event_type: str, payload: dict[str, Any]) -> str:
     if new is None and payload.get("components"):
         # A change inside a provider whose overall status stayed put: its worst component.
         new = max((Status(c["new"]) for c in payload["components"]), key=lambda s: s.severity).value
-    if event_type in (EventType.TEST, EventType.INCIDENT_UPDATED, EventType.ACKNOWLEDGED):
+    if event_type in (
+        EventType.TEST,
+        EventType.INCIDENT_UPDATED,
+        EventType.MONTHLY_REPORT,
+        EventType.ACKNOWLEDGED,
+    ):
         return "info"
     if (
         event_type
@@ -203,6 +211,9 @@ def render_body(
     provider = payload.get("provider", {})
     name = inline(provider.get("name", ""))
     lines: list[str] = drill_lines(payload) if event_type == EventType.DRILL else []
+    if event_type == EventType.MONTHLY_REPORT:
+        page = absolute(base_url, (payload.get("report") or {}).get("page", ""))
+        lines = report_lines(payload, inline=inline, link=link, page=page)
     status = payload.get("status")
     if status:
         words = {"name": name, "new": status_label(status.get("new"))}
@@ -398,6 +409,8 @@ def build_message(
             {**alt, "url": absolute(base_url, alt["url"])}
             for alt in payload.get("alternatives", [])
         ],
+        # Only the monthly report carries one, so every other document stays as it was.
+        **({"report": payload["report"]} if "report" in payload else {}),
     }
     return Message(
         title=title,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import transports
 from alerts.events import MIN_SEVERITY_CHOICES, SUBSCRIBABLE, EventType, parse_severity
+from probes import outbound
 from probes.models import Provider
 from probes.parsers.types import LABELS, Status
 
@@ -24,9 +24,6 @@ from probes.parsers.types import LABELS, Status
 def default_language() -> str:
     """The site's language (AIWATCH_LANGUAGE), for a channel that names none."""
     return settings.LANGUAGE_CODE
-
-
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Channel(models.Model):
@@ -50,9 +47,11 @@ class Channel(models.Model):
         max_length=2000,
         help_text=(
             _(
-                "Apprise URL, e.g. slack://${SLACK_TOKEN}/#ops or ntfy://ntfy.sh/aiwatch; for a "
-                "webhook, https://hooks.example.com/aiwatch. ${VAR} is read from the environment "
-                "when a message is sent, so secrets stay out of the database."
+                "Apprise URL, e.g. slack://${AIWATCH_SECRET_SLACK_TOKEN}/#ops or "
+                "ntfy://ntfy.sh/aiwatch; for a webhook, https://hooks.example.com/aiwatch. "
+                "${VAR} is read from the environment when a message is sent, so secrets stay out "
+                "of the database; only variables named AIWATCH_SECRET_... (or listed in "
+                "AIWATCH_SECRET_ENV_ALLOW) are read."
             )
         ),
     )
@@ -61,7 +60,9 @@ class Channel(models.Model):
         max_length=100,
         blank=True,
         help_text=_(
-            "Webhooks: the environment variable holding the HMAC key, e.g. AIWATCH_HOOK_KEY."
+            "Webhooks: the environment variable holding the HMAC key, e.g. "
+            "AIWATCH_SECRET_HOOK_KEY (named AIWATCH_SECRET_..., or listed in "
+            "AIWATCH_SECRET_ENV_ALLOW)."
         ),
     )
     providers = models.ManyToManyField(
@@ -120,7 +121,9 @@ class Channel(models.Model):
     )
     enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     drills = models.BooleanField(
-        default=False, help_text="Plan-B drills send their [DRILL] alerts here (only here)."
+        default=False,
+        help_text=_("Plan-B drills send their [DRILL] alerts here (only here)."),
+        verbose_name=_("drills"),
     )
     from_catalog = models.BooleanField(
         default=False,
@@ -156,8 +159,11 @@ class Channel(models.Model):
             errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}" + (
                 f" (unknown events: {', '.join(unknown)})." if unknown else "."
             )
-        if self.secret_env and not ENV_NAME.match(self.secret_env):
-            errors["secret_env"] = "An environment variable name, e.g. AIWATCH_HOOK_KEY."
+        # The signing key is used on every message sent to an address an editor chooses: the
+        # same rule as ${VAR} in URLs, so no channel can sign with the server's own secrets.
+        problem = outbound.secret_name_problem(self.secret_env) if self.secret_env else None
+        if problem:
+            errors["secret_env"] = f"{problem[0].upper()}{problem[1:]}."
         problem = transports.check_url(self.kind, self.url)
         if problem:
             errors["url"] = problem

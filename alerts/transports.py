@@ -294,9 +294,12 @@ def _send_webhook(url: str, message: Message, secret_env: str) -> SendResult:
         "X-AIWatch-Event": message.event_type,
     }
     if secret_env:
-        secret = os.environ.get(secret_env, "")
-        if not secret:
-            raise TransportError(f"environment variable {secret_env} is not set")
+        # Only a variable the secret rule allows (AIWATCH_SECRET_..., or listed), never the
+        # server's own settings, even if a row written before the rule names one.
+        try:
+            secret = outbound.read_secret(secret_env)
+        except outbound.SecretError as error:
+            raise TransportError(str(error)) from None
         headers[SIGNATURE_HEADER] = sign(secret, message.document)
         try:
             headers.update(

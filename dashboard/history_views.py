@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dashboard import history
+from dashboard import accuracy, history
 from probes.history import reliability
 from probes.models import Incident, Provider
+from probes.observe.accuracy import scorecards
 
 PAGE_SIZE = 25
 CSV_LIMIT = 10_000
@@ -51,6 +52,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
         "until": last.isoformat(),
         "error": error,
         "list_query": history.IncidentFilters(since=start, until=end).as_query(),
+        "scorecard": accuracy.scorecard_rows(scorecards(now=now)),
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 

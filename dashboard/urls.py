@@ -7,6 +7,7 @@ from dashboard import (
     api,
     badges,
     calendar,
+    exposure_views,
     feeds,
     history_views,
     mcp_http,
@@ -57,6 +58,9 @@ urlpatterns = [
     path("embed/<slug:slug>/", badges.embed_card, name="embed"),
     # The team's own stack: the dependency map and the drills.
     path("stack/", stack_views.dependency_map, name="stack-map"),
+    path("stack/exposure/", exposure_views.exposure_page, name="stack-exposure"),
+    path("stack/exposure.csv", exposure_views.exposure_csv, name="stack-exposure-csv"),
+    path("stack/report/", exposure_views.report_page, name="stack-report"),
     path("drills/", stack_views.drill_list, name="drills"),
     path(
         "drills/<int:pk>/acknowledge/", acknowledgements.acknowledge_drill, name="drill-acknowledge"

@@ -113,7 +113,7 @@ def test_poll_now_on_sources_enqueues_enabled_sources_after_commit(
             callback()
     apply_async.assert_called_once()
     assert apply_async.call_args.args[0] == ([ids[0]],)  # the disabled source is skipped
-    assert "Enqueued 1 poll." in response.content.decode()
+    assert "Queued 1 poll:" in response.content.decode()
 
 
 def test_poll_now_on_providers_enqueues_each_enabled_source(
@@ -131,7 +131,7 @@ def test_poll_now_on_providers_enqueues_each_enabled_source(
             follow=True,
         )
     assert [call.args for call in apply_async.call_args_list] == [(([first.pk, second.pk],),)]
-    assert "Enqueued 2 polls." in response.content.decode()
+    assert "Queued 2 polls:" in response.content.decode()
 
 
 def test_poll_now_says_so_when_there_is_nothing_to_poll(admin_client, provider):
@@ -202,9 +202,9 @@ def test_poll_now_sends_probes_to_a_batch_and_pages_to_polls(admin_client, provi
     with (
         mock.patch("probes.tasks.poll_sources_task.apply_async") as polls,
         mock.patch("probes.tasks.run_probe_batch_task.apply_async") as batches,
-        mock.patch("probes.admin.transaction.on_commit", side_effect=lambda f: f()),
+        mock.patch("probes.admin_actions.transaction.on_commit", side_effect=lambda f: f()),
     ):
-        from probes.admin import enqueue_polls
+        from probes.admin_actions import enqueue_polls
 
         enqueue_polls(list(Source.objects.order_by("pk").values_list("pk", flat=True)))
     assert all(probe.pk not in call.args[0][0] for call in polls.call_args_list)
@@ -223,7 +223,7 @@ def test_poll_now_batches_probes_like_the_dispatcher(admin_client, provider):
     with (
         mock.patch("probes.tasks.poll_sources_task.apply_async"),
         mock.patch("probes.tasks.run_probe_batch_task.apply_async") as batches,
-        mock.patch("probes.admin.transaction.on_commit", side_effect=lambda f: f()),
+        mock.patch("probes.admin_actions.transaction.on_commit", side_effect=lambda f: f()),
     ):
         admin_client.post(
             reverse("admin:probes_provider_changelist"),
