@@ -207,6 +207,14 @@ EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = os.getenv("REDIS_URL") or f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
 USES_EMBEDDED_REDIS = not os.getenv("REDIS_URL")
 
+# Django's cache: computed page parts (dashboard/history_cache.py) in the same Redis, which pages
+# do without when it is away (short timeouts). Tests: a memory cache, emptied for each test.
+_CACHE = {"LOCATION": REDIS_URL.replace("redis+socket://", "unix://"), "KEY_PREFIX": "aiwatch"}
+_CACHE["OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # type: ignore[assignment]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_CACHE}}
+if "pytest" in sys.modules:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -333,19 +341,8 @@ AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
 AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
 # An observed outage counts for an official incident that starts up to this long after it ends.
 AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)
-# Team reports: one per person per provider per window; at most this many per network (IP) and
-# per provider in one window; a burst is this many times the usual level (and at least the minimum).
-AIWATCH_REPORT_WINDOW_MINUTES = envint("AIWATCH_REPORT_WINDOW_MINUTES", 15)
-AIWATCH_REPORT_MAX_PER_NETWORK = envint("AIWATCH_REPORT_MAX_PER_NETWORK", 20)
-AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
-AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
-AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
-# Reports from visitors who are not signed in: accepted at all? They count once per network
-# (an office is one voice) and weigh this much in the burst rule (a teammate's report weighs 1).
-AIWATCH_REPORT_ANONYMOUS = envbool("AIWATCH_REPORT_ANONYMOUS", True)
-AIWATCH_REPORT_ANONYMOUS_WEIGHT = float(os.getenv("AIWATCH_REPORT_ANONYMOUS_WEIGHT", "0.5"))
-# Alerts carry "affected too? yes / no" links, signed; they expire after this many hours.
-AIWATCH_AFFECTED_LINK_HOURS = envint("AIWATCH_AFFECTED_LINK_HOURS", 24)
+# Team reports and the alerts' "affected too?" links: aiwatch/report_settings.py.
+from aiwatch.report_settings import *  # noqa: E402,F403
 
 # LOG_FORMAT=json writes one JSON object per line (aiwatch/logformat.py); "text" is the default.
 LOG_FORMAT = os.getenv("LOG_FORMAT", "text").lower()

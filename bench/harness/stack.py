@@ -83,6 +83,9 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 "DATABASE_URL": database_url,
                 "REDIS_URL": f"redis+socket://{socket_path}",
                 "DJANGO_SETTINGS_MODULE": "aiwatch.settings",
+                # Static files (collectstatic) and anything else under var/ in the run's own
+                # folder, never in the checkout a test run may be using at the same time.
+                "AIWATCH_VAR_DIR": str(workdir / "var"),
                 # The page server is on 127.0.0.1: the address policy admits it when listed.
                 "AIWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "DEBUG": "False",
