@@ -330,13 +330,8 @@ AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
 AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
 # An observed outage counts for an official incident that starts up to this long after it ends.
 AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)
-# Team reports: one per person per provider per window; at most this many per network (IP) and
-# per provider in one window; a burst is this many times the usual level (and at least the minimum).
-AIWATCH_REPORT_WINDOW_MINUTES = envint("AIWATCH_REPORT_WINDOW_MINUTES", 15)
-AIWATCH_REPORT_MAX_PER_NETWORK = envint("AIWATCH_REPORT_MAX_PER_NETWORK", 20)
-AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
-AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
-AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
+# Team reports and the alerts' "affected too?" links: aiwatch/report_settings.py.
+from aiwatch.report_settings import *  # noqa: E402,F403
 
 # LOG_FORMAT=json writes one JSON object per line (aiwatch/logformat.py); "text" is the default.
 LOG_FORMAT = os.getenv("LOG_FORMAT", "text").lower()

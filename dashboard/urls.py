@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from dashboard import (
+    acknowledgements,
     api,
     badges,
     calendar,
@@ -25,6 +26,17 @@ urlpatterns = [
     path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
     path("providers/<slug:slug>/live/", views.provider_live, name="provider-live"),
     path("providers/<slug:slug>/report/", team_reports.report_provider, name="provider-report"),
+    path(
+        "providers/<slug:slug>/acknowledge/",
+        acknowledgements.acknowledge_provider,
+        name="provider-acknowledge",
+    ),
+    # An alert's "affected too? yes / no" links (alerts/affected_links.py).
+    path(
+        "affected/<str:token>/<str:answer>/",
+        team_reports.affected_from_alert,
+        name="affected-from-alert",
+    ),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),
     # History: the outage timeline, the incident list and its CSV, the incident feed.
@@ -50,4 +62,7 @@ urlpatterns = [
     path("stack/exposure.csv", exposure_views.exposure_csv, name="stack-exposure-csv"),
     path("stack/report/", exposure_views.report_page, name="stack-report"),
     path("drills/", stack_views.drill_list, name="drills"),
+    path(
+        "drills/<int:pk>/acknowledge/", acknowledgements.acknowledge_drill, name="drill-acknowledge"
+    ),
 ]

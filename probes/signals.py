@@ -62,3 +62,12 @@ catalog_synced = Signal()
 #: and `new` (probes.parsers.types.Status), `at`, and `transition` (ObservedTransition).
 #: Receivers that want "observed outage confirmed / recovered" listen for source None.
 observed_status_changed = Signal()
+
+#: Sent by probes.observe.reports.submit_report when the report it stores tips a provider into a
+#: burst of team reports (it was not one a moment before), inside the report's transaction, with
+#: `provider`, `burst` (reports.Burst) and `at`. sender is the TeamReport class.
+report_burst_started = Signal()
+
+#: Sent by probes.acknowledge.acknowledge inside its transaction, with `acknowledgement`
+#: (Acknowledgement). The alerts outbox writes the threaded message. sender is Acknowledgement.
+acknowledged = Signal()

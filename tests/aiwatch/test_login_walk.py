@@ -16,7 +16,15 @@ pytestmark = pytest.mark.django_db
 # Open on purpose: the admin guards itself and holds the login page; orchestrators probe health.
 OPEN_PREFIXES = ("/admin/",)
 
-SAMPLE_ARGS = {"slug": "example", "pk": "1", "provider_id": "sso", "key": "abc", "uidb36": "1"}
+SAMPLE_ARGS = {
+    "slug": "example",
+    "pk": "1",
+    "token": "not-a-token",
+    "answer": "yes",
+    "provider_id": "sso",
+    "key": "abc",
+    "uidb36": "1",
+}
 
 # Sign-in pages (django-allauth) that must answer before anyone is signed in: the form, the
 # single sign-on button and its way back, the second-factor step, password reset, and the pages

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0006_secret_rule_help'),
+        ('alerts', '0007_team_event_types'),
         ('probes', '0012_translated_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
