@@ -26,9 +26,13 @@ from aiwatch.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
-# Paths that stay open when AIWATCH_REQUIRE_LOGIN is on: the admin guards itself (and holds the
-# login page), static files are public assets, and orchestrators probe health without a login.
+# Paths that stay open when AIWATCH_REQUIRE_LOGIN is on: the admin guards itself, the sign-in
+# pages (django-allauth under /accounts/: sign-in, second factor, single sign-on, password reset)
+# must be reachable to sign in, and allauth's own pages for a signed-in person (e-mail, password,
+# second-factor set-up) check the login themselves; static files are public assets, and
+# orchestrators probe health without a login.
 HEALTH_PATHS = ("/healthz", "/readyz")
+SIGN_IN_PREFIX = "/accounts/"
 # Paths whose views apply the login rule themselves, because they also accept tokens (scripts
 # and scrapers cannot sign in): the API (dashboard/api/access.py), the metrics, MCP, and badges and
 # embeds, which a provider's "public badge" switch may open on a private dashboard.
@@ -38,11 +42,16 @@ SELF_GUARDED_PATHS = frozenset({"/metrics", "/mcp"})
 
 
 def _open_prefixes() -> tuple[str, ...]:
-    return (reverse("admin:index"), f"/{settings.STATIC_URL.lstrip('/')}", *HEALTH_PATHS)
+    return (
+        reverse("admin:index"),
+        SIGN_IN_PREFIX,
+        f"/{settings.STATIC_URL.lstrip('/')}",
+        *HEALTH_PATHS,
+    )
 
 
 class RequireLoginMiddleware:
-    """With AIWATCH_REQUIRE_LOGIN, every page needs a signed-in user (login via the admin)."""
+    """With AIWATCH_REQUIRE_LOGIN, every page needs a signed-in user (sign in at /accounts/)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -157,7 +166,9 @@ def _on_login_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
     if request is not None:
-        note_failed_login(request, str(credentials.get("username", "")))
+        # allauth's sign-in form names the user by user name or by e-mail address.
+        name = credentials.get("username") or credentials.get("email") or ""
+        note_failed_login(request, str(name))
 
 
 @receiver(user_logged_in)
@@ -173,7 +184,9 @@ class LoginRateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path == resolve_url(settings.LOGIN_URL):
-            wait = login_blocked_for(request, str(request.POST.get("username", "")))
+            # "login" is allauth's field (a user name or an e-mail address).
+            name = request.POST.get("login") or request.POST.get("username") or ""
+            wait = login_blocked_for(request, str(name))
             if wait:
                 minutes = max(round(wait / 60), 1)
                 response = HttpResponse(

@@ -53,6 +53,13 @@ def _build_schedule() -> dict[str, dict[str, object]]:
             "schedule": 300.0,
             "options": {"expires": 240},
         },
+        # Every hour of the 1st of each month: the last month's exposure report, once per
+        # channel (alerts.monthly_report); hourly, so a beat down at midnight still sends it.
+        "send-monthly-report": {
+            "task": "alerts.send_monthly_report",
+            "schedule": crontab(minute=7, day_of_month=1),
+            "options": {"expires": 3000},
+        },
         # Nightly: roll up, then delete raw probe results older than the retention.
         "prune-probe-results": {
             "task": "probes.prune_probe_results",

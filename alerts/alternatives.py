@@ -144,16 +144,27 @@ def provider_page_url(slug: str) -> str:
 
 
 def troubled_upstreams(
-    provider: Provider, candidates: Sequence[Provider], *, now: datetime
+    provider: Provider,
+    candidates: Sequence[Provider],
+    *,
+    now: datetime,
+    mine: Sequence[Provider] | None = None,
 ) -> dict[int, tuple[str, ...]]:
     """Per candidate, the names of the degraded or down clouds it shares with `provider`
-    (and `provider` itself when the candidate runs on it)."""
-    mine = {up.pk: up for up in provider.upstreams.all()}
+    (and `provider` itself when the candidate runs on it).
+
+    `mine`: the provider's upstreams already loaded with HEADLINE_ROWS (no query then).
+    """
     ids = {pk for candidate in candidates for pk in candidate_upstream_ids(candidate)}
-    wanted = [pk for pk in ids if pk in mine]
+    if mine is None:
+        mine = list(
+            Provider.objects.filter(pk__in=[up.pk for up in provider.upstreams.all()])
+            .filter(pk__in=ids)
+            .prefetch_related(*HEADLINE_ROWS)
+        )
     troubled: dict[int, str] = {}
-    for upstream in Provider.objects.filter(pk__in=wanted).prefetch_related(*HEADLINE_ROWS):
-        if headline_of(upstream, now=now).status in TROUBLE:
+    for upstream in mine:
+        if upstream.pk in ids and headline_of(upstream, now=now).status in TROUBLE:
             troubled[upstream.pk] = upstream.name
     troubled[provider.pk] = provider.name  # running on the failing provider itself
     return {
@@ -193,55 +204,83 @@ def headline_of(provider: Provider, *, now: datetime) -> Any:
 
 def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> list[Alternative]:
     """Providers that can stand in for `provider` right now, best first."""
-    tags = set(provider.capabilities or [])
-    if not tags:
-        return []
-    others = [
-        other
-        for other in Provider.objects.filter(enabled=True)
-        .exclude(pk=provider.pk)
-        .prefetch_related("upstreams", *HEADLINE_ROWS)
-        if tags & set(other.capabilities or [])
+    return alternatives_for_many([provider], now=now, limit=limit)[provider.pk]
+
+
+def alternatives_for_many(
+    providers: Sequence[Provider], *, now: datetime, limit: int = 5
+) -> dict[int, list[Alternative]]:
+    """`alternatives_for` each of `providers` (by pk), in the same few queries however many.
+
+    The overview asks this for every provider it shows in trouble: the candidates, their
+    headlines, incidents, upstreams and team reports are read once for all of them.
+    """
+    result: dict[int, list[Alternative]] = {provider.pk: [] for provider in providers}
+    wanted = [provider for provider in providers if provider.capabilities]
+    if not wanted:
+        return result
+    rows: tuple[Any, ...] = HEADLINE_ROWS
+    lookups: list[Any] = [
+        # The clouds each runs on, with what their headline needs (shared trouble).
+        Prefetch("upstreams", queryset=Provider.objects.prefetch_related(*rows)),
+        *rows,
     ]
+    pool = list(Provider.objects.filter(enabled=True).prefetch_related(*lookups))
+    tagged = set().union(*(set(provider.capabilities) for provider in wanted))
+    pool = [other for other in pool if tagged & set(other.capabilities or [])]
+    by_pk = {other.pk: other for other in pool}
     start = now - RELIABILITY_WINDOW
-    spans: dict[int, list[tuple[datetime, datetime | None]]] = {other.pk: [] for other in others}
+    spans: dict[int, list[tuple[datetime, datetime | None]]] = {other.pk: [] for other in pool}
     for provider_id, began, ended in (
         Incident.objects.overlapping(start, now)
-        .filter(provider__in=others, is_maintenance=False)
+        .filter(provider__in=pool, is_maintenance=False)
         .values_list("provider_id", "started_at", "resolved_at")
     ):
         spans[provider_id].append((began, ended))
-    shared_trouble = troubled_upstreams(provider, others, now=now)
-    bursts = reports.bursts(others, now=now)
-    candidates = []
-    for other in others:
+    bursts = reports.bursts(pool, now=now)
+    facts = {}
+    for other in pool:
         headline = headline_of(other, now=now)
         burst = bursts.get(other.pk)
-        candidates.append(
-            Candidate(
-                slug=other.slug,
-                name=other.name,
-                capabilities=frozenset(other.capabilities or []),
-                official_status=other.status,
-                observed_status=observed_status(other, now=now),
-                incident_minutes=incident_minutes(spans[other.pk], start=start, end=now),
-                # With no status page and nothing fresh from probes the headline cannot judge;
-                # the stored status (unknown unless someone set it) decides, as it always did.
-                headline_status=None
-                if headline.observed_only and headline.provenance == Provenance.NONE
-                else headline.status.value,
-                troubled_upstreams=shared_trouble[other.pk],
-                team_warning=bool(burst and burst.is_burst),
+        facts[other.pk] = {
+            "slug": other.slug,
+            "name": other.name,
+            "capabilities": frozenset(other.capabilities or []),
+            "official_status": other.status,
+            "observed_status": observed_status(other, now=now),
+            "incident_minutes": incident_minutes(spans[other.pk], start=start, end=now),
+            # With no status page and nothing fresh from probes the headline cannot judge;
+            # the stored status (unknown unless someone set it) decides, as it always did.
+            "headline_status": None
+            if headline.observed_only and headline.provenance == Provenance.NONE
+            else headline.status.value,
+            "team_warning": bool(burst and burst.is_burst),
+        }
+    for provider in wanted:
+        tags = set(provider.capabilities)
+        others = [
+            other for other in pool if other.pk != provider.pk and tags & set(other.capabilities)
+        ]
+        known = by_pk.get(provider.pk)
+        shared_trouble = troubled_upstreams(
+            provider,
+            others,
+            now=now,
+            mine=list(known.upstreams.all()) if known is not None else None,
+        )
+        candidates = [
+            Candidate(**facts[other.pk], troubled_upstreams=shared_trouble[other.pk])
+            for other in others
+        ]
+        result[provider.pk] = [
+            Alternative(
+                slug=candidate.slug,
+                name=candidate.name,
+                shared=shared,
+                incident_minutes=candidate.incident_minutes,
+                url=provider_page_url(candidate.slug),
+                caveats=candidate.caveats,
             )
-        )
-    return [
-        Alternative(
-            slug=candidate.slug,
-            name=candidate.name,
-            shared=shared,
-            incident_minutes=candidate.incident_minutes,
-            url=provider_page_url(candidate.slug),
-            caveats=candidate.caveats,
-        )
-        for candidate, shared in rank_alternatives(tags, candidates, limit=limit)
-    ]
+            for candidate, shared in rank_alternatives(tags, candidates, limit=limit)
+        ]
+    return result

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from alerts import transports
 from alerts.events import parse_severity
 from alerts.models import Channel
+from probes import audit
 from probes.catalog import Catalog, CatalogError, SyncReport, required_text, text_list
 from probes.models import Feature, Provider
 from probes.validation import describe_invalid
@@ -152,6 +153,8 @@ def sync_channels(entries: tuple[ChannelEntry, ...], report: SyncReport) -> None
             changed.append("features")
         created += is_new
         updated += bool(changed) and not is_new
+        if is_new or changed:
+            audit.log_catalog_write(channel, added=is_new, fields=changed)
         unset = sorted(
             {name for name in transports.placeholders(entry.url) if not os.environ.get(name)}
             | (

@@ -104,7 +104,11 @@ def deliver_one(delivery_id: int, *, due_by: datetime | None = None) -> str | No
         try:
             message = message_for(delivery)
             result = transports.send(
-                channel.kind, channel.url, message, secret_env=channel.secret_env
+                channel.kind,
+                channel.url,
+                message,
+                secret_env=channel.secret_env,
+                placeholders_allowed=not channel.is_personal,
             )
             status_code = result.status_code
         except transports.TransportError as failure:

@@ -23,12 +23,18 @@ class EventType(models.TextChoices):
     MAINTENANCE_STARTED = "maintenance_started", _("Maintenance starting")
     MAINTENANCE_ENDED = "maintenance_ended", _("Maintenance ending")
     SOURCE_UNREADABLE = "source_unreadable", _("Source unreadable")
+    # Many teammates pressed "I'm affected" at once (probes.observe.reports).
+    REPORT_BURST = "report_burst", _("Burst of team reports")
+    # Someone on the team is on it: a follow-up in the thread of what it acknowledges.
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by the team")
     # Not subscribable on their own: they follow the event they answer (see SUBSCRIBED_AS).
     SOURCE_RECOVERED = "source_recovered", _("Source readable again")
     REMINDER = "reminder", _("Reminder: still not operational")
     TEST = "test", _("Test message")
     # A plan-B drill (probes.stack.drills): never about a real outage, sent to drill channels.
     DRILL = "drill", _("Plan-B drill")
+    # The month's exposure report (alerts.monthly_report): once a month, never about one provider.
+    MONTHLY_REPORT = "monthly_report", _("Monthly exposure report")
 
 
 #: What a channel can choose in its `events` list (an empty list means all of them).
@@ -42,6 +48,9 @@ SUBSCRIBABLE: tuple[str, ...] = (
     EventType.MAINTENANCE_STARTED,
     EventType.MAINTENANCE_ENDED,
     EventType.SOURCE_UNREADABLE,
+    EventType.MONTHLY_REPORT,
+    EventType.REPORT_BURST,
+    EventType.ACKNOWLEDGED,
 )
 
 #: Types that count as another for subscription: "readable again" goes where "unreadable" went.
@@ -51,6 +60,8 @@ SUBSCRIBED_AS: dict[str, str] = {EventType.SOURCE_RECOVERED: EventType.SOURCE_UN
 PRIMARY_ORDER: tuple[str, ...] = (
     EventType.OBSERVED_OUTAGE,
     EventType.OBSERVED_RECOVERED,
+    EventType.ACKNOWLEDGED,
+    EventType.REPORT_BURST,
     EventType.MAINTENANCE_STARTED,
     EventType.MAINTENANCE_ENDED,
     EventType.STATUS_CHANGED,
@@ -62,6 +73,7 @@ PRIMARY_ORDER: tuple[str, ...] = (
     EventType.REMINDER,
     EventType.TEST,
     EventType.DRILL,
+    EventType.MONTHLY_REPORT,
 )
 
 #: Words accepted for a channel's minimum severity, besides the Status values themselves.

@@ -26,6 +26,7 @@ from alerts.drill_messages import drill_headline, drill_lines
 from alerts.events import EventType
 from alerts.feature_messages import feature_lines, features_headline
 from alerts.playbooks import quote_for_message
+from alerts.report_messages import report_headline, report_lines
 from alerts.transports import Message
 from probes.parsers.types import INCIDENT_STATUS_LABELS, LABELS, IncidentStatus, Status
 from probes.validation import web_link
@@ -96,6 +97,8 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
         return _("AI Watch test message")
     if event_type == EventType.DRILL:
         return drill_headline(payload)
+    if event_type == EventType.MONTHLY_REPORT:
+        return report_headline(payload)
     if event_type == EventType.REMINDER:
         return _("%(name)s is still %(status)s") % {
             "name": name,
@@ -109,6 +112,19 @@ def headline(event_type: str, payload: dict[str, Any]) -> str:
                 "status": status_label(observed.get("new")),
             }
         return _("%(name)s: our own checks see it working again") % {"name": name}
+    if event_type == EventType.REPORT_BURST:
+        burst = payload.get("report_burst") or {}
+        return _("%(name)s: %(count)d team reports in the last %(minutes)d minutes") % {
+            "name": name,
+            "count": int(burst.get("recent") or 0),
+            "minutes": int(burst.get("minutes") or 0),
+        }
+    if event_type == EventType.ACKNOWLEDGED:
+        ack = payload.get("acknowledgement") or {}
+        words = {"name": name, "by": plain(ack.get("by", ""))}
+        if ack.get("plan_b_in_place"):
+            return _("%(name)s: acknowledged by %(by)s, plan B in place") % words
+        return _("%(name)s: acknowledged by %(by)s") % words
     if event_type == EventType.MAINTENANCE_STARTED:
         started = _("%(name)s: maintenance started") % {"name": name}
         return f"{started}: {first_incident}" if first_incident else started
@@ -157,7 +173,12 @@ def notify_type(event_type: str, payload: dict[str, Any]) -> str:
     if new is None and payload.get("components"):
         # A change inside a provider whose overall status stayed put: its worst component.
         new = max((Status(c["new"]) for c in payload["components"]), key=lambda s: s.severity).value
-    if event_type in (EventType.TEST, EventType.INCIDENT_UPDATED):
+    if event_type in (
+        EventType.TEST,
+        EventType.INCIDENT_UPDATED,
+        EventType.MONTHLY_REPORT,
+        EventType.ACKNOWLEDGED,
+    ):
         return "info"
     if (
         event_type
@@ -190,6 +211,9 @@ def render_body(
     provider = payload.get("provider", {})
     name = inline(provider.get("name", ""))
     lines: list[str] = drill_lines(payload) if event_type == EventType.DRILL else []
+    if event_type == EventType.MONTHLY_REPORT:
+        page = absolute(base_url, (payload.get("report") or {}).get("page", ""))
+        lines = report_lines(payload, inline=inline, link=link, page=page)
     status = payload.get("status")
     if status:
         words = {"name": name, "new": status_label(status.get("new"))}
@@ -244,6 +268,7 @@ def render_body(
                 "line": line
             }
         lines.append(line)
+    lines += team_lines(payload)
     source = payload.get("source")
     if source and source.get("error"):
         lines.append(_("Status source: %(error)s") % {"error": inline(source["error"])})
@@ -260,6 +285,15 @@ def render_body(
             for alt in alternatives
         )
         lines.append(_("Up now with the same capabilities: %(names)s.") % {"names": names})
+    asked = payload.get("affected_links") or {}
+    if asked.get("yes") and asked.get("no"):
+        lines.append(
+            _("Affected too? %(yes)s · %(no)s")
+            % {
+                "yes": link(_("yes"), absolute(base_url, asked["yes"])),
+                "no": link(_("no"), absolute(base_url, asked["no"])),
+            }
+        )
     links = []
     if web_link(provider.get("status_page")):
         links.append(link(_("status page"), provider["status_page"]))
@@ -275,6 +309,34 @@ def render_body(
     else:
         lines.append(_("Alert %(event)s.") % {"event": event_id})
     return "\n\n".join(lines)
+
+
+def team_lines(payload: dict[str, Any]) -> list[str]:
+    """What the team said: a burst of reports, or who acknowledged and who is on it."""
+    lines = []
+    burst = payload.get("report_burst")
+    if burst:
+        lines.append(
+            _('%(count)d teammates pressed "I\'m affected" in the last %(minutes)d minutes.')
+            % {"count": int(burst.get("recent") or 0), "minutes": int(burst.get("minutes") or 0)}
+        )
+    ack = payload.get("acknowledgement")
+    if ack:
+        target = ack.get("target") or {}
+        if target.get("kind") == "incident":
+            what = link(inline(target.get("title", "")), target.get("url"))
+            line = _("Acknowledged by **%(by)s**: incident %(what)s.")
+        else:
+            what = ""
+            line = _("Acknowledged by **%(by)s**: the outage our own checks confirmed.")
+        lines.append(line % {"by": inline(ack.get("by", "")), "what": what})
+        if ack.get("plan_b_in_place"):
+            lines.append(_("Plan B is in place."))
+        if ack.get("on_it"):
+            lines.append(_("On it: %(names)s.") % {"names": inline(ack["on_it"])})
+        if ack.get("note"):
+            lines.append(_("Note: %(note)s") % {"note": inline(ack["note"])})
+    return lines
 
 
 def build_message(
@@ -336,10 +398,19 @@ def build_message(
         "source": payload.get("source"),
         "playbook": payload.get("playbook"),
         "features": payload.get("features", []),
+        "report_burst": payload.get("report_burst"),
+        "acknowledgement": payload.get("acknowledgement"),
+        "affected_links": {
+            answer: absolute(base_url, path)
+            for answer, path in (payload.get("affected_links") or {}).items()
+        }
+        or None,
         "alternatives": [
             {**alt, "url": absolute(base_url, alt["url"])}
             for alt in payload.get("alternatives", [])
         ],
+        # Only the monthly report carries one, so every other document stays as it was.
+        **({"report": payload["report"]} if "report" in payload else {}),
     }
     return Message(
         title=title,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import transports
 from alerts.events import MIN_SEVERITY_CHOICES, SUBSCRIBABLE, EventType, parse_severity
+from probes import outbound
 from probes.models import Provider
 from probes.parsers.types import LABELS, Status
 
@@ -26,15 +26,15 @@ def default_language() -> str:
     return settings.LANGUAGE_CODE
 
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 class Channel(models.Model):
     """One place alerts go: an Apprise URL (Slack, Teams, email...) or a signed JSON webhook."""
 
     class Kind(models.TextChoices):
         APPRISE = "apprise", _("Apprise URL (Slack, Teams, Discord, email, ntfy, json://...)")
         WEBHOOK = "webhook", _("JSON webhook signed with HMAC-SHA256")
+        EMAIL = "email", _("E-mail address (sent by this server's mail settings)")
+
+    PERSONAL_KINDS = (Kind.EMAIL, Kind.APPRISE)
 
     name = models.CharField(
         max_length=100,
@@ -50,9 +50,11 @@ class Channel(models.Model):
         max_length=2000,
         help_text=(
             _(
-                "Apprise URL, e.g. slack://${SLACK_TOKEN}/#ops or ntfy://ntfy.sh/aiwatch; for a "
-                "webhook, https://hooks.example.com/aiwatch. ${VAR} is read from the environment "
-                "when a message is sent, so secrets stay out of the database."
+                "Apprise URL, e.g. slack://${AIWATCH_SECRET_SLACK_TOKEN}/#ops or "
+                "ntfy://ntfy.sh/aiwatch; for a webhook, https://hooks.example.com/aiwatch. "
+                "${VAR} is read from the environment when a message is sent, so secrets stay out "
+                "of the database; only variables named AIWATCH_SECRET_... (or listed in "
+                "AIWATCH_SECRET_ENV_ALLOW) are read."
             )
         ),
     )
@@ -61,7 +63,9 @@ class Channel(models.Model):
         max_length=100,
         blank=True,
         help_text=_(
-            "Webhooks: the environment variable holding the HMAC key, e.g. AIWATCH_HOOK_KEY."
+            "Webhooks: the environment variable holding the HMAC key, e.g. "
+            "AIWATCH_SECRET_HOOK_KEY (named AIWATCH_SECRET_..., or listed in "
+            "AIWATCH_SECRET_ENV_ALLOW)."
         ),
     )
     providers = models.ManyToManyField(
@@ -120,13 +124,37 @@ class Channel(models.Model):
     )
     enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     drills = models.BooleanField(
-        default=False, help_text="Plan-B drills send their [DRILL] alerts here (only here)."
+        default=False,
+        help_text=_("Plan-B drills send their [DRILL] alerts here (only here)."),
+        verbose_name=_("drills"),
     )
     from_catalog = models.BooleanField(
         default=False,
         editable=False,
         help_text=_("Declared in the catalog file; sync updates it."),
         verbose_name=_("from catalog"),
+    )
+    # A person's own channel: only their subscriptions send to it, and its URL never reads the
+    # server's secrets. Null for the team's channels, which the admin manages.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alert_channels",
+        verbose_name=_("owner"),
+    )
+    quiet_from = models.TimeField(
+        null=True, blank=True, help_text=_("e.g. 22:00"), verbose_name=_("quiet from")
+    )
+    quiet_until = models.TimeField(
+        null=True, blank=True, help_text=_("e.g. 07:00"), verbose_name=_("quiet until")
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("The zone quiet hours are read in, e.g. Europe/Paris. Empty: UTC."),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -156,13 +184,37 @@ class Channel(models.Model):
             errors["events"] = f"A list drawn from: {', '.join(SUBSCRIBABLE)}" + (
                 f" (unknown events: {', '.join(unknown)})." if unknown else "."
             )
-        if self.secret_env and not ENV_NAME.match(self.secret_env):
-            errors["secret_env"] = "An environment variable name, e.g. AIWATCH_HOOK_KEY."
-        problem = transports.check_url(self.kind, self.url)
+        # The signing key is used on every message sent to an address an editor chooses: the
+        # same rule as ${VAR} in URLs, so no channel can sign with the server's own secrets.
+        problem = outbound.secret_name_problem(self.secret_env) if self.secret_env else None
+        if problem:
+            errors["secret_env"] = f"{problem[0].upper()}{problem[1:]}."
+        if self.owner_id is not None:
+            errors.update(self._personal_problems())
+        problem = errors.get("url") or transports.check_url(self.kind, self.url)
         if problem:
             errors["url"] = problem
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            errors["quiet_until"] = gettext("Quiet hours need both a start and an end.")
         if errors:
             raise ValidationError(errors)
+
+    def _personal_problems(self) -> dict[str, str]:
+        """What a person's own channel may not do: read the server's secrets, sign webhooks."""
+        if self.kind not in self.PERSONAL_KINDS:
+            return {"kind": gettext("A personal channel is an e-mail address or an Apprise URL.")}
+        if transports.placeholders(self.url) or "${" in self.url:
+            return {
+                "url": gettext(
+                    "A personal channel cannot read the server's environment: write the URL "
+                    "in full, without ${...}."
+                )
+            }
+        return {}
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
 
     @property
     def min_status(self) -> Status:
@@ -329,3 +381,70 @@ class Playbook(models.Model):
 
     def __str__(self) -> str:
         return gettext("Plan B for %(provider)s") % {"provider": self.provider}
+
+
+class PersonalSubscription(models.Model):
+    """What one person wants to hear about, through one of their own channels.
+
+    Providers and features (a feature stands for the providers it depends on) narrow it; none
+    chosen means every provider. `events` are the person-sized words of PERSONAL_EVENTS
+    (outage, recovery, updates, maintenance, report_burst); empty means all of them.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alert_subscriptions",
+        verbose_name=_("owner"),
+    )
+    channel = models.ForeignKey(
+        Channel,
+        on_delete=models.CASCADE,
+        related_name="personal_subscriptions",
+        verbose_name=_("channel"),
+    )
+    providers = models.ManyToManyField(
+        Provider, blank=True, related_name="personal_subscriptions", verbose_name=_("providers")
+    )
+    features = models.ManyToManyField(
+        "probes.Feature",
+        blank=True,
+        related_name="personal_subscriptions",
+        verbose_name=_("features"),
+    )
+    components = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('Only these components (names), e.g. ["API"]. Empty: all.'),
+        verbose_name=_("components"),
+    )
+    events = models.JSONField(default=list, blank=True, verbose_name=_("events"))
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("personal subscription")
+        verbose_name_plural = _("personal subscriptions")
+        ordering = ["owner", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.owner} → {self.channel}"
+
+    def clean(self) -> None:
+        from alerts.subscriptions import PERSONAL_EVENTS
+
+        errors: dict[str, str] = {}
+        if self.channel_id and self.channel.owner_id != self.owner_id:
+            errors["channel"] = gettext("Pick one of your own channels.")
+        if not isinstance(self.events, list) or any(
+            item not in PERSONAL_EVENTS for item in self.events
+        ):
+            errors["events"] = gettext("Events are drawn from: %(events)s.") % {
+                "events": ", ".join(PERSONAL_EVENTS)
+            }
+        if not isinstance(self.components, list) or not all(
+            isinstance(item, str) for item in self.components
+        ):
+            errors["components"] = gettext("A list of component names.")
+        if errors:
+            raise ValidationError(errors)

@@ -19,10 +19,12 @@ from django.conf import settings
 from django.db import transaction
 
 from alerts import alternatives
+from alerts.affected_links import with_affected_links
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.feature_hits import features_hit
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event, Playbook
+from alerts.personal import personal_deliveries
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
@@ -156,7 +158,7 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     if not types:
         return None
-    return _write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
+    return write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
 
 
 def record_observed_change(
@@ -177,7 +179,7 @@ def record_observed_change(
     root, heard = _thread_the_observation_agrees_with(provider, kind, at=at)
     if heard:
         payload["observed"]["agrees_with_official"] = True
-    return _write_event(provider, {kind}, severity, payload, at=at, root=root, heard=heard)
+    return write_event(provider, {kind}, severity, payload, at=at, root=root, heard=heard)
 
 
 def _thread_the_observation_agrees_with(
@@ -276,7 +278,7 @@ def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
     return data
 
 
-def _write_event(
+def write_event(
     provider: Provider,
     types: set[str],
     severity: Status,
@@ -285,12 +287,19 @@ def _write_event(
     at: datetime,
     root: Event | None,
     heard: set[int] | None = None,
+    team_says: bool = False,
+    dedupe_key: str | None = None,
+    also: frozenset[int] = frozenset(),
 ) -> Event:
+    # What the team says (`team_says`: a report burst, an acknowledgement) never ends a thread.
     kind = primary_type(types)
     payload = {**snapshot(provider, at=at), **facts}
     payload["title"] = headline(kind, payload)
     in_trouble = provider_in_trouble(provider, now=at)
+    ends_thread = not (in_trouble or team_says)
+    event_uuid = with_affected_links(kind, payload, provider.slug)
     event = Event.objects.create(
+        uuid=event_uuid,
         provider=provider,
         type=kind,
         types=sorted(types),
@@ -298,23 +307,29 @@ def _write_event(
         at=at,
         root=root,
         # A late follow-up of a thread already closed does not close it again.
-        closes_thread=root is not None and root.thread_closed_at is None and not in_trouble,
+        closes_thread=root is not None and root.thread_closed_at is None and ends_thread,
         # An event about a provider that is fine is a thread of its own, closed at once.
-        thread_closed_at=at if root is None and not in_trouble else None,
+        thread_closed_at=at if root is None and (team_says or not in_trouble) else None,
+        dedupe_key=dedupe_key,
         payload=payload,
     )
     if event.closes_thread and root is not None:
         Event.objects.filter(pk=root.pk).update(thread_closed_at=at)
-    fan_out(event, heard=heard or set())
+    fan_out(event, heard=heard or set(), also=also)
     return event
 
 
-def fan_out(event: Event, *, heard: frozenset[int] | set[int] = frozenset()) -> list[Delivery]:
+def fan_out(
+    event: Event,
+    *,
+    heard: frozenset[int] | set[int] = frozenset(),
+    also: frozenset[int] = frozenset(),
+) -> list[Delivery]:
     """Create one delivery per channel that wants the event, and wake a worker after commit.
 
     A follow-up that closes a thread also goes to every channel that got the thread's first
     message, whatever its filters: whoever heard of the outage hears of its end. Channels in
-    `heard` already got what this event says, and are skipped.
+    `heard` already got what this event says, and are skipped; those in `also` get it anyway.
     """
     payload = event.payload
     touched: set[str] = set()
@@ -335,8 +350,8 @@ def fan_out(event: Event, *, heard: frozenset[int] | set[int] = frozenset()) -> 
             Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
         )
     deliveries = []
-    # One delivery per channel, however many of its filters the event passes.
-    for channel in Channel.objects.filter(enabled=True).prefetch_related("providers", "features"):
+    team_channels = Channel.objects.filter(enabled=True, owner__isnull=True).exclude(pk__in=heard)
+    for channel in team_channels.prefetch_related("providers", "features"):
         subscription = Subscription.build(
             providers=[p.slug for p in channel.providers.all()],
             components=channel.components or [],
@@ -344,10 +359,9 @@ def fan_out(event: Event, *, heard: frozenset[int] | set[int] = frozenset()) -> 
             events=channel.events or [],
             features=[f.slug for f in channel.features.all()],
         )
-        if channel.pk in heard:
-            continue
-        if channel.pk in told or matches(subscription, facts):
+        if channel.pk in told or channel.pk in also or matches(subscription, facts):
             deliveries.append(Delivery(event=event, channel=channel, next_attempt_at=event.at))
+    deliveries += personal_deliveries(event, facts, told=told, heard=heard)
     created = Delivery.objects.bulk_create(deliveries)
     if created:
         wake_delivery_worker()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from alerts.alternatives import Alternative, alternatives_for
+from alerts.alternatives import Alternative, alternatives_for, alternatives_for_many
 from alerts.events import DOWN_STATUSES
 from alerts.models import Playbook
 from alerts.playbooks import render_markdown
@@ -64,21 +64,24 @@ def plan_b_for(provider: Provider, status: Status | str, *, now: datetime) -> Pl
 
 def overview_plans(summaries: Iterable[Any], *, now: datetime) -> list[PlanB]:
     """Plan B for every provider the overview shows as degraded or down, worst first."""
-    plans = []
+    down = [
+        (summary.provider, status)
+        for summary in summaries
+        if (status := page_status(summary.provider, summary)) in DOWN_STATUSES
+    ]
+    if not down:
+        return []
     with_playbook = set(Playbook.objects.values_list("provider_id", flat=True))
-    for summary in summaries:
-        status = page_status(summary.provider, summary)
-        if status not in DOWN_STATUSES:
-            continue
-        provider = summary.provider
-        plans.append(
-            PlanB(
-                provider=provider,
-                status=status,
-                # The overview only links to the plan; the provider page shows it.
-                playbook=SafeString("") if provider.pk in with_playbook else None,
-                playbook_updated_at=None,
-                alternatives=alternatives_for(provider, now=now, limit=3),
-            )
+    # One read of the candidates for every provider down, not one per provider.
+    alternatives = alternatives_for_many([provider for provider, _ in down], now=now, limit=3)
+    return [
+        PlanB(
+            provider=provider,
+            status=status,
+            # The overview only links to the plan; the provider page shows it.
+            playbook=SafeString("") if provider.pk in with_playbook else None,
+            playbook_updated_at=None,
+            alternatives=alternatives[provider.pk],
         )
-    return plans
+        for provider, status in down
+    ]

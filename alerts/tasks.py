@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from alerts import delivery, reminders
+from alerts import delivery, monthly_report, reminders
 from alerts.wakeup import DELIVER_PENDING
 
 
@@ -23,3 +23,10 @@ def deliver_pending_task() -> None:
 @shared_task(name="alerts.schedule_reminders", ignore_result=True)
 def schedule_reminders_task() -> None:
     reminders.schedule_reminders(timezone.now())
+
+
+@shared_task(name="alerts.send_monthly_report", ignore_result=True)
+def send_monthly_report_task() -> None:
+    # Beat ticks every hour of the 1st; the month's dedupe key makes every tick after the first
+    # a no-op.
+    monthly_report.send_monthly_report(now=timezone.now())

@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import os
 import re
+import smtplib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from urllib.parse import urlsplit
 import apprise
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.utils import timezone
 
 from alerts.webhook_signing import BadSecret, standard_headers
@@ -110,6 +114,12 @@ def check_url(kind: str, template: str) -> str:
     """A reason the channel URL cannot work, or "" when it looks right. No network."""
     if not template.strip():
         return "A URL is required."
+    if kind == "email":
+        try:
+            validate_email(template.strip())
+        except ValidationError:
+            return "An e-mail address, e.g. ada@example.com."
+        return ""
     for name in placeholders(template):
         problem = outbound.secret_name_problem(name)
         if problem:
@@ -274,8 +284,23 @@ def kind_for_url(template: str) -> str:
     return "webhook" if scheme in ("http", "https") else "apprise"
 
 
-def send(kind: str, url_template: str, message: Message, *, secret_env: str = "") -> SendResult:
-    """Send `message`; raise TransportError when it was not accepted."""
+def send(
+    kind: str,
+    url_template: str,
+    message: Message,
+    *,
+    secret_env: str = "",
+    placeholders_allowed: bool = True,
+) -> SendResult:
+    """Send `message`; raise TransportError when it was not accepted.
+
+    A person's own channel sends with `placeholders_allowed` off: its URL never reads the
+    server's environment, whatever was stored.
+    """
+    if kind == "email":
+        return _send_email(url_template.strip(), message)
+    if not placeholders_allowed and (placeholders(url_template) or "${" in url_template):
+        raise TransportError("a personal channel's URL may not read the environment (${...})")
     url, secrets = resolve(url_template)
     try:
         if kind == "webhook":
@@ -283,6 +308,23 @@ def send(kind: str, url_template: str, message: Message, *, secret_env: str = ""
         return _send_apprise(url, message)
     except TransportError as error:
         raise TransportError(mask(str(error), secrets), status_code=error.status_code) from None
+
+
+def _send_email(address: str, message: Message) -> SendResult:
+    """One e-mail through Django's mail settings (EMAIL_HOST...), with the delivery key."""
+    email = EmailMessage(
+        subject=message.title[:200],
+        body=message.body,
+        to=[address],
+        headers={DELIVERY_HEADER: message.key, "X-AIWatch-Event": message.event_type},
+    )
+    try:
+        sent = email.send()
+    except (smtplib.SMTPException, OSError) as error:
+        raise TransportError(f"mail not sent: {type(error).__name__}: {error}"[:1000]) from None
+    if not sent:
+        raise TransportError("mail not sent")
+    return SendResult()
 
 
 def _send_webhook(url: str, message: Message, secret_env: str) -> SendResult:
@@ -294,9 +336,12 @@ def _send_webhook(url: str, message: Message, secret_env: str) -> SendResult:
         "X-AIWatch-Event": message.event_type,
     }
     if secret_env:
-        secret = os.environ.get(secret_env, "")
-        if not secret:
-            raise TransportError(f"environment variable {secret_env} is not set")
+        # Only a variable the secret rule allows (AIWATCH_SECRET_..., or listed), never the
+        # server's own settings, even if a row written before the rule names one.
+        try:
+            secret = outbound.read_secret(secret_env)
+        except outbound.SecretError as error:
+            raise TransportError(str(error)) from None
         headers[SIGNATURE_HEADER] = sign(secret, message.document)
         try:
             headers.update(

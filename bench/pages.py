@@ -3,10 +3,12 @@
     python bench/pages.py [--quick] [--providers 50] [--days 365] [--clients 4]
 
 Writes N providers' history (bench/harness/history.py), counts SQL queries per page at 30
-days of history and again at the full span (in this process, with Django's test client), then
-serves the site with the shipped gunicorn command (Procfile `web`, DEBUG=False) and has a few
-concurrent clients fetch every page. Prints, last, each page's p50 and p95 against /healthz's
-p95 from the same server in the same run, its size, and its queries at both history sizes.
+days of history and again at the full span (in this process, with Django's test client),
+EXPLAINs every query the pages run and lists the tables any of them reads by a full scan,
+then serves the site with the shipped gunicorn command (Procfile `web`, DEBUG=False) and has a
+few concurrent clients fetch every page, and fetches plotly.js as a browser would. Prints,
+last, each page's p50 and p95 against /healthz's p95 from the same server in the same run,
+its size, and its queries at both history sizes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +42,7 @@ def page_paths(days: int) -> list[str]:
         "/providers/bench-0/",
         "/history/",
         f"/history/?since={since}",
+        "/history/?range=all",
         "/incidents/",
         "/api/v1/incidents/",
         "/api/v1/providers/",
@@ -61,6 +65,122 @@ def count_queries(paths: list[str]) -> dict[str, int]:
             raise RuntimeError(f"{path} answered {response.status_code}")
         counts[path] = len(captured)
     return counts
+
+
+def in_trouble(count: int, *, now: datetime) -> None:
+    """Put `count` providers in a major outage (an open incident with an update, a component
+    down) and give every provider a shared capability, so the overview looks for alternatives."""
+    from datetime import timedelta
+
+    from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+
+    Provider.objects.filter(slug__startswith="bench-").update(capabilities=["chat"])
+    # Every status page read just now, so the headline speaks from them.
+    Source.objects.filter(provider__slug__startswith="bench-", kind="statuspage").update(
+        last_success_at=now, last_polled_at=now
+    )
+    for number in range(count):
+        provider = Provider.objects.get(slug=f"bench-{number}")
+        Provider.objects.filter(pk=provider.pk).update(status="major_outage")
+        Component.objects.filter(provider=provider, position=0).update(status="major_outage")
+        incident = Incident.objects.create(
+            provider=provider,
+            external_id=f"trouble-{number}",
+            title="Elevated errors now",
+            impact="major",
+            status="investigating",
+            started_at=now - timedelta(minutes=30),
+        )
+        IncidentUpdate.objects.create(
+            incident=incident, key="u", status="investigating", body="Look.", at=incident.started_at
+        )
+
+
+def put_right() -> None:
+    from probes.models import Component, Incident, Provider
+
+    Incident.objects.filter(external_id__startswith="trouble-").delete()
+    Provider.objects.filter(slug__startswith="bench-").update(status="operational", capabilities=[])
+    Component.objects.filter(provider__slug__startswith="bench-").update(status="operational")
+
+
+# Tables smaller than this may be scanned whole: an index would not be faster.
+SCAN_ROWS = 2000
+
+
+def full_scans(paths: list[str]) -> dict[str, set[str]]:
+    """Per page, the tables of at least SCAN_ROWS rows that one of its queries scans whole,
+    by the database's own plan (PostgreSQL: EXPLAIN, after ANALYZE; SQLite: EXPLAIN QUERY PLAN).
+    """
+    import json
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # Statistics first, so the planner knows how large each table is (both databases).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    sizes = table_rows()
+    client = Client()
+    found: dict[str, set[str]] = {}
+    for path in paths:
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        scanned: set[str] = set()
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                    plan = cursor.fetchone()[0]  # psycopg decodes JSON; older drivers do not
+                    plan = json.loads(plan) if isinstance(plan, str) else plan
+                    scanned |= _seq_scans(plan[0]["Plan"])
+                else:
+                    cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                    for *_ids, detail in cursor.fetchall():
+                        words = str(detail).split()
+                        if words[:1] == ["SCAN"] and "USING" not in words:
+                            scanned.add(words[1])
+        found[path] = {table for table in scanned if sizes.get(table, 0) >= SCAN_ROWS}
+    return found
+
+
+def _seq_scans(plan: dict) -> set[str]:
+    tables = {plan["Relation Name"]} if plan.get("Node Type") == "Seq Scan" else set()
+    for child in plan.get("Plans", []):
+        tables |= _seq_scans(child)
+    return tables
+
+
+def table_rows() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        sizes = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            sizes[table] = int(cursor.fetchone()[0])
+    return sizes
+
+
+def plotly_on_the_wire(base: str) -> str:
+    """How plotly.js reaches a browser: its URL, encoding, cache lifetime and bytes sent."""
+    import httpx
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    url = staticfiles_storage.url("plotly/plotly.min.js")
+    response = httpx.get(base + url, headers={"Accept-Encoding": "br, gzip"}, timeout=30)
+    response.raise_for_status()
+    return (
+        f"  plotly.js: {url}, {response.headers.get('content-encoding', 'uncompressed')}, "
+        f"{response.headers.get('cache-control', 'no cache-control')}, "
+        f"{response.num_bytes_downloaded / 1e6:.2f} MB sent for "
+        f"{len(response.content) / 1e6:.2f} MB"
+    )
 
 
 def timed_gets(base: str, path: str, *, clients: int, each: int) -> tuple[list[float], int]:
@@ -120,6 +240,11 @@ def main() -> None:
         StatusChange.objects.all().delete()
         generate(providers, args.days, now=now)
         at_full = count_queries(paths)
+        scans = full_scans(paths)
+        troubled = min(10, providers // 2)
+        in_trouble(troubled, now=now)
+        with_trouble = count_queries(["/", "/providers/bench-0/"])
+        put_right()
 
         import httpx
 
@@ -136,6 +261,7 @@ def main() -> None:
                     return False
 
             wait_for(up, what="gunicorn", timeout=60, every=0.5)
+            plotly = plotly_on_the_wire(base)
             health, _ = timed_gets(base, "/healthz", clients=args.clients, each=each * 2)
             health_p95 = percentile(health, 95)
             rows = []
@@ -146,13 +272,19 @@ def main() -> None:
                 rows.append((f"{path} p95", percentile(times, 95), health_p95))
                 lines.append(
                     f"  {path}: {size / 1024:.0f} KB, queries {at_short[path]} at {short} d, "
-                    f"{at_full[path]} at {args.days} d"
+                    f"{at_full[path]} at {args.days} d, full scans: "
+                    + (", ".join(sorted(scans[path])) or "none")
                 )
         print(
             f"\n{providers} providers x {args.days} days, {args.clients} clients, "
             f"gunicorn {' '.join(web[1:])}"
         )
         print("\n".join(lines))
+        print(
+            f"  with {troubled} providers in a major outage: / {with_trouble['/']} queries, "
+            f"/providers/bench-0/ {with_trouble['/providers/bench-0/']}"
+        )
+        print(plotly)
         print_ratios("pages: seconds against /healthz p95 on the same server", rows)
 
 

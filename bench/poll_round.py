@@ -97,7 +97,8 @@ def run_pipeline_round(*, spread: bool, timeout: float) -> tuple[float, list[flo
     from probes.models import Source
     from probes.tasks import dispatch_due_polls
 
-    start = timezone.now()
+    # Spread: setting a due time per source takes a while; the round starts once it is done.
+    start = timezone.now() + (timedelta(seconds=5) if spread else timedelta(0))
     ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
     due: dict[int, object] = {}
     for position, pk in enumerate(ids):
@@ -111,16 +112,23 @@ def run_pipeline_round(*, spread: bool, timeout: float) -> tuple[float, list[flo
     begun = time.perf_counter()
     next_tick = begun
     deadline = begun + timeout
-    # Spread: the round lasts the interval, then each poll needs time to run after its due time.
+    # Each source's first poll of the round: a source polled again later (claimed anew once
+    # its interval passed, before the round's last source was polled) keeps its first time.
+    polled: dict[int, object] = {}
     while time.perf_counter() < deadline:
         if time.perf_counter() >= next_tick:
             dispatch_due_polls()
             next_tick += tick
-        if not Source.objects.filter(last_polled_at__isnull=True).exists():
+        for pk, at in (
+            Source.objects.filter(last_polled_at__isnull=False)
+            .exclude(pk__in=list(polled))
+            .values_list("pk", "last_polled_at")
+        ):
+            polled[pk] = at
+        if len(polled) == len(ids):
             break
         time.sleep(0.2)
     elapsed = time.perf_counter() - begun
-    polled = dict(Source.objects.values_list("pk", "last_polled_at"))
     lags = [
         (polled[pk] - at).total_seconds()  # type: ignore[operator]
         for pk, at in due.items()

@@ -58,7 +58,11 @@ def status(provider: str | None = None) -> dict[str, Any]:
 
 
 def open_incidents(provider: str | None = None) -> dict[str, Any]:
-    incidents = Incident.objects.open().select_related("provider").prefetch_related("updates")
+    incidents = (
+        Incident.objects.open()
+        .select_related("provider")
+        .prefetch_related("updates", "acknowledgements")
+    )
     if provider:
         incidents = incidents.filter(provider__slug=provider)
     return {"incidents": [incident_dict(i) for i in incidents.order_by("-started_at", "-pk")]}
@@ -73,7 +77,7 @@ def history(provider: str, since: str, until: str | None = None) -> dict[str, An
         Incident.objects.filter(provider__slug=provider)
         .overlapping(start, end)
         .select_related("provider")
-        .prefetch_related("updates")
+        .prefetch_related("updates", "acknowledgements")
         .order_by("-started_at", "-pk")[:HISTORY_LIMIT]
     )
     return {"provider": provider, "incidents": [incident_dict(i) for i in incidents]}

@@ -1,8 +1,8 @@
 """What the history pages show, gathered in a fixed number of queries.
 
 Plain functions over querysets, called by the views (dashboard/views.py,
-dashboard/history_views.py) and the API. Uptime comes from the UptimeDay rollups only
-(probes.history.rollups), never from raw StatusChange rows.
+dashboard/history_views.py, dashboard/history_page.py for /history/) and the API. Uptime comes
+from the UptimeDay rollups only (probes.history.rollups), never from raw StatusChange rows.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dashboard import charts
+from dashboard import charts, history_cache
 from probes.history import reliability, rollups, uptime
 from probes.models import Component, Incident, IncidentUpdate, Provider, StatusChange
 from probes.parsers.types import Impact, Status
@@ -116,90 +115,13 @@ def search_q(text: str) -> Q:
     return condition
 
 
-# -- the /history/ page ------------------------------------------------------------------------
+# -- the /history/ page (gathered in dashboard/history_page.py) ---------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderFigures:
     provider: Provider
     figures: reliability.Reliability
-
-
-@dataclass
-class HistoryData:
-    start: datetime
-    end: datetime
-    incidents: list[Incident]
-    providers: list[Provider]
-    figures: list[ProviderFigures]
-    timeline: dict[str, Any]
-    per_month: dict[str, Any]
-    mttr: dict[str, Any]
-
-
-def default_range(now: datetime, days: int = 90) -> tuple[date, date]:
-    """The last `days` UTC days, today included."""
-    today = now.astimezone(UTC).date()
-    return today - timedelta(days=days - 1), today
-
-
-def history_data(start: datetime, end: datetime, *, now: datetime) -> HistoryData:
-    """Everything /history/ shows for [start, end), in two queries however long the history."""
-    incidents = list(
-        Incident.objects.filter(is_maintenance=False)
-        .overlapping(start, end)
-        .select_related("provider")
-        .order_by("started_at", "pk")
-    )
-    providers = sorted({i.provider for i in incidents}, key=lambda p: p.name.lower())
-    by_provider: dict[int, list[Incident]] = defaultdict(list)
-    for incident in incidents:
-        by_provider[incident.provider_id].append(incident)
-
-    clip_end = min(end, now)
-    figures = [
-        ProviderFigures(
-            provider,
-            reliability.compute_reliability(
-                [_interval(i) for i in by_provider[provider.pk]],
-                start=start,
-                end=max(clip_end, start),
-            ),
-        )
-        for provider in providers
-    ]
-    bars = [
-        charts.TimelineBar(
-            provider=incident.provider.name,
-            title=incident.title,
-            impact=incident.impact,
-            start=incident.started_at,
-            end=incident.resolved_at or now,
-            url=reverse("dashboard:incident-detail", args=[incident.pk]),
-            ongoing=incident.resolved_at is None,
-        )
-        for incident in incidents
-    ]
-    months = [m.date() for m in reliability.month_starts(start, end)]
-    counts: dict[str, dict[date, int]] = {p.name: {} for p in providers}
-    for incident in incidents:
-        if incident.started_at < start:
-            continue
-        month = incident.started_at.astimezone(UTC).date().replace(day=1)
-        per = counts[incident.provider.name]
-        per[month] = per.get(month, 0) + 1
-    return HistoryData(
-        start=start,
-        end=end,
-        incidents=incidents,
-        providers=providers,
-        figures=figures,
-        timeline=charts.build_outage_timeline(
-            bars, providers=[p.name for p in providers], start=start, end=end
-        ),
-        per_month=charts.build_incidents_per_month(counts, months=months),
-        mttr=charts.build_mttr_chart([(f.provider.name, f.figures.mttr) for f in figures]),
-    )
 
 
 def _interval(incident: Incident) -> reliability.Interval:
@@ -256,6 +178,26 @@ def first_watched(provider: Provider) -> dict[int | None, datetime]:
 
 
 def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
+    """compute_provider_history, from the cache while the provider's data has not changed.
+
+    One query for the key; the figures also move with the clock (an outage going on), so an
+    entry lives a minute at most (history_cache.TTL).
+    """
+    found = history_cache.cached(
+        (
+            "provider-history",
+            provider.pk,
+            history_cache.provider_version(provider),
+            now.astimezone(UTC).date(),
+        ),
+        lambda: compute_provider_history(provider, now=now),
+    )
+    # The page's own row, not the cached copy of it.
+    found.provider = provider
+    return found
+
+
+def compute_provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
     """Uptime bars (90 days), 90/365-day uptime and reliability figures, in four queries."""
     year, by_subject = rollups.read_days(provider, 365, now=now)
     firsts = first_watched(provider)
@@ -265,7 +207,12 @@ def provider_history(provider: Provider, *, now: datetime) -> ProviderHistory:
         )
     )
     subjects = [
-        _subject(provider.name + " (overall)", None, by_subject.get(None, []), firsts.get(None))
+        _subject(
+            _("%(provider)s (overall)") % {"provider": provider.name},
+            None,
+            by_subject.get(None, []),
+            firsts.get(None),
+        )
     ]
     empty = uptime.extend_days([], year, now=now)
     subjects += [

@@ -5,20 +5,22 @@ Thin views over dashboard/history.py; the uptime API is in dashboard/api/uptime.
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from dashboard import history
+from dashboard import accuracy, history, history_cache
+from dashboard import history_page as history_page_data
 from probes.history import reliability
 from probes.models import Incident, Provider
+from probes.observe.accuracy import scorecards
 
 PAGE_SIZE = 25
 CSV_LIMIT = 10_000
@@ -26,31 +28,39 @@ CSV_LIMIT = 10_000
 
 @require_GET
 def history_page(request: HttpRequest) -> HttpResponse:
-    """/history/: the outage timeline, incidents per month and MTTR over a chosen range."""
+    """/history/: the notable outages, then the timeline, comparison, incidents per month and
+    MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
-    first, last = history.default_range(now)
-    error = ""
-    try:
-        first = history.parse_day(request.GET.get("since"), "since") or first
-        last = history.parse_day(request.GET.get("until"), "until") or last
-        if first > last:
-            raise history.FilterError(_("'since' must not be after 'until'"))
-        if (last - first).days > history.MAX_RANGE_DAYS:
-            raise history.FilterError(
-                _("choose at most %(days)d days") % {"days": history.MAX_RANGE_DAYS}
-            )
-    except history.FilterError as problem:
-        error = str(problem)
-        first, last = history.default_range(now)
-    start = history.day_start(first)
-    end = history.day_start(last) + timedelta(days=1)
-    data = history.history_data(start, end, now=now)
+    window, error = history_page_data.choose_window(request.GET, now=now)
+    data, version = history_page_data.cached_history_data(window, now=now)
+    # The two incident lists are most of the page's rendering: kept as HTML for the same data,
+    # language and time zone (times are shown in the viewer's zone). The HTML is our own
+    # template's, escaped as it rendered, hence safe to insert as it is.
+    key = (window.start, window.end, version, timezone.get_current_timezone_name())
+
+    def items(name: str, incidents: list[Incident], with_provenance: bool) -> str:
+        return history_cache.cached(
+            (name, *key),
+            lambda: render_to_string(
+                "dashboard/history_incident_items.html",
+                {"incidents": incidents, "with_provenance": with_provenance},
+            ),
+        )
+
     ctx = {
         "data": data,
-        "since": first.isoformat(),
-        "until": last.isoformat(),
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "ranges": [
+            (name, label, name == window.preset)
+            for name, label in history_page_data.RANGE_LABELS.items()
+        ],
         "error": error,
-        "list_query": history.IncidentFilters(since=start, until=end).as_query(),
+        "list_query": history.IncidentFilters(since=window.start, until=window.end).as_query(),
+        "list_limit": history_page_data.LIST_LIMIT,
+        "list_items": mark_safe(items("history-list", data.incidents, True)),
+        "notable_items": mark_safe(items("history-notable", data.notable, False)),
+        "scorecard": accuracy.scorecard_rows(scorecards(now=now)),
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 

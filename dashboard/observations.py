@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -115,4 +117,9 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
         "report_burst": reports.bursts([provider], now=now)[provider.pk],
         "report_window_minutes": minutes,
         "report_note_max": reports.NOTE_MAX_LENGTH,
+        # Who reported in the last hour: names only for signed-in viewers (the template).
+        "affected": reports.affected(provider, now=now),
+        "affected_minutes": int(reports.AFFECTED_SPAN.total_seconds() // 60),
+        "report_anonymous": settings.AIWATCH_REPORT_ANONYMOUS,
+        "login_url": resolve_url(settings.LOGIN_URL),
     }

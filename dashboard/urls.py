@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.urls import include, path
 
 from dashboard import (
+    acknowledgements,
     api,
     badges,
     calendar,
+    exposure_views,
     feeds,
     history_views,
     mcp_http,
@@ -24,6 +26,17 @@ urlpatterns = [
     path("providers/<slug:slug>/", views.provider_detail, name="provider-detail"),
     path("providers/<slug:slug>/live/", views.provider_live, name="provider-live"),
     path("providers/<slug:slug>/report/", team_reports.report_provider, name="provider-report"),
+    path(
+        "providers/<slug:slug>/acknowledge/",
+        acknowledgements.acknowledge_provider,
+        name="provider-acknowledge",
+    ),
+    # An alert's "affected too? yes / no" links (alerts/affected_links.py).
+    path(
+        "affected/<str:token>/<str:answer>/",
+        team_reports.affected_from_alert,
+        name="affected-from-alert",
+    ),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("timezone/", views.set_timezone, name="set-timezone"),
     # History: the outage timeline, the incident list and its CSV, the incident feed.
@@ -45,5 +58,11 @@ urlpatterns = [
     path("embed/<slug:slug>/", badges.embed_card, name="embed"),
     # The team's own stack: the dependency map and the drills.
     path("stack/", stack_views.dependency_map, name="stack-map"),
+    path("stack/exposure/", exposure_views.exposure_page, name="stack-exposure"),
+    path("stack/exposure.csv", exposure_views.exposure_csv, name="stack-exposure-csv"),
+    path("stack/report/", exposure_views.report_page, name="stack-report"),
     path("drills/", stack_views.drill_list, name="drills"),
+    path(
+        "drills/<int:pk>/acknowledge/", acknowledgements.acknowledge_drill, name="drill-acknowledge"
+    ),
 ]

@@ -15,10 +15,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from alerts import presentation
-from dashboard import api, history, observations, our_stack, summaries, team_reports, timezones
+from dashboard import (
+    acknowledgements,
+    api,
+    history,
+    observations,
+    our_stack,
+    summaries,
+    team_reports,
+    timezones,
+)
 from probes.models import Drill, Incident, Provider
 from probes.observe import reports
-from probes.parsers.types import LABELS
+from probes.parsers.types import LABELS, SEVERITY, Status, worst
 
 
 @require_safe
@@ -51,6 +60,8 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
         "attention": [card for card in cards if card.needs_attention],
         "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
         "waiting": [card for card in cards if card.is_waiting],
+        # Incidents and outages someone on the team said they are on.
+        "acknowledged": acknowledgements.overview_acknowledged([card.provider for card in cards]),
         # What to use instead of each provider shown degraded or down.
         "plans": presentation.overview_plans(cards, now=now),
         "counts": {
@@ -62,8 +73,26 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
         },
         # The overview's filter by kind of service (static/js/overview.js narrows in place).
         "categories": Provider.Category.choices,
+        "tab": tab_status(cards),
+        # Mildest first: static/js/tab_status.js ranks the watched providers' statuses by it.
+        "severity_order": " ".join(
+            status.value for status in sorted(SEVERITY, key=SEVERITY.__getitem__)
+        ),
     }
     return ctx
+
+
+def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
+    """The worst status on the overview and how many providers are that bad, for the tab's
+    title ("(2) ⚠ Overview · AI Watch"). Providers waiting for data are a setup matter, not news,
+    so they are left out. static/js/tab_status.js applies the same rule to the watched ones."""
+    news = [card.status for card in cards if not card.is_waiting]
+    headline = worst(news)
+    if SEVERITY[headline] >= SEVERITY[Status.DEGRADED_PERFORMANCE]:
+        count = sum(SEVERITY[status] >= SEVERITY[Status.DEGRADED_PERFORMANCE] for status in news)
+    else:
+        count = sum(status == headline for status in news)
+    return {"worst": headline.value, "count": count}
 
 
 @require_safe
@@ -98,6 +127,8 @@ def provider_context(provider: Provider, *, now: datetime, live: bool = False) -
         "features": our_stack.features_on(provider.slug, now=now),
         # Each model it serves: state now, uptime and MTTR over 90 days.
         "models": our_stack.model_health(summary, now=now),
+        # What is open to acknowledge, and who acknowledged it.
+        **acknowledgements.provider_acknowledgements(provider),
     }
     if not live:
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
@@ -119,6 +150,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Newest first: the latest word is what a reader came for.
         "updates": list(incident.updates.order_by("-at", "-pk")),
         **history.incident_history(incident, now=timezone.now()),
+        # Who acknowledged it, and how long after it started.
+        **acknowledgements.incident_acknowledgements(incident),
     }
     return render(request, "dashboard/incident_detail.html", ctx)
 

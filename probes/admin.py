@@ -1,21 +1,38 @@
 """The operator's configuration UI: providers, their sources and components, incidents.
 
 Fields the pipeline writes are read-only here; the admin only ever changes configuration and
-enqueues polls.
+polls (queued from the lists, at once from a change form). Sources have their own module,
+probes/admin_sources.py; the JSON settings' widgets are in probes/admin_forms.py.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db import models, transaction
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext, ngettext
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from probes.admin_actions import (
+    already_so,
+    enqueue_polls,
+    poll_sources_now,
+    report_queued_polls,
+    set_enabled,
+)
+from probes.admin_forms import URL_FIELD_OVERRIDES, ProviderForm, catalog_state
+from probes.admin_sources import SourceInline
 from probes.models import (
     Component,
     Incident,
@@ -27,101 +44,10 @@ from probes.models import (
     StatusChange,
     TeamReport,
 )
-from probes.observe.inference import estimate_cost
-from probes.tasks import enqueue_sources
-
-# Written by the pipeline on every poll; an operator editing them would be overwritten anyway.
-SOURCE_PIPELINE_FIELDS = (
-    "detected_format",
-    "next_poll_at",
-    "last_polled_at",
-    "last_success_at",
-    "last_error",
-    "error_since",
-    "consecutive_failures",
-    "indicator",
-    "etag",
-    "last_modified",
-    "body_hash",
-    # Written by probes.observe.observed for probe sources.
-    "observed_status",
-    "observed_changed_at",
-    "observed_pending",
-    "observed_streak",
-    "observed_pending_since",
-    "observed_through",
-)
-PROBE_FIELDS = (
-    "method",
-    "expected_statuses",
-    "timeout_seconds",
-    "api_shape",
-    "api_key_env",
-    "model",
-    "max_tokens",
-    "stream",
-    "price_input_per_mtok",
-    "price_output_per_mtok",
-)
-
 
 admin.site.site_header = _("AI Watch administration")
 admin.site.site_title = "AI Watch"
 admin.site.index_title = _("Providers, sources and incidents")
-
-# A URL typed without a scheme is taken as https (status pages are), not Django's old http.
-URL_FIELD_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
-    models.URLField: {"assume_scheme": "https"}
-}
-
-
-def enqueue_polls(source_ids: list[int]) -> int:
-    """Poll these sources (probes in batches) once the admin's transaction commits, so a worker
-    never reads a row before the admin's change lands; return how many sources."""
-    transaction.on_commit(partial(enqueue_sources, source_ids))
-    return len(source_ids)
-
-
-def catalog_state(obj: Provider | Source) -> str:
-    """Who owns the row's fields: the catalog until a field is changed here (README)."""
-    if not obj.catalog_values:
-        return gettext("Not from the catalog: sync_catalog never changes it.")
-    edits = obj.catalog_edits()
-    if edits:
-        return gettext("From the catalog. Changed here, kept by sync_catalog: %(fields)s.") % {
-            "fields": ", ".join(edits)
-        }
-    return gettext("From the catalog: sync_catalog updates each field until you change it here.")
-
-
-def _report_polls(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, count: int) -> None:
-    if count:
-        modeladmin.message_user(
-            request,
-            ngettext("Enqueued %(count)d poll.", "Enqueued %(count)d polls.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
-    else:
-        modeladmin.message_user(request, gettext("No enabled sources to poll."), messages.WARNING)
-
-
-class SourceInline(admin.StackedInline):  # type: ignore[type-arg]
-    formfield_overrides = URL_FIELD_OVERRIDES
-    model = Source
-    extra = 0
-    fields = (
-        "kind",
-        "url",
-        "interval_seconds",
-        "filters",
-        "enabled",
-        "detected_format",
-        "last_success_at",
-        "last_error",
-    )
-    readonly_fields = ("detected_format", "last_success_at", "last_error")
-    show_change_link = True
 
 
 class ComponentInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -139,6 +65,7 @@ class ComponentInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ProviderForm
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = (
         "name",
@@ -165,7 +92,15 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     filter_horizontal = ("upstreams",)
     inlines = (SourceInline, ComponentInline)
-    actions = ("poll_now",)
+    actions = ("poll_now", "enable_selected", "disable_selected")
+
+    def get_urls(self) -> list[URLPattern]:
+        poll = path(
+            "<path:object_id>/poll/",
+            self.admin_site.admin_view(self.poll_view),
+            name="probes_provider_poll",
+        )
+        return [poll, *super().get_urls()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
         return (
@@ -193,85 +128,33 @@ class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        _report_polls(self, request, enqueue_polls(source_ids))
+        report_queued_polls(self, request, enqueue_polls(source_ids))
 
+    @admin.action(description=_("Enable the selected providers"), permissions=["change"])
+    def enable_selected(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        changed, unchanged = set_enabled(self, request, queryset, True)
+        text = ngettext("Enabled %(count)d provider.", "Enabled %(count)d providers.", changed)
+        self.message_user(request, text % {"count": changed} + already_so(unchanged))
 
-@admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    formfield_overrides = URL_FIELD_OVERRIDES
-    list_display = (
-        "provider",
-        "url",
-        "kind",
-        "format_shown",
-        "enabled",
-        "last_success_at",
-        "failures",
-        "error_shown",
-    )
-    list_filter = ("enabled", "kind", "detected_format", "provider")
-    search_fields = ("url", "provider__name", "provider__slug", "last_error")
-    list_select_related = ("provider",)
-    readonly_fields = (*SOURCE_PIPELINE_FIELDS, "probe_cost", "catalog", "catalog_values")
-    fieldsets = (
-        (None, {"fields": ("provider", "kind", "url", "interval_seconds", "filters", "enabled")}),
-        (
-            "Probe (kinds: HTTP probe, inference probe)",
-            {
-                "fields": (*PROBE_FIELDS, "probe_cost"),
-                "description": "Our own measurements: they feed the observed status, never "
-                "the official one. API keys are read from the named environment variable "
-                "at each call and never stored.",
-            },
-        ),
-        ("Catalog", {"fields": ("catalog", "catalog_values")}),
-        ("Written by the poller", {"fields": SOURCE_PIPELINE_FIELDS}),
-    )
+    @admin.action(description=_("Disable the selected providers"), permissions=["change"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        changed, unchanged = set_enabled(self, request, queryset, False)
+        text = ngettext("Disabled %(count)d provider.", "Disabled %(count)d providers.", changed)
+        self.message_user(request, text % {"count": changed} + already_so(unchanged))
 
-    @admin.display(description=_("catalog"))
-    def catalog(self, source: Source) -> str:
-        return catalog_state(source)
-
-    @admin.display(description=_("cost per day"))
-    def probe_cost(self, source: Source) -> str:
-        """Inference probes spend tokens: per call times calls per day, and money if priced."""
-        if source.pk is None or source.kind != Source.Kind.INFERENCE:
-            return "Only inference probes cost tokens."
-        last = (
-            ProbeResult.objects.filter(source=source, input_tokens__isnull=False)
-            .order_by("-at", "-pk")
-            .values_list("input_tokens", "output_tokens")
-            .first()
-        )
-        return str(
-            estimate_cost(
-                interval_seconds=source.interval_seconds,
-                max_tokens=source.max_tokens,
-                last_input_tokens=last[0] if last else None,
-                last_output_tokens=last[1] if last else None,
-                price_input_per_mtok=source.price_input_per_mtok,
-                price_output_per_mtok=source.price_output_per_mtok,
-            )
-        )
-
-    actions = ("poll_now",)
-
-    @admin.display(description=_("format"), ordering="detected_format")
-    def format_shown(self, source: Source) -> str:
-        return source.format or "—"
-
-    @admin.display(description=_("failures"), ordering="consecutive_failures")
-    def failures(self, source: Source) -> int:
-        return source.consecutive_failures
-
-    @admin.display(description=_("error"))
-    def error_shown(self, source: Source) -> str:
-        return source.last_error[:120] if source.last_error else ""
-
-    @admin.action(description=_("Poll now"))
-    def poll_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        source_ids = list(queryset.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
-        _report_polls(self, request, enqueue_polls(source_ids))
+    def poll_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change form's "Poll now": poll the provider's enabled sources here, one by one,
+        and show what each said."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        provider = self.get_object(request, unquote(object_id))
+        if provider is None:
+            raise Http404
+        if not self.has_change_permission(request, provider):
+            raise PermissionDenied
+        sources = list(provider.sources.select_related("provider").order_by("pk"))
+        poll_sources_now(self, request, sources)
+        return HttpResponseRedirect(reverse("admin:probes_provider_change", args=[provider.pk]))
 
 
 @admin.register(Component)

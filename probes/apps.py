@@ -8,7 +8,7 @@ class ProbesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the uptime rollup receiver to probes.signals.poll_recorded.
-        from probes import signals
+        from probes import admin_audit, signals  # noqa: F401  (admin_audit: the audit trail page)
         from probes.history import rollups  # noqa: F401
         from probes.stack import catalog
 

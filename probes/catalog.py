@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from probes import signals
+from probes import audit, signals
 from probes.models import Provider, Source
 from probes.validation import describe_invalid
 
@@ -246,6 +246,7 @@ def _sync_provider(catalog: Catalog, entry: ProviderEntry, report: SyncReport) -
         provider = Provider(slug=entry.slug, catalog_values=values, **values)
         _full_clean(catalog, provider, where)
         provider.save()
+        audit.log_catalog_write(provider, added=True)
         report.created.append(entry.slug)
         return provider
     _full_clean(catalog, _with_values(provider, values), where)
@@ -271,6 +272,7 @@ def _sync_sources(
             source = Source(provider=provider, catalog_values=values, **values)
             _full_clean(catalog, source, where)
             source.save()
+            audit.log_catalog_write(source, added=True)
             report.sources_created += 1
             continue
         _full_clean(catalog, _with_values(source, values), where)
@@ -369,6 +371,8 @@ def _save(instance: Provider | Source, changed: list[str], values: dict[str, Any
         if isinstance(instance, Provider) and changed:
             fields.append("updated_at")
         instance.save(update_fields=fields)
+    if changed:
+        audit.log_catalog_write(instance, added=False, fields=changed)
 
 
 def _sync_upstreams(provider: Provider, wanted: list[Provider]) -> None:
@@ -384,6 +388,7 @@ def _sync_upstreams(provider: Provider, wanted: list[Provider]) -> None:
     ]
     if missing:
         provider.upstreams.add(*missing)
+        audit.log_catalog_write(provider, added=False, fields=["upstreams"])
     if applied != slugs:
         provider.catalog_values = {**provider.catalog_values, "upstreams": slugs}
         provider.save(update_fields=["catalog_values"])

@@ -7,6 +7,7 @@ change: an event is never lost, and never sent for a change that did not happen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.dispatch import Signal
@@ -28,6 +29,12 @@ class PollOutcome:
     # The source went from readable to failing (or back) with this poll.
     source_became_unreadable: bool = False
     source_recovered: bool = False
+    # Set by a recording that compared its incidents' impacts (times, impact, components)
+    # before and after: `impacts_changed_from` is then the earliest moment whose impacts
+    # changed, None when none did. Without the comparison, receivers take every touched
+    # incident as changed from its start.
+    impacts_compared: bool = False
+    impacts_changed_from: datetime | None = None
 
     @property
     def changed(self) -> bool:
@@ -55,3 +62,12 @@ catalog_synced = Signal()
 #: and `new` (probes.parsers.types.Status), `at`, and `transition` (ObservedTransition).
 #: Receivers that want "observed outage confirmed / recovered" listen for source None.
 observed_status_changed = Signal()
+
+#: Sent by probes.observe.reports.submit_report when the report it stores tips a provider into a
+#: burst of team reports (it was not one a moment before), inside the report's transaction, with
+#: `provider`, `burst` (reports.Burst) and `at`. sender is the TeamReport class.
+report_burst_started = Signal()
+
+#: Sent by probes.acknowledge.acknowledge inside its transaction, with `acknowledgement`
+#: (Acknowledgement). The alerts outbox writes the threaded message. sender is Acknowledgement.
+acknowledged = Signal()

@@ -16,7 +16,7 @@ from probes.history import rollups
 from probes.models import Provider, Source
 from probes.observe import probing
 from probes.observe import rollups as probe_rollups
-from probes.status import polling, recording, scheduling
+from probes.status import batches, polling, recording, scheduling
 
 logger = logging.getLogger(__name__)
 
@@ -56,24 +56,72 @@ def dispatch_due_polls() -> None:
 
 
 def enqueue_sources(source_ids: Iterable[int]) -> int:
-    """Enqueue one poll per status page and one batch per PROBE_BATCH_SIZE probes among
-    `source_ids`; return how many sources. Used by the dispatcher and the admin's "Poll now"
-    (which calls it on commit, so a worker never reads the row before the admin's change lands).
+    """Enqueue one batch per POLL_BATCH_SIZE status pages and one per PROBE_BATCH_SIZE probes
+    among `source_ids`; return how many sources. Used by the dispatcher and the admin's "Poll
+    now" (which calls it on commit, so a worker never reads the row before the admin's change
+    lands).
+
+    A batch expires after the shortest interval among its sources: by then the next claim has
+    enqueued a fresh poll of each, so an older one would only poll twice. Sources are batched
+    in the order claimed (the most overdue first).
     """
     ids = list(source_ids)
-    probe_ids = sorted(Source.objects.filter(pk__in=ids).probes().values_list("pk", flat=True))
-    # A poll not started before the next tick is stale: the next claim enqueues a fresh one.
-    expires = settings.AIWATCH_DISPATCH_SECONDS * 4
-    probes = set(probe_ids)
-    for source_id in ids:
-        if source_id not in probes:
-            poll_source_task.apply_async((source_id,), expires=expires)
-    # Probes run many at a time on one async client, so a whole chunk is one task.
-    for start in range(0, len(probe_ids), PROBE_BATCH_SIZE):
-        run_probe_batch_task.apply_async(
-            (probe_ids[start : start + PROBE_BATCH_SIZE],), expires=expires
+    kinds = {
+        pk: (kind in Source.PROBE_KINDS, interval)
+        for pk, kind, interval in Source.objects.filter(pk__in=ids).values_list(
+            "pk", "kind", "interval_seconds"
         )
+    }
+    pages = [pk for pk in ids if pk in kinds and not kinds[pk][0]]
+    probe_ids = sorted(pk for pk in ids if pk in kinds and kinds[pk][0])
+    for chunk in _chunks(pages, POLL_BATCH_SIZE):
+        poll_sources_task.apply_async((chunk,), expires=min(kinds[pk][1] for pk in chunk))
+    # Probes run many at a time on one async client, so a whole chunk is one task.
+    for chunk in _chunks(probe_ids, PROBE_BATCH_SIZE):
+        run_probe_batch_task.apply_async((chunk,), expires=min(kinds[pk][1] for pk in chunk))
     return len(ids)
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+# Status pages fetched together on one async client: enough to share the connection and the
+# transaction of the unchanged ones, few enough that a batch of changed pages (parsed and
+# recorded one after the other) ends well inside the time limits below, and that the work of
+# a round spreads over every worker process.
+POLL_BATCH_SIZE = 10
+
+
+@shared_task(name="probes.poll_sources", ignore_result=True, soft_time_limit=150, time_limit=180)
+def poll_sources_task(source_ids: list[int]) -> None:
+    sources = list(
+        Source.objects.status_pages()
+        .select_related("provider")
+        .filter(pk__in=source_ids, enabled=True, provider__enabled=True)
+        .order_by("pk")
+    )
+    if not sources:
+        return  # deleted or disabled since they were enqueued
+    started = timezone.now()
+    try:
+        batches.poll_batch(sources, now=started)
+    except SoftTimeLimitExceeded:
+        # Stopped by the soft time limit (stalled upstreams): the polls not recorded yet get a
+        # failure, or they would keep showing their last good answer as fresh.
+        recorded = set(
+            Source.objects.filter(pk__in=source_ids, last_polled_at__gte=started).values_list(
+                "pk", flat=True
+            )
+        )
+        late = [source for source in sources if source.pk not in recorded]
+        logger.warning("batch poll stopped at the soft time limit; %d not recorded", len(late))
+        for source in late:
+            recording.record_failure(
+                source,
+                "fetch failed (timeout): the batch of polls ran past its time limit",
+                at=timezone.now(),
+            )
 
 
 @shared_task(name="probes.roll_uptime_days", ignore_result=True)

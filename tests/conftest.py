@@ -47,6 +47,15 @@ def site_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache() -> None:
+    """Each test starts with an empty cache: rolled-back ids come back in the next test, so a
+    part cached under one test's key must not answer another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def load_fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

@@ -5,13 +5,15 @@ Procfile's concurrency, the real dispatcher) against a baseline measured in the 
 the ratios mean something on any machine. Nothing here reaches beyond 127.0.0.1.
 
 With DATABASE_URL unset the database is SQLite in a temporary folder; with DATABASE_URL naming
-a PostgreSQL server, a fresh database `aiwatch_bench` is created on it and dropped at the end
-(the database the URL names is never touched).
+a PostgreSQL database `<name>`, a fresh database `<name>_bench` is created beside it and dropped
+at the end (the database the URL names is never touched; two runs given different names never
+meet).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,34 +26,38 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-BENCH_DATABASE = "aiwatch_bench"
 
 
 def quick_or_full(quick: bool, *, quick_value: int, full_value: int) -> int:
     return quick_value if quick else full_value
 
 
-def _postgres_bench_url(url: str) -> tuple[str, str]:
-    """(the bench database's URL, the maintenance database's URL) on the server `url` names."""
+def _postgres_bench_url(url: str) -> tuple[str, str, str]:
+    """(the bench database's URL, the maintenance database's URL, the bench database's name)
+    on the server `url` names."""
     parts = urlsplit(url)
-    bench = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    given = parts.path.strip("/") or "aiwatch"
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,50}", given):
+        raise SystemExit(f"DATABASE_URL: use a plain database name, not {given!r}")
+    name = f"{given}_bench"
+    bench = urlunsplit(parts._replace(path=f"/{name}"))
     maintenance = urlunsplit(parts._replace(path="/postgres"))
-    return bench, maintenance
+    return bench, maintenance, name
 
 
-def _recreate_postgres_database(maintenance_url: str) -> None:
+def _recreate_postgres_database(maintenance_url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
 
 
-def _drop_postgres_database(maintenance_url: str) -> None:
+def _drop_postgres_database(maintenance_url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @contextmanager
@@ -63,10 +69,10 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
     """
     workdir = Path(tempfile.mkdtemp(prefix=f"aiw-bench-{name}-"))
     given = os.environ.get("DATABASE_URL", "")
-    maintenance = ""
+    maintenance = bench_name = ""
     if given.startswith(("postgres://", "postgresql://")):
-        database_url, maintenance = _postgres_bench_url(given)
-        _recreate_postgres_database(maintenance)
+        database_url, maintenance, bench_name = _postgres_bench_url(given)
+        _recreate_postgres_database(maintenance, bench_name)
     else:
         database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
     socket_path = workdir / "redis" / "redis.sock"
@@ -77,6 +83,9 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 "DATABASE_URL": database_url,
                 "REDIS_URL": f"redis+socket://{socket_path}",
                 "DJANGO_SETTINGS_MODULE": "aiwatch.settings",
+                # Static files (collectstatic) and anything else under var/ in the run's own
+                # folder, never in the checkout a test run may be using at the same time.
+                "AIWATCH_VAR_DIR": str(workdir / "var"),
                 # The page server is on 127.0.0.1: the address policy admits it when listed.
                 "AIWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "DEBUG": "False",
@@ -103,7 +112,7 @@ def bench_environment(name: str, **settings: str) -> Iterator[Path]:
                 connections.close_all()
     finally:
         if maintenance:
-            _drop_postgres_database(maintenance)
+            _drop_postgres_database(maintenance, bench_name)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

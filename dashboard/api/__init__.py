@@ -18,6 +18,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from dashboard.api import (
+    accuracy,
     errors,
     fallbacks,
     features,
@@ -56,6 +57,7 @@ api.add_router("", incidents.router)
 api.add_router("", uptime.router)
 api.add_router("", fallbacks.router)
 api.add_router("", features.router)
+api.add_router("", accuracy.router)
 
 
 def json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,7 +16,7 @@ from dashboard.api.errors import ApiError, ErrorOut
 from dashboard.api.paging import link_next, page
 from dashboard.api.params import Moment, bounded
 from dashboard.formatting import iso_utc
-from probes.models import Incident, IncidentUpdate, Provider
+from probes.models import Acknowledgement, Incident, IncidentUpdate, Provider
 
 DEFAULT_INCIDENT_LIMIT = 200
 MAX_INCIDENT_LIMIT = 1000
@@ -35,6 +35,7 @@ PAGING = (
 
 
 def incident_dict(incident: Incident) -> dict[str, Any]:
+    first_ack = next(iter(incident.acknowledgements.all()), None)
     return {
         "id": incident.external_id,
         "provider": incident.provider.slug,
@@ -48,6 +49,13 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
             {"status": update.status, "body": update.body, "at": iso_utc(update.at)}
             for update in incident.updates.all()
         ],
+        "acknowledged_at": iso_utc(first_ack.at) if first_ack else None,
+        "acknowledged_by": first_ack.by_name if first_ack else None,
+        "time_to_acknowledge_seconds": (
+            int(max(first_ack.at - incident.started_at, timedelta(0)).total_seconds())
+            if first_ack
+            else None
+        ),
     }
 
 
@@ -99,7 +107,8 @@ def incident_list(
     """
     check_window(since, until)
     incidents: QuerySet[Incident] = Incident.objects.select_related("provider").prefetch_related(
-        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("at", "pk"))
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("at", "pk")),
+        Prefetch("acknowledgements", queryset=Acknowledgement.objects.order_by("at", "pk")),
     )
     incidents = overlapping(for_provider(incidents, "provider__slug", provider), since, until)
     if impact:

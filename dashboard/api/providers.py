@@ -220,6 +220,8 @@ def report_provider(request: HttpRequest, slug: str, report: schemas.ReportIn) -
                 network=reports.digest(client_address(request), purpose="network"),
                 note=report.note,
                 now=now,
+                # The token's owner is named to teammates; the token is still its own person.
+                user=caller.token.user,
             )
     except reports.ReportRefused as refused:
         raise ApiError(str(refused), status=429) from None

@@ -140,6 +140,12 @@ class IncidentOut(Schema):
     resolved_at: Time
     url: str
     updates: list[UpdateOut]
+    # When someone on the team first acknowledged it; null if nobody has.
+    acknowledged_at: Time = None
+    acknowledged_by: str | None = None
+    time_to_acknowledge_seconds: int | None = Field(
+        None, description="Seconds from its start to the first acknowledgement."
+    )
 
 
 class IncidentsOut(Schema):

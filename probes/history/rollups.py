@@ -1,17 +1,20 @@
-"""Keep UptimeDay rows up to date: recompute only the days a change touches.
+"""Keep UptimeDay rows up to date: carry the open day on, recompute only when history moved.
 
 `update_rollups` recomputes whole UTC days for one provider (its own row and one per component)
 from the StatusChange rows of those days, the status in force before them and the incidents
-overlapping them. A poll that changed something calls it for the days since the provider's
-last rollup (usually just today), inside the poll's own transaction, so rollups and raw rows
-never disagree. Pages read the rows only (`read_days`).
+overlapping them. A poll that changed something calls `catch_up`, inside the poll's own
+transaction so rollups and raw rows never disagree: it carries the rows on from where they
+stopped with the poll's own transitions (probes.history.increments, exactly what a recompute
+would write), and recomputes the days since the provider's last rollup only when it cannot
+(an incident that reaches back before the rows, a row missing). Pages read the rows only
+(`read_days`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,63 +24,16 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from probes import signals
-from probes.history import uptime
+from probes.history import increments, uptime
+from probes.history.rollup_rows import Computed, incident_spans, running_state, store
 from probes.models import Component, Incident, Provider, Source, StatusChange, UptimeDay
-from probes.parsers.types import Impact, Status
+from probes.parsers.types import Status
 from probes.signals import PollOutcome
 
 logger = logging.getLogger(__name__)
 
 # How far back an incremental update may reach; older days need `rebuild_uptime`.
 MAX_CATCH_UP = timedelta(days=400)
-
-
-def incident_spans(incidents: Iterable[Incident]) -> dict[int | None, list[uptime.ImpactSpan]]:
-    """Impact spans per subject: None for the provider, else a component pk.
-
-    Component impacts a history source reported (details["component_impacts"], matched by the
-    component's external id) win over the incident's plain component list.
-    """
-    spans: dict[int | None, list[uptime.ImpactSpan]] = defaultdict(list)
-    for incident in incidents:
-        status = _incident_status(incident)
-        if status is None:
-            continue
-        spans[None].append(uptime.ImpactSpan(incident.started_at, incident.resolved_at, status))
-        components = list(incident.components.all())
-        reported = incident.details.get("component_impacts") if incident.details else None
-        by_external = {component.external_id: component.pk for component in components}
-        if isinstance(reported, list) and reported:
-            for item in reported:
-                pk = by_external.get(str(item.get("component_id")))
-                parsed = _impact_span(item)
-                if pk is not None and parsed is not None:
-                    spans[pk].append(parsed)
-            continue
-        for component in components:
-            spans[component.pk].append(
-                uptime.ImpactSpan(incident.started_at, incident.resolved_at, status)
-            )
-    return spans
-
-
-def _incident_status(incident: Incident) -> Status | None:
-    if incident.is_maintenance:
-        return Status.UNDER_MAINTENANCE
-    try:
-        status = Impact(incident.impact).as_status()
-    except ValueError:
-        return None
-    return None if status == Status.OPERATIONAL else status
-
-
-def _impact_span(item: Any) -> uptime.ImpactSpan | None:
-    try:
-        start = datetime.fromisoformat(item["start_at"])
-        end = datetime.fromisoformat(item["end_at"]) if item.get("end_at") else None
-        return uptime.ImpactSpan(start, end, Status(item["status"]))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 @transaction.atomic
@@ -97,12 +53,15 @@ def update_rollups(
 
     components = list(Component.objects.filter(provider=provider, is_group=False))
     changes: dict[int | None, list[tuple[datetime, Status]]] = defaultdict(list)
+    # Every change of the provider (groups' too) per UTC day: an open day's row keeps its count.
+    changes_per_day: dict[date, int] = defaultdict(int)
     for component_id, at, new_status in (
         StatusChange.objects.filter(provider=provider, at__gte=lo, at__lte=hi)
         .order_by("at", "pk")
         .values_list("component_id", "at", "new_status")
     ):
         changes[component_id].append((at, Status(new_status)))
+        changes_per_day[uptime.day_start(at).date()] += 1
 
     earlier = StatusChange.objects.filter(provider=provider, at__lt=lo).order_by("-at", "-pk")
     before: dict[int | None, Status | None] = {}
@@ -125,7 +84,7 @@ def update_rollups(
     spans = incident_spans(incidents)
 
     subjects: list[int | None] = [None, *(component.pk for component in components)]
-    computed: list[tuple[int | None, uptime.DayTotals]] = []
+    computed: list[Computed] = []
     for subject in subjects:
         for totals in uptime.compute_days(
             changes.get(subject, []),
@@ -134,79 +93,28 @@ def update_rollups(
             start=lo,
             end=hi,
         ):
-            computed.append((subject, totals))
-    return _store(provider, computed, lo.date(), max(lo, hi - timedelta(microseconds=1)).date())
-
-
-FIELDS = (
-    "observed_seconds",
-    "down_seconds",
-    "major_seconds",
-    "partial_seconds",
-    "degraded_seconds",
-    "maintenance_seconds",
-    "computed_until",
-    "tail_status",
-)
-
-
-def _store(
-    provider: Provider,
-    computed: Sequence[tuple[int | None, uptime.DayTotals]],
-    first: date,
-    last: date,
-) -> int:
-    existing = {
-        (row.component_id, row.day): row
-        for row in UptimeDay.objects.filter(provider=provider, day__gte=first, day__lte=last)
-    }
-    to_create: list[UptimeDay] = []
-    # Rows needing the same new values share one plain UPDATE: a poll moves every subject's
-    # computed_until on, and most subjects of a day hold equal totals (all operational since
-    # midnight), so this is a few statements where bulk_update built a CASE per row and field.
-    to_update: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for subject, totals in computed:
-        values = {
-            "observed_seconds": totals.observed_seconds,
-            "down_seconds": totals.down_seconds,
-            "major_seconds": totals.major_seconds,
-            "partial_seconds": totals.partial_seconds,
-            "degraded_seconds": totals.degraded_seconds,
-            "maintenance_seconds": totals.maintenance_seconds,
-            "computed_until": totals.computed_until,
-            "tail_status": totals.tail_status.value if totals.tail_status else "",
-        }
-        row = existing.get((subject, totals.day))
-        if row is None:
-            if (
-                totals.observed_seconds == 0
-                and not totals.maintenance_seconds
-                and (totals.tail_status is None)
-            ):
-                continue  # nothing known: no row is the same as "no data"
-            to_create.append(
-                UptimeDay(provider=provider, component_id=subject, day=totals.day, **values)
-            )
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            to_update[tuple(values[name] for name in FIELDS)].append(row.pk)
-    UptimeDay.objects.bulk_create(to_create, batch_size=500)
-    updated = 0
-    for key, pks in to_update.items():
-        for start in range(0, len(pks), 500):
-            updated += UptimeDay.objects.filter(pk__in=pks[start : start + 500]).update(
-                **dict(zip(FIELDS, key, strict=True))
-            )
-    return len(to_create) + updated
+            seen = changes_per_day.get(totals.day, 0)
+            running = running_state(totals, spans.get(subject, []), changes_seen=seen)
+            computed.append((subject, totals, running))
+    return store(provider, computed, lo.date(), max(lo, hi - timedelta(microseconds=1)).date())
 
 
 def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None) -> int:
-    """Bring the provider's rows up to `now` from where they stopped (or from `since`)."""
+    """Bring the provider's rows up to `now` from where they stopped (or from `since`).
+
+    Carried on incrementally when it can be done exactly, else the days are recomputed.
+    """
     last = (
         UptimeDay.objects.filter(provider=provider)
         .order_by("-day", "-computed_until")
         .values_list("computed_until", flat=True)
         .first()
     )
+    reaches_back = since is not None and last is not None and since < uptime.day_start(last)
+    if last is not None and not reaches_back and now - last <= MAX_CATCH_UP:
+        written = increments.advance(provider, last=last, now=now)
+        if written is not None:
+            return written
     if last is None:
         # Never rolled up: start from the first recorded change.
         last = (
@@ -303,12 +211,15 @@ def on_poll_recorded(
     """Same transaction as the poll: a change and its rollup commit (or roll back) together."""
     if not (outcome.changed or outcome.provider_change):
         return
-    touched = [
-        *outcome.incidents_opened,
-        *outcome.incidents_updated,
-        *outcome.incidents_resolved,
-    ]
-    since = min((incident.started_at for incident in touched), default=None)
+    if outcome.impacts_compared:
+        since = outcome.impacts_changed_from
+    else:
+        touched = [
+            *outcome.incidents_opened,
+            *outcome.incidents_updated,
+            *outcome.incidents_resolved,
+        ]
+        since = min((incident.started_at for incident in touched), default=None)
     try:
         # A savepoint: should the rollup fail, the poll's own data still commits, and
         # `rebuild_uptime` (or the next change) repairs the days.

@@ -63,6 +63,7 @@ DOWN_WEIGHTS: dict[Status, float] = {
 EXCLUDED: frozenset[Status] = frozenset({Status.UNDER_MAINTENANCE, Status.UNKNOWN})
 
 DAY = timedelta(days=1)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,30 @@ class ImpactSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class Counted:
+    """Exact microseconds one stretch of a day spent in each status that counts (integers, so
+    the sum of two stretches is exactly the stretch they make together)."""
+
+    observed: int = 0
+    major: int = 0
+    partial: int = 0
+    degraded: int = 0
+    maintenance: int = 0
+
+    def __add__(self, other: Counted) -> Counted:
+        return Counted(
+            self.observed + other.observed,
+            self.major + other.major,
+            self.partial + other.partial,
+            self.degraded + other.degraded,
+            self.maintenance + other.maintenance,
+        )
+
+    def as_list(self) -> list[int]:
+        return [self.observed, self.major, self.partial, self.degraded, self.maintenance]
+
+
+@dataclass(frozen=True, slots=True)
 class DayTotals:
     """What one UTC day of one subject adds up to, up to `computed_until`."""
 
@@ -101,6 +126,8 @@ class DayTotals:
     computed_until: datetime
     # The recorded status (StatusChange only) at `computed_until`; None when there is none.
     tail_status: Status | None
+    # The exact microseconds behind the figures: a later stretch of the same day adds to these.
+    counted: Counted = Counted()
 
     @property
     def uptime(self) -> float | None:
@@ -252,12 +279,15 @@ def daily_totals(
     start: datetime,
     end: datetime,
     handed_on: Callable[[datetime], Status | None] | None = None,
+    prior: Counted | None = None,
 ) -> list[DayTotals]:
     """Totals per UTC day from `start`'s day up to `end` (the last day is cut at `end`).
 
     `segments` is the combined timeline (`combine`); `recorded` the StatusChange-only one, used
     for the status a day hands on to the next (or `handed_on(moment)` when given, which also
-    sees a change made exactly at the end of the day).
+    sees a change made exactly at the end of the day). `prior` is what the first day counted
+    before `start`. Time is summed in whole microseconds, so a day counted in two stretches
+    (an incremental update) comes out exactly as the day counted at once.
     """
     totals: list[DayTotals] = []
     first_segment = 0
@@ -265,7 +295,7 @@ def daily_totals(
     for day in utc_days(first, last.date()):
         lo = max(day_start(day), start)
         hi = min(day_start(day) + DAY, end)
-        seconds: dict[Status | None, float] = {}
+        micros: dict[Status | None, int] = {}
         # Segments are in time order: skip those that ended before this day.
         while first_segment < len(segments) and segments[first_segment].end <= lo:
             first_segment += 1
@@ -274,27 +304,51 @@ def daily_totals(
                 break
             a, b = max(segment.start, lo), min(segment.end, hi)
             if a < b:
-                seconds[segment.status] = seconds.get(segment.status, 0.0) + (b - a).total_seconds()
-        observed = sum(
-            value
-            for status, value in seconds.items()
-            if status is not None and status not in EXCLUDED
+                micros[segment.status] = micros.get(segment.status, 0) + (b - a) // MICROSECOND
+        counted = Counted(
+            observed=sum(
+                value
+                for status, value in micros.items()
+                if status is not None and status not in EXCLUDED
+            ),
+            major=micros.get(Status.MAJOR_OUTAGE, 0),
+            partial=micros.get(Status.PARTIAL_OUTAGE, 0),
+            degraded=micros.get(Status.DEGRADED_PERFORMANCE, 0),
+            maintenance=micros.get(Status.UNDER_MAINTENANCE, 0),
         )
-        down = sum(seconds.get(status, 0.0) * weight for status, weight in DOWN_WEIGHTS.items())
+        if prior is not None and day == first:
+            counted = prior + counted
         totals.append(
-            DayTotals(
-                day=day,
-                observed_seconds=round(observed),
-                down_seconds=down,
-                major_seconds=round(seconds.get(Status.MAJOR_OUTAGE, 0.0)),
-                partial_seconds=round(seconds.get(Status.PARTIAL_OUTAGE, 0.0)),
-                degraded_seconds=round(seconds.get(Status.DEGRADED_PERFORMANCE, 0.0)),
-                maintenance_seconds=round(seconds.get(Status.UNDER_MAINTENANCE, 0.0)),
+            day_totals(
+                day,
+                counted,
                 computed_until=hi,
                 tail_status=status_at(recorded, hi) if handed_on is None else handed_on(hi),
             )
         )
     return totals
+
+
+def day_totals(
+    day: date, counted: Counted, *, computed_until: datetime, tail_status: Status | None
+) -> DayTotals:
+    """A day's figures from its exact microseconds (seconds rounded, downtime weighted)."""
+    seconds = {
+        Status.MAJOR_OUTAGE: counted.major / 1e6,
+        Status.PARTIAL_OUTAGE: counted.partial / 1e6,
+    }
+    return DayTotals(
+        day=day,
+        observed_seconds=round(counted.observed / 1e6),
+        down_seconds=sum(seconds[status] * weight for status, weight in DOWN_WEIGHTS.items()),
+        major_seconds=round(counted.major / 1e6),
+        partial_seconds=round(counted.partial / 1e6),
+        degraded_seconds=round(counted.degraded / 1e6),
+        maintenance_seconds=round(counted.maintenance / 1e6),
+        computed_until=computed_until,
+        tail_status=tail_status,
+        counted=counted,
+    )
 
 
 def status_at(segments: Sequence[Segment], moment: datetime) -> Status | None:
@@ -312,10 +366,12 @@ def compute_days(
     before: Status | None,
     start: datetime,
     end: datetime,
+    prior: Counted | None = None,
 ) -> list[DayTotals]:
     """The whole recipe for one subject: recorded status, incident impacts, daily totals.
 
     Times may come in any zone; they are compared as instants and bucketed by UTC day.
+    `prior` is what `start`'s day counted before `start` (see `daily_totals`).
     """
     changes = [(at.astimezone(UTC), status) for at, status in changes]
     spans = [
@@ -337,9 +393,11 @@ def compute_days(
         # An empty stretch (a change at the very start of a day, read at that instant): only
         # the status it hands on is known.
         return [
-            DayTotals(start.date(), 0, 0.0, 0, 0, 0, 0, start, handed_on(start)),
+            day_totals(
+                start.date(), prior or Counted(), computed_until=start, tail_status=handed_on(start)
+            )
         ]
-    return daily_totals(combined, recorded, start=start, end=end, handed_on=handed_on)
+    return daily_totals(combined, recorded, start=start, end=end, handed_on=handed_on, prior=prior)
 
 
 def extend_days(

@@ -3,6 +3,7 @@
 One module per family of tables; import them from here (`from probes.models import Source`).
 """
 
+from probes.models.acknowledgements import Acknowledgement
 from probes.models.features import Drill, DrillAcknowledgement, Feature, ServedModel
 from probes.models.fields import StatusField
 from probes.models.history import UptimeDay
@@ -19,6 +20,7 @@ from probes.models.sources import Source, SourceQuerySet
 from probes.models.tokens import ApiToken
 
 __all__ = [
+    "Acknowledgement",
     "ApiToken",
     "Component",
     "Drill",

@@ -67,9 +67,9 @@ class Feature(models.Model):
     """Something the team builds on AI services ("Support bot"): what it rides on, what to do."""
 
     class Criticality(models.TextChoices):
-        CRITICAL = "critical", "Critical"
-        IMPORTANT = "important", "Important"
-        NICE_TO_HAVE = "nice_to_have", "Nice to have"
+        CRITICAL = "critical", _("Critical")
+        IMPORTANT = "important", _("Important")
+        NICE_TO_HAVE = "nice_to_have", _("Nice to have")
 
     slug = models.SlugField(unique=True, help_text="Short stable name, e.g. support-bot.")
     name = models.CharField(max_length=200, help_text="Shown everywhere, e.g. Support bot.")

@@ -42,6 +42,9 @@ class UptimeDay(models.Model):
     # The row covers the day up to here; readers carry `tail_status` on to the present.
     computed_until = models.DateTimeField(verbose_name=_("computed until"))
     tail_status = models.CharField(max_length=24, blank=True, verbose_name=_("tail status"))
+    # While the day is open: what carrying the row on exactly needs (probes/history/
+    # rollup_rows.py); empty once the day is complete.
+    running = models.JSONField(null=True, blank=True, editable=False, verbose_name=_("running"))
 
     class Meta:
         verbose_name = _("uptime day")

@@ -227,6 +227,12 @@ class Incident(models.Model):
             models.Index(fields=["started_at"], name="incident_started"),
             # The overview asks for open incidents.
             models.Index(fields=["resolved_at"], name="incident_resolved"),
+            # /history/ lists the archive's notable outages in time order.
+            models.Index(fields=["provenance", "started_at"], name="incident_provenance_started"),
+            # The page cache's key: the newest incident edit, of all or of one provider
+            # (dashboard/history_cache.py).
+            models.Index(fields=["updated_at"], name="incident_updated"),
+            models.Index(fields=["provider", "updated_at"], name="incident_provider_updated"),
         ]
         ordering = ["-started_at"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -184,13 +185,36 @@ class TeamReport(models.Model):
     )
     at = models.DateTimeField(verbose_name=_("at"))
     note = models.CharField(max_length=280, blank=True, verbose_name=_("note"))
-    # Keyed digests, never the raw session id or address: enough to rate-limit, nothing more.
+    # Keyed digests, never the raw user id or address: enough to rate-limit, nothing more.
     person = models.CharField(max_length=64, editable=False, verbose_name=_("person"))
     network = models.CharField(max_length=64, editable=False, verbose_name=_("network"))
+    # A signed-in teammate: their name shows to other signed-in users. None: anonymous.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="team_reports",
+        verbose_name=_("user"),
+    )
+    # What the report counts for in the burst rule (anonymous ones weigh less), as it was then.
+    weight = models.FloatField(default=1.0, editable=False, verbose_name=_("weight"))
+    # The alert whose "affected too?" link recorded it (its event uuid): a replayed link finds
+    # this row and counts nothing more.
+    via_alert = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("via alert")
+    )
 
     class Meta:
         verbose_name = _("team report")
         verbose_name_plural = _("team reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "via_alert"],
+                condition=~models.Q(via_alert=""),
+                name="teamreport_once_per_alert_link",
+            )
+        ]
         indexes = [
             models.Index(fields=["provider", "at"], name="teamreport_provider_at"),
             models.Index(fields=["person", "at"], name="teamreport_person_at"),

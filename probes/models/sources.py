@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
@@ -49,6 +53,27 @@ class SourceQuerySet(models.QuerySet["Source"]):
         if unknown:
             raise ValueError(f"no enabled {what} for: {', '.join(unknown)}")
         return narrowed
+
+
+# What a poll reads. Changing any of these makes the next poll due at once, so the admin (and a
+# catalog edit) sees the new setting at work within one dispatcher tick, not one old interval.
+POLL_SETTINGS = ("url", "kind", "filters", "interval_seconds")
+# What says which page is read and how. After a change of these, what the source last read, and
+# the error it last had, describe another page: they are forgotten, and the source counts as not
+# read yet (not failing, not readable) until the fresh poll answers.
+PAGE_SETTINGS = ("url", "kind", "filters")
+# Cleared by such a change, with the values they are cleared to.
+READ_STATE_RESET: dict[str, Any] = {
+    "last_error": "",
+    "error_since": None,
+    "consecutive_failures": 0,
+    "last_success_at": None,
+    "indicator": "",
+    "detected_format": "",
+    "etag": "",
+    "last_modified": "",
+    "body_hash": "",
+}
 
 
 class Source(models.Model):
@@ -166,12 +191,15 @@ class Source(models.Model):
         blank=True,
         validators=[
             RegexValidator(
-                r"^[A-Z_][A-Z0-9_]*$", "An environment variable name, e.g. OPENAI_API_KEY."
+                r"^[A-Z_][A-Z0-9_]*$",
+                _("An environment variable name, e.g. AIWATCH_SECRET_OPENAI_KEY."),
             )
         ],
         help_text=_(
             "Inference probes: the NAME of the environment variable holding the key, e.g. "
-            "OPENAI_API_KEY. The key itself is never stored here. Empty: no key (local servers)."
+            "AIWATCH_SECRET_OPENAI_KEY (names start with AIWATCH_SECRET_, or are listed in "
+            "AIWATCH_SECRET_ENV_ALLOW). The key itself is never stored here. Empty: no key "
+            "(local servers)."
         ),
     )
     model = models.CharField(
@@ -287,6 +315,26 @@ class Source(models.Model):
     def __str__(self) -> str:
         return f"{self.provider.slug}: {self.get_kind_display()} {self.url}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        changed = self.changed_poll_settings() if self.pk is not None else []
+        update_fields: Iterable[str] | None = kwargs.get("update_fields")
+        if update_fields is not None:
+            # A partial save (the catalog's) only counts the settings it writes.
+            changed = [name for name in changed if name in set(update_fields)]
+        if changed:
+            written = ["next_poll_at"]
+            self.next_poll_at = timezone.now()
+            if set(changed) & set(PAGE_SETTINGS):
+                for name, value in READ_STATE_RESET.items():
+                    setattr(self, name, value)
+                written += list(READ_STATE_RESET)
+            if update_fields is not None:
+                kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *written]))
+        super().save(*args, **kwargs)
+        self._stored_poll_settings = copy.deepcopy(
+            {name: getattr(self, name) for name in POLL_SETTINGS}
+        )
+
     @property
     def format(self) -> str:
         """The wire format to parse with: the chosen kind, or what auto-detection found."""
@@ -312,6 +360,23 @@ class Source(models.Model):
         """Fields changed in the admin since the catalog last applied them."""
         return catalog_edits(self)
 
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any]
+    ) -> Source:
+        source = super().from_db(db, field_names, values)
+        # What was stored, so save() can tell a changed setting from an untouched one.
+        # A copy: filters are a dict, and one changed in place must still count as changed.
+        source._stored_poll_settings = copy.deepcopy(
+            {name: getattr(source, name) for name in POLL_SETTINGS if name in field_names}
+        )
+        return source
+
+    def changed_poll_settings(self) -> list[str]:
+        """The poll settings that differ from what was loaded from the database."""
+        stored: dict[str, Any] = getattr(self, "_stored_poll_settings", {})
+        return [name for name, value in stored.items() if getattr(self, name) != value]
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
@@ -320,7 +385,9 @@ class Source(models.Model):
         if self.url:
             problem = outbound_url_problem(self.url, resolve=self.resolve_url_on_clean)
             if problem:
-                errors["url"] = f"This URL cannot be polled: {problem}."
+                errors["url"] = gettext("This URL cannot be polled: %(problem)s.") % {
+                    "problem": problem
+                }
         problem = filters_problem(self.kind, self.filters)
         if problem:
             errors["filters"] = f"{problem}."
@@ -331,9 +398,9 @@ class Source(models.Model):
                 errors["expected_statuses"] = str(error)
         if self.kind == self.Kind.INFERENCE:
             if not self.api_shape:
-                errors["api_shape"] = "Choose the API shape of an inference probe."
+                errors["api_shape"] = gettext("Choose the API shape of an inference probe.")
             if not self.model:
-                errors["model"] = "An inference probe needs a model, e.g. gpt-4o-mini."
+                errors["model"] = gettext("An inference probe needs a model, e.g. gpt-4o-mini.")
             problem = secret_name_problem(self.api_key_env) if self.api_key_env else None
             if problem:
                 errors["api_key_env"] = f"{problem[0].upper()}{problem[1:]}."

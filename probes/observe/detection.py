@@ -66,7 +66,7 @@ def outage_episodes(transitions: Sequence[tuple[datetime, Status]]) -> list[Epis
     return episodes
 
 
-def _overlaps(
+def overlaps(
     episode: Episode, incident: OfficialIncident, window: timedelta, now: datetime
 ) -> bool:
     # An outage we saw may end before the provider posts: it still counts within `window`.
@@ -92,13 +92,13 @@ def match_incidents(
     for incident in incidents:
         if incident.is_maintenance:
             continue
-        matching = [e for e in episodes if _overlaps(e, incident, window, now)]
+        matching = [e for e in episodes if overlaps(e, incident, window, now)]
         if matching:
             leads.append(Lead(incident, min(e.start for e in matching)))
     silent = [
         episode
         for episode in episodes
-        if not any(_overlaps(episode, incident, window, now) for incident in incidents)
+        if not any(overlaps(episode, incident, window, now) for incident in incidents)
     ]
     return leads, silent
 

@@ -1,10 +1,13 @@
-"""Team reports ("I'm affected"): rate-limited submission, counts over time, burst detection.
+"""Team reports ("I'm affected"): who may report, rate limits, counts, bursts, who is affected.
 
-Rate limits, all over AIWATCH_REPORT_WINDOW_MINUTES: one report per person (browser session;
-a post without one counts as its network, dashboard.team_reports) per provider; at most
-AIWATCH_REPORT_MAX_PER_NETWORK from one address (a whole office shares one, so this is
-looser); at most AIWATCH_REPORT_MAX_PER_PROVIDER per provider. People and
-addresses are stored only as keyed digests.
+A signed-in teammate is one person, whatever browser or alert link they report from; their name
+shows to other signed-in users. A visitor who is not signed in (when AIWATCH_REPORT_ANONYMOUS
+allows it at all) is counted per network: everyone behind one address is one voice, and that
+voice weighs AIWATCH_REPORT_ANONYMOUS_WEIGHT in the burst rule (a teammate's weighs 1).
+
+Rate limits, all over AIWATCH_REPORT_WINDOW_MINUTES: one report per person per provider; at most
+AIWATCH_REPORT_MAX_PER_NETWORK from one address; at most AIWATCH_REPORT_MAX_PER_PROVIDER per
+provider. People and addresses are stored only as keyed digests.
 """
 
 from __future__ import annotations
@@ -14,21 +17,33 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from probes import signals
 from probes.models import Provider, TeamReport
 
 # The usual level of reports is measured over this long before the current window.
 USUAL_LEVEL_DAYS = 7
 NOTE_MAX_LENGTH = 280
+# "Who is affected" lists the people who reported over this long.
+AFFECTED_SPAN = timedelta(hours=1)
 
 
 class ReportRefused(Exception):
     """The report was not stored; the message says why, in words fit to show."""
+
+
+class AlreadyCounted(ReportRefused):
+    """This person's report through this alert link is stored already (a replayed link)."""
+
+
+class SignInToReport(ReportRefused):
+    """Reports from visitors who are not signed in are not accepted here."""
 
 
 def digest(value: str, *, purpose: str) -> str:
@@ -41,16 +56,59 @@ def window() -> timedelta:
     return timedelta(minutes=max(1, settings.AIWATCH_REPORT_WINDOW_MINUTES))
 
 
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """Who a report counts as: digests for the limits, the user for the name, the weight."""
+
+    person: str
+    network: str
+    user: Any = None
+    weight: float = 1.0
+
+
+def reporter_for(user: Any, address: str) -> Reporter:
+    """The reporter a request stands for: its signed-in user, or (when anonymous reports are
+    allowed) its network. Raises SignInToReport otherwise."""
+    network = digest(address, purpose="network")
+    if user is not None and user.is_authenticated:
+        return Reporter(digest(f"user:{user.pk}", purpose="person"), network, user)
+    if not settings.AIWATCH_REPORT_ANONYMOUS:
+        raise SignInToReport(_("Sign in to report that you are affected."))
+    return Reporter(
+        digest(address, purpose="person-without-session"),
+        network,
+        None,
+        max(0.0, settings.AIWATCH_REPORT_ANONYMOUS_WEIGHT),
+    )
+
+
+def display_name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
 @transaction.atomic
 def submit_report(
-    provider: Provider, *, person: str, network: str, note: str, now: datetime
+    provider: Provider,
+    *,
+    person: str,
+    network: str,
+    note: str,
+    now: datetime,
+    user: Any = None,
+    weight: float = 1.0,
+    via_alert: str = "",
 ) -> TeamReport:
     """Store a report unless a rate limit says no (ReportRefused).
 
     `person` and `network` are already digests. The provider row is locked so two concurrent
-    reports cannot both slip under a limit.
+    reports cannot both slip under a limit, and so only one of them can start a burst.
     """
     Provider.objects.select_for_update().filter(pk=provider.pk).first()
+    if via_alert and TeamReport.objects.filter(person=person, via_alert=via_alert).exists():
+        raise AlreadyCounted(
+            _("Your report about %(name)s from this alert is already counted. Thank you.")
+            % {"name": provider.name}
+        )
     start = now - window()
     recent = TeamReport.objects.filter(at__gt=start)
     minutes = int(window().total_seconds() // 60)
@@ -66,30 +124,57 @@ def submit_report(
             _("%(name)s has had many reports in the last %(minutes)d minutes already.")
             % {"name": provider.name, "minutes": minutes}
         )
-    return TeamReport.objects.create(
+    before = bursts([provider], now=now)[provider.pk]
+    report = TeamReport.objects.create(
         provider=provider,
         at=now,
         note=" ".join(note.split())[:NOTE_MAX_LENGTH],
         person=person,
         network=network,
+        user=user if user is not None and user.is_authenticated else None,
+        weight=weight,
+        via_alert=via_alert,
+    )
+    after = bursts([provider], now=now)[provider.pk]
+    if after.is_burst and not before.is_burst:
+        signals.report_burst_started.send(sender=TeamReport, provider=provider, burst=after, at=now)
+    return report
+
+
+def submit_as(
+    provider: Provider, reporter: Reporter, *, note: str, now: datetime, via_alert: str = ""
+) -> TeamReport:
+    return submit_report(
+        provider,
+        person=reporter.person,
+        network=reporter.network,
+        note=note,
+        now=now,
+        user=reporter.user,
+        weight=reporter.weight,
+        via_alert=via_alert,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Burst:
+    # Reports in the current window, and what they weigh together.
     recent: int
     usual: float
     is_burst: bool
+    weighted: float = 0.0
 
 
-def burst_level(recent: int, earlier: int, *, windows: float) -> Burst:
-    """Is `recent` (reports in the current window) a burst against the usual level?
+def burst_level(recent: float, earlier: float, *, windows: float, count: int = 0) -> Burst:
+    """Is `recent` (the weight of the current window's reports) a burst against the usual level?
 
-    The usual level is the mean per window of the `earlier` reports over `windows` windows.
+    The usual level is the mean weight per window of the `earlier` reports over `windows`
+    windows. `count` is how many reports `recent` adds up (for display).
     """
     usual = earlier / windows if windows > 0 else 0.0
     threshold = max(settings.AIWATCH_REPORT_BURST_MIN, settings.AIWATCH_REPORT_BURST_FACTOR * usual)
-    return Burst(recent, usual, recent >= threshold)
+    # A hair of tolerance: two anonymous halves must make one whole, whatever the floats say.
+    return Burst(count, usual, recent + 1e-9 >= threshold, recent)
 
 
 def bursts(providers: Sequence[Provider], *, now: datetime) -> dict[int, Burst]:
@@ -97,20 +182,67 @@ def bursts(providers: Sequence[Provider], *, now: datetime) -> dict[int, Burst]:
     ids = [provider.pk for provider in providers]
     start = now - window()
     usual_start = now - timedelta(days=USUAL_LEVEL_DAYS)
-    recent = dict(
-        TeamReport.objects.filter(provider_id__in=ids, at__gt=start, at__lte=now)
+    recent = {
+        pk: (n, float(weight or 0.0))
+        for pk, n, weight in TeamReport.objects.filter(
+            provider_id__in=ids, at__gt=start, at__lte=now
+        )
         .values_list("provider_id")
-        .annotate(n=Count("pk"))
-        .values_list("provider_id", "n")
-    )
+        .annotate(n=Count("pk"), weight=Sum("weight"))
+        .values_list("provider_id", "n", "weight")
+    }
     earlier = dict(
         TeamReport.objects.filter(provider_id__in=ids, at__gt=usual_start, at__lte=start)
         .values_list("provider_id")
-        .annotate(n=Count("pk"))
-        .values_list("provider_id", "n")
+        .annotate(weight=Sum("weight"))
+        .values_list("provider_id", "weight")
     )
     windows = (start - usual_start) / window()
-    return {pk: burst_level(recent.get(pk, 0), earlier.get(pk, 0), windows=windows) for pk in ids}
+    levels = {}
+    for pk in ids:
+        count, weight = recent.get(pk, (0, 0.0))
+        levels[pk] = burst_level(
+            weight, float(earlier.get(pk) or 0.0), windows=windows, count=count
+        )
+    return levels
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedPerson:
+    name: str
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """Who reported a provider over AFFECTED_SPAN: teammates by name, others as networks."""
+
+    teammates: tuple[AffectedPerson, ...]
+    # Reports from visitors who were not signed in (one per network per window), with notes.
+    anonymous: tuple[AffectedPerson, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.teammates) + len(self.anonymous)
+
+
+def affected(provider: Provider, *, now: datetime) -> Affected:
+    """Each teammate once (their latest report and note), newest first; anonymous reports as
+    they came. One query."""
+    teammates: dict[int, AffectedPerson] = {}
+    anonymous: list[AffectedPerson] = []
+    rows = (
+        TeamReport.objects.filter(provider=provider, at__gt=now - AFFECTED_SPAN, at__lte=now)
+        .select_related("user")
+        .order_by("-at", "-pk")
+    )
+    for row in rows:
+        if row.user is None or row.user_id is None:
+            anonymous.append(AffectedPerson("", row.at, row.note))
+        elif row.user_id not in teammates:
+            teammates[row.user_id] = AffectedPerson(display_name(row.user), row.at, row.note)
+    return Affected(tuple(teammates.values()), tuple(anonymous))
 
 
 def report_counts(

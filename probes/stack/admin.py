@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from probes.admin_forms import LinesField
 from probes.models import Feature, ServedModel
+
+
+class ServedModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    aliases = LinesField(
+        label=_("Aliases"),
+        required=False,
+        help_text=_("Names its status page and incidents use, one per line, e.g. GPT-4o."),
+    )
+
+    class Meta:
+        model = ServedModel
+        # Every field: the admin chooses which to show, and a field added to the model later
+        # must not vanish from its form.
+        fields = "__all__"  # noqa: DJ007
 
 
 @admin.register(Feature)
@@ -17,6 +34,7 @@ class FeatureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ServedModel)
 class ServedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ServedModelForm
     list_display = ("name", "slug", "provider")
     list_filter = ("provider",)
     search_fields = ("name", "slug", "aliases")

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from probes import audit
 from probes.catalog import (
     Catalog,
     CatalogError,
@@ -157,6 +158,7 @@ def sync_features(catalog: Catalog, report: SyncReport) -> None:
             feature = Feature(slug=slug, catalog_values=values, **values)
             _full_clean(catalog, feature, where)
             feature.save()
+            audit.log_catalog_write(feature, added=True)
             created += 1
             continue
         changed, kept = apply_catalog_values(feature, values)
@@ -166,6 +168,8 @@ def sync_features(catalog: Catalog, report: SyncReport) -> None:
             feature.catalog_values = remembered
             feature.save()
             updated += bool(changed)
+            if changed:
+                audit.log_catalog_write(feature, added=False, fields=changed)
         if kept:
             report.notes.append(
                 f"{where}: kept {', '.join(kept)} as changed in the admin "

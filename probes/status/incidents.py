@@ -87,17 +87,18 @@ class IncidentRecording:
         *,
         outcome: PollOutcome,
         provenance: str,
+        components: Sequence[Component] | None = None,
     ) -> IncidentRecording:
+        """`components` are the provider's components when the caller has read them already."""
+        if components is None:
+            components = list(Component.objects.filter(provider=provider))
         return cls(
             provider=provider,
             source=source,
             outcome=outcome,
             provenance=provenance,
             known=KnownIncidents(provider, incidents),
-            components_by_id={
-                component.external_id: component
-                for component in Component.objects.filter(provider=provider)
-            },
+            components_by_id={component.external_id: component for component in components},
         )
 
     def upsert(self, parsed: ParsedIncident) -> Incident:

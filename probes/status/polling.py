@@ -49,10 +49,34 @@ def poll_source(source: Source, *, now: datetime | None = None) -> PollResult:
     try:
         fetched = outbound.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except outbound.FetchError as error:
-        if error.retry_after:
-            _postpone(source, at, error.retry_after)
-        return _fail(source, f"fetch failed ({error.kind}): {error}", at)
+        return record_fetch_error(source, error, at=at)
+    return record_fetched(source, fetched, at=at, deadline=deadline)
 
+
+def record_fetch_error(source: Source, error: outbound.FetchError, *, at: datetime) -> PollResult:
+    """A fetch that failed: the source shows why (and waits when the server asked it to)."""
+    if error.retry_after:
+        _postpone(source, at, error.retry_after)
+    return _fail(source, f"fetch failed ({error.kind}): {error}", at)
+
+
+def is_unchanged(source: Source, fetched: outbound.FetchResult) -> bool:
+    """Whether `fetched` says the page is as the last good poll read it (304, or same body)."""
+    if fetched.not_modified:
+        return True
+    if not 200 <= fetched.status_code < 300:
+        return False
+    body_hash = hashlib.sha256(fetched.content).hexdigest()
+    return body_hash == source.body_hash and bool(source.format) and not source.is_failing
+
+
+def record_fetched(
+    source: Source, fetched: outbound.FetchResult, *, at: datetime, deadline: float
+) -> PollResult:
+    """Parse and record what a fetch of `source` brought. Never raises for a bad page.
+
+    `deadline` (time.monotonic()) bounds the incident endpoints asked after the page.
+    """
     if fetched.not_modified:
         outcome = recording.record_unchanged(
             source,

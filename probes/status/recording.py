@@ -7,6 +7,7 @@ status really changes.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,8 +24,13 @@ from probes.parsers.types import (
 )
 from probes.signals import PollOutcome
 from probes.status.headline import refresh_provider_status
-from probes.status.incidents import IncidentRecording, close_aged_stateless, expire_stateless
-from probes.status.resolution import Resolutions
+from probes.status.incidents import (
+    STATELESS_KEY,
+    IncidentRecording,
+    close_aged_stateless,
+    expire_stateless,
+)
+from probes.status.resolution import PENDING_KEY, RETRY_WINDOW, Resolutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +63,22 @@ def record_poll(
     provider = locked.provider
     outcome = PollOutcome(source_recovered=locked.is_failing)
 
+    # One read of the provider's components, for their states and the incidents' links.
+    components = {c.external_id: c for c in Component.objects.filter(provider=provider)}
     if page.has_component_states:
-        outcome.component_changes = _record_components(provider, locked, page.components, at)
+        outcome.component_changes = _record_components(
+            provider, locked, page.components, at, components
+        )
     finals = [final for final in resolutions.values() if final is not None]
     recording = IncidentRecording.start(
-        provider, locked, [*page.incidents, *finals], outcome=outcome, provenance=provenance
+        provider,
+        locked,
+        [*page.incidents, *finals],
+        outcome=outcome,
+        provenance=provenance,
+        components=list(components.values()),
     )
+    impacts_before = _impact_signatures(recording)
     for parsed in page.incidents:
         recording.upsert(expire_stateless(parsed, at))
     close_aged_stateless(locked, at, outcome)
@@ -70,6 +86,8 @@ def record_poll(
         seen = {parsed.external_id for parsed in page.incidents}
         recording.close_vanished(seen, at, resolutions)
     recording.apply_late(resolutions)
+    outcome.impacts_changed_from = _impacts_changed_from(impacts_before, recording, outcome)
+    outcome.impacts_compared = True
 
     fields = {
         "last_polled_at": at,
@@ -183,6 +201,66 @@ def record_unchanged(
     return outcome
 
 
+def needs_own_unchanged(sources: Sequence[Source], *, at: datetime) -> set[int]:
+    """Of unchanged `sources`, the pks that `record_unchanged_batch` cannot take: failing ones
+    (their recovery moves the headline), and ones with incidents whose final text is awaited
+    or whose open state ages out (their unchanged poll still writes incidents). Two queries
+    for the whole batch."""
+    own = {source.pk for source in sources if source.is_failing}
+    pks = [source.pk for source in sources]
+    own.update(
+        Incident.objects.filter(
+            source_id__in=pks,
+            resolved_at__gte=at - RETRY_WINDOW,
+            **{f"details__{PENDING_KEY}__pending": True},
+        ).values_list("source_id", flat=True)
+    )
+    own.update(
+        Incident.objects.open()
+        .filter(source_id__in=pks, **{f"details__{STATELESS_KEY}": True})
+        .values_list("source_id", flat=True)
+    )
+    return own
+
+
+@transaction.atomic
+def record_unchanged_batch(
+    entries: Sequence[tuple[Source, Validators]], *, at: datetime
+) -> list[PollOutcome]:
+    """`record_unchanged` for many readable sources at once (none of `needs_own_unchanged`):
+    only freshness moves, in one UPDATE for the batch (and one more per new set of
+    validators). Each source's poll_recorded is still sent, in the same transaction."""
+    fields: dict[str, object] = {
+        "last_polled_at": at,
+        "last_success_at": at,
+        "last_error": "",
+        "error_since": None,
+        "consecutive_failures": 0,
+    }
+    groups: dict[tuple[str, str] | None, list[Source]] = defaultdict(list)
+    for source, validators in entries:
+        kept = (validators.etag[:500], validators.last_modified[:100])
+        moved = (validators.etag or validators.last_modified) and kept != (
+            source.etag,
+            source.last_modified,
+        )
+        groups[kept if moved else None].append(source)
+    for validators_kept, sources in groups.items():
+        values = dict(fields)
+        if validators_kept is not None:
+            values["etag"], values["last_modified"] = validators_kept
+        Source.objects.filter(pk__in=[source.pk for source in sources]).update(**values)
+        for source in sources:
+            for name, value in values.items():
+                setattr(source, name, value)
+    outcomes = []
+    for source, _validators in entries:
+        outcome = PollOutcome()
+        signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
+        outcomes.append(outcome)
+    return outcomes
+
+
 @transaction.atomic
 def record_failure(source: Source, reason: str, *, at: datetime) -> PollOutcome:
     """Note a failed fetch or parse on the source. Earlier data is left exactly as it was."""
@@ -204,10 +282,20 @@ def record_failure(source: Source, reason: str, *, at: datetime) -> PollOutcome:
 
 
 def _record_components(
-    provider: Provider, source: Source, parsed_components: tuple[ParsedComponent, ...], at: datetime
+    provider: Provider,
+    source: Source,
+    parsed_components: tuple[ParsedComponent, ...],
+    at: datetime,
+    existing: dict[str, Component],
 ) -> list[StatusChange]:
-    existing = {c.external_id: c for c in Component.objects.filter(provider=provider)}
+    """Bring the provider's components (`existing`, by external id, updated in place) in line
+    with the page: new ones created, changed ones written, unchanged ones left alone, each in
+    a few statements whatever the number of components."""
     changes: list[StatusChange] = []
+    created: list[Component] = []
+    # Rows needing the same new values share one UPDATE (most changes move many components
+    # to the same status at the same time).
+    updates: dict[tuple[tuple[str, object], ...], list[Component]] = defaultdict(list)
     seen: set[str] = set()
     for parsed in parsed_components:
         if parsed.external_id in seen:
@@ -215,7 +303,7 @@ def _record_components(
         seen.add(parsed.external_id)
         component = existing.get(parsed.external_id)
         if component is None:
-            component = Component.objects.create(
+            component = Component(
                 provider=provider,
                 source=source,
                 external_id=parsed.external_id,
@@ -227,9 +315,10 @@ def _record_components(
                 status_changed_at=at,
             )
             existing[parsed.external_id] = component
+            created.append(component)
             # The first sighting starts the component's timeline (uptime has data from here).
             changes.append(
-                StatusChange.objects.create(
+                StatusChange(
                     provider=provider,
                     component=component,
                     old_status=Status.UNKNOWN.value,
@@ -238,17 +327,17 @@ def _record_components(
                 )
             )
             continue
-        updates: dict[str, object] = {}
+        values: dict[str, object] = {}
         for name in ("name", "is_group", "position", "description"):
             if getattr(component, name) != getattr(parsed, name):
-                updates[name] = getattr(parsed, name)
+                values[name] = getattr(parsed, name)
         if not component.is_active:
-            updates["is_active"] = True
+            values["is_active"] = True
         if component.source_id != source.pk:
-            updates["source"] = source
+            values["source_id"] = source.pk
         if component.status != parsed.status.value:
             changes.append(
-                StatusChange.objects.create(
+                StatusChange(
                     provider=provider,
                     component=component,
                     old_status=component.status,
@@ -256,24 +345,97 @@ def _record_components(
                     at=at,
                 )
             )
-            updates["status"] = parsed.status.value
-            updates["status_changed_at"] = at
-        if updates:
-            for name, value in updates.items():
+            values["status"] = parsed.status.value
+            values["status_changed_at"] = at
+        if values:
+            for name, value in values.items():
                 setattr(component, name, value)
-            component.save(update_fields=[*updates.keys()])
+            updates[tuple(sorted(values.items()))].append(component)
+    if created:
+        Component.objects.bulk_create(created)
 
     # Groups point at their container by the page's id.
+    parents: dict[int | None, list[Component]] = defaultdict(list)
     for parsed in parsed_components:
         component = existing[parsed.external_id]
         parent = existing.get(parsed.group_id) if parsed.group_id else None
         if component.group_id != (parent.pk if parent else None):
             component.group = parent
-            component.save(update_fields=["group"])
+            parents[parent.pk if parent else None].append(component)
+
+    for values_key, components in updates.items():
+        Component.objects.filter(pk__in=[c.pk for c in components]).update(**dict(values_key))
+    for parent_pk, components in parents.items():
+        Component.objects.filter(pk__in=[c.pk for c in components]).update(group_id=parent_pk)
+    if changes:
+        StatusChange.objects.bulk_create(changes)
 
     # Components this source no longer lists stop counting, but keep their history.
-    gone = Component.objects.filter(provider=provider, source=source, is_active=True).exclude(
-        external_id__in=seen
-    )
-    gone.update(is_active=False)
+    gone = [
+        component
+        for external_id, component in existing.items()
+        if component.source_id == source.pk and component.is_active and external_id not in seen
+    ]
+    if gone:
+        Component.objects.filter(pk__in=[c.pk for c in gone]).update(is_active=False)
+        for component in gone:
+            component.is_active = False
     return changes
+
+
+ImpactSignature = tuple[datetime, datetime | None, str, bool, str, frozenset[int]]
+
+
+def _impact_signatures(recording: IncidentRecording) -> dict[int, ImpactSignature]:
+    """What each incident read for this recording says about uptime, copied (the recording
+    changes the incidents in place)."""
+    return {
+        pk: _impact_signature(incident, recording.known.component_ids.get(pk, set()))
+        for pk, incident in recording.known.incidents.items()
+    }
+
+
+def _impact_signature(incident: Incident, component_ids: set[int]) -> ImpactSignature:
+    details = incident.details if isinstance(incident.details, dict) else {}
+    return (
+        incident.started_at,
+        incident.resolved_at,
+        incident.impact,
+        incident.is_maintenance,
+        repr(details.get("component_impacts")),
+        frozenset(component_ids),
+    )
+
+
+def _impacts_changed_from(
+    before: dict[int, ImpactSignature], recording: IncidentRecording, outcome: PollOutcome
+) -> datetime | None:
+    """The earliest moment whose incident impacts this recording changed; None when none did.
+
+    An incident read before and after with only its end moved changed the time from the
+    earlier of the two ends; one with anything else changed, or not read before (new, or
+    closed from a fresh read), changed the time from its start.
+    """
+    incidents = {
+        incident.pk: incident
+        for incident in [
+            *recording.known.incidents.values(),
+            *outcome.incidents_opened,
+            *outcome.incidents_updated,
+            *outcome.incidents_resolved,
+        ]
+    }
+    moments: list[datetime] = []
+    for pk, incident in incidents.items():
+        old = before.get(pk)
+        new = _impact_signature(incident, recording.known.component_ids.get(pk, set()))
+        if old == new:
+            continue
+        if old is None:
+            moments.append(incident.started_at)
+        elif old[0] == new[0] and old[2:] == new[2:]:
+            ends = [end for end in (old[1], new[1]) if end is not None]
+            moments.append(min(ends))
+        else:
+            moments.append(min(incident.started_at, old[0]))
+    return min(moments, default=None)

@@ -1,5 +1,6 @@
-// Click a bar on the outage timeline to open its incident. The bar's customdata holds the
-// incident page URL (dashboard/charts.py build_outage_timeline). Loaded after charts.js, which
+// Click a bar on the outage timeline (or a cell, or a notable outage's marker) to open its
+// incident or incident list. The point's customdata starts with that page's URL
+// (dashboard/charts.py build_outage_timeline, dashboard/history_charts.py). Loaded after charts.js, which
 // draws the figure; Plotly sets up a chart's events as it draws, so we wait for that.
 (function () {
   "use strict";
@@ -20,10 +21,12 @@
     });
   }
   function start() {
-    var target = document.getElementById("outage-timeline");
-    if (target) {
-      attach(target, 150);
-    }
+    ["outage-timeline", "notable-outages"].forEach(function (id) {
+      var target = document.getElementById(id);
+      if (target) {
+        attach(target, 150);
+      }
+    });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

@@ -1,7 +1,10 @@
 // Keep a page current without reloading it. A page marks <body data-live-src="URL"
 // data-live-seconds="N">; every N seconds while the tab is visible this fetches URL (a fragment
 // holding the page's [data-live-fragment] and its [data-live-region="NAME"] parts) and swaps
-// only the regions whose markup changed. Nothing is fetched while the tab is hidden, and no
+// only the regions whose markup changed since the last answer (the page's own scripts may have
+// marked a region up since: a star pressed, a tile hidden, and that is no change). Nothing is
+// fetched while the tab is hidden, unless the page asks for a slower background pace with
+// data-live-background-seconds (the overview, whose tab title and icon say what broke), and no
 // region is touched while the person types in a form or holds a selection. The
 // [data-live-status] line says how fresh the page is, or that the server cannot be reached.
 // Words shown come from that line's data-text-* attributes, so they follow the page's language.
@@ -15,12 +18,20 @@
     return;
   }
   seconds = Math.min(Math.max(seconds, 15), 300);
+  var background = parseInt(body.getAttribute("data-live-background-seconds") || "", 10);
+  // Browsers slow a hidden tab's timers to about once a minute anyway.
+  background = background ? Math.min(Math.max(background, 60), 600) : 0;
   var status = document.querySelector("[data-live-status]");
   var statusText = status && status.querySelector(".live-status__text");
   var lastSuccess = Date.now();
   var failures = 0;
   var timer = null;
   var inFlight = false;
+  // Each region's markup as the server last sent it, to tell a real change from our own marks.
+  var received = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-live-region]"), function (region) {
+    received[region.getAttribute("data-live-region")] = region.innerHTML;
+  });
 
   function words(name, fallback) {
     return (status && status.getAttribute("data-text-" + name)) || fallback;
@@ -32,9 +43,9 @@
       return null;
     }
     if (s < 90) {
-      return s + " s";
+      return words("seconds", "{n} s").replace("{n}", s);
     }
-    return Math.round(s / 60) + " min";
+    return words("minutes", "{n} min").replace("{n}", Math.round(s / 60));
   }
 
   function showStatus() {
@@ -91,9 +102,10 @@
     Array.prototype.forEach.call(fresh.querySelectorAll("[data-live-region]"), function (next) {
       var name = next.getAttribute("data-live-region");
       var current = document.querySelector('[data-live-region="' + name + '"]');
-      if (!current || current.innerHTML === next.innerHTML) {
+      if (!current || received[name] === next.innerHTML) {
         return;
       }
+      received[name] = next.innerHTML;
       var opened = openDetails(current);
       current.innerHTML = next.innerHTML;
       var details = current.querySelectorAll("details");
@@ -113,13 +125,18 @@
     );
   }
 
+  // The pace: the usual one while the tab shows, the background one (if any) while hidden.
+  function pace() {
+    return (document.hidden ? background : seconds) * 1000;
+  }
+
   function schedule(delayMs) {
     window.clearTimeout(timer);
     timer = window.setTimeout(poll, delayMs);
   }
 
   function poll() {
-    if (document.hidden) {
+    if (document.hidden && !background) {
       return; // picked up again by visibilitychange
     }
     if (busy()) {
@@ -149,12 +166,12 @@
         }
         failures = 0;
         lastSuccess = Date.now();
-        schedule(seconds * 1000);
+        schedule(pace());
       })
       .catch(function () {
         failures += 1;
         // Retry sooner than the usual pace, backing off to it: 5 s, 10 s, 20 s …
-        schedule(Math.min(seconds, 5 * Math.pow(2, failures - 1)) * 1000);
+        schedule(Math.min(pace(), 5000 * Math.pow(2, failures - 1)));
       })
       .then(function () {
         inFlight = false;
@@ -165,6 +182,9 @@
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) {
       window.clearTimeout(timer);
+      if (background) {
+        schedule(Math.max(0, pace() - (Date.now() - lastSuccess)));
+      }
     } else if (Date.now() - lastSuccess >= seconds * 1000 || failures) {
       poll();
     } else {

@@ -1,7 +1,9 @@
-// Narrow the overview in place: a search box, filters by kind of service and by state, and a
-// grid or compact list, all remembered in this browser (localStorage). Cards and tiles carry
-// data-name, data-kind, data-state and data-attention; they keep the server's order, problems
-// first. Re-applied after every live update (the "live:updated" event of live.js).
+// Narrow the overview in place: a search box, filters by kind of service and by state, a grid
+// or compact list, and "watched first", all remembered in this browser (localStorage). Cards
+// and tiles carry data-name, data-kind, data-state and data-attention; they keep the server's
+// order (problems first), except that "watched first" moves the watched ones
+// (window.aiwatchWatchlist) to the front of their own section. Re-applied after every live
+// update (the "live:updated" event of live.js) and whenever a star is clicked.
 (function () {
   "use strict";
   var form = document.querySelector("[data-overview-tools]");
@@ -11,6 +13,7 @@
   var KEY = "aiwatch.overview";
   var count = form.querySelector("[data-filter-count]");
   var none = form.querySelector("[data-filter-none]");
+  var watchlist = window.aiwatchWatchlist;
 
   function load() {
     try {
@@ -35,6 +38,7 @@
       kind: form.elements.kind.value,
       state: form.elements.state.value,
       layout: layout ? layout.value : "grid",
+      watched: form.elements.watched.checked,
     };
   }
 
@@ -42,6 +46,7 @@
     form.elements.q.value = choices.q || "";
     form.elements.kind.value = choices.kind || "";
     form.elements.state.value = choices.state || "";
+    form.elements.watched.checked = Boolean(choices.watched);
     Array.prototype.forEach.call(form.querySelectorAll("[data-filter=layout]"), function (radio) {
       radio.checked = radio.value === (choices.layout || "grid");
     });
@@ -60,8 +65,47 @@
     return !choices.state || item.getAttribute("data-state") === choices.state;
   }
 
+  // Each section keeps the server's order, with the watched providers moved to its front when
+  // asked. data-order remembers the server's place so the order comes back when unticked.
+  function order(watchedFirst) {
+    var active = document.activeElement;
+    var containers = document.querySelectorAll(
+      "[data-live-region=cards] .cards, [data-live-region=cards] .tiles"
+    );
+    Array.prototype.forEach.call(containers, function (container) {
+      var items = Array.prototype.filter.call(container.children, function (child) {
+        return child.hasAttribute("data-provider");
+      });
+      items.forEach(function (item, index) {
+        if (!item.hasAttribute("data-order")) {
+          item.setAttribute("data-order", String(index));
+        }
+      });
+      var rank = function (item) {
+        var watched = watchedFirst && watchlist && watchlist.has(item.getAttribute("data-provider"));
+        return (watched ? 0 : 100000) + parseInt(item.getAttribute("data-order"), 10);
+      };
+      var sorted = items.slice().sort(function (a, b) {
+        return rank(a) - rank(b);
+      });
+      var moved = sorted.some(function (item, index) {
+        return item !== items[index];
+      });
+      if (moved) {
+        sorted.forEach(function (item) {
+          container.appendChild(item);
+        });
+      }
+    });
+    // Moving an element takes the focus away from it: give it back (the star just clicked).
+    if (active && active !== document.activeElement && document.contains(active)) {
+      active.focus();
+    }
+  }
+
   function apply() {
     var choices = read();
+    order(choices.watched);
     var items = document.querySelectorAll("[data-live-region=cards] [data-provider]");
     var shown = 0;
     Array.prototype.forEach.call(items, function (item) {
@@ -100,5 +144,6 @@
     window.setTimeout(apply, 0);
   });
   document.addEventListener("live:updated", apply);
+  document.addEventListener("watchlist:changed", apply);
   apply();
 })();

@@ -63,7 +63,7 @@ def test_readyz_is_not_ready_without_redis(client, settings):
 
 
 def test_every_dispatcher_tick_writes_the_heartbeat(redis_db, source):
-    with mock.patch.object(tasks.poll_source_task, "apply_async"):
+    with mock.patch.object(tasks.poll_sources_task, "apply_async"):
         tasks.dispatch_due_polls()
     assert health.last_dispatch(redis_db) is not None
 

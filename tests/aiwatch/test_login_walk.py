@@ -16,7 +16,46 @@ pytestmark = pytest.mark.django_db
 # Open on purpose: the admin guards itself and holds the login page; orchestrators probe health.
 OPEN_PREFIXES = ("/admin/",)
 
-SAMPLE_ARGS = {"slug": "example", "pk": "1"}
+SAMPLE_ARGS = {
+    "slug": "example",
+    "pk": "1",
+    "token": "not-a-token",
+    "answer": "yes",
+    "provider_id": "sso",
+    "key": "abc",
+    "uidb36": "1",
+}
+
+# Sign-in pages (django-allauth) that must answer before anyone is signed in: the form, the
+# single sign-on button and its way back, the second-factor step, password reset, and the pages
+# that only say what happened. Every other page under /accounts/ refuses anonymous callers.
+SIGN_IN_PAGES = {
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/signup/",
+    "/accounts/inactive/",
+    "/accounts/oidc/sso/login/",
+    "/accounts/oidc/sso/login/callback/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/done/",
+    "/accounts/password/reset/key/done/",
+    "/accounts/password/reset/key/1-abc/",
+    "/accounts/confirm-email/",
+    "/accounts/confirm-email/abc/",
+    "/accounts/3rdparty/login/cancelled/",
+    "/accounts/3rdparty/login/error/",
+    "/accounts/social/login/cancelled/",
+    "/accounts/social/login/error/",
+}
+# What only a signed-in person has: refused to anonymous callers whatever the settings.
+PERSONAL_PREFIX = "/me/"
+
+
+def concrete(route: str) -> str:
+    """A route with its converters or regex groups filled with SAMPLE_ARGS."""
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE_ARGS[m.group(1)], route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_ARGS[m.group(1)], route)
+    return route.replace("^", "").replace("$", "")
 
 
 def routes(patterns=None, prefix: str = "/") -> Iterator[str]:
@@ -29,7 +68,7 @@ def routes(patterns=None, prefix: str = "/") -> Iterator[str]:
             yield from routes(entry.url_patterns, prefix + route)
         else:
             assert isinstance(entry, URLPattern)
-            yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_ARGS[m.group(1)], prefix + route)
+            yield concrete(prefix + route)
 
 
 @pytest.fixture
@@ -52,12 +91,27 @@ def refuses(client, path: str) -> bool:
     if response.status_code == 405:  # a write-only route: ask with a method it takes
         method = response["Allow"].split(",")[0].strip().lower()
         response = getattr(client, method)(path, data={}, content_type="application/json")
-        # Writes need a write token whatever the settings: without one they are forbidden.
-        return response.status_code in (401, 403)
+        # Writes need a write token whatever the settings: without one they are forbidden,
+        # or (a person's own pages) sent to sign in.
+        return response.status_code in (401, 403) or signs_in(response)
     if response.status_code == 401:
         return True
     if path == "/mcp":  # token-only whatever the settings: no token at all is forbidden
         return response.status_code == 403
+    if signs_in(response):
+        return True
+    # allauth's old addresses (/accounts/social/...) redirect to their new ones: walk on.
+    location = response.get("Location", "")
+    if (
+        response.status_code in (301, 302)
+        and location.startswith("/accounts/")
+        and (location != path)
+    ):
+        return refuses(client, location)
+    return False
+
+
+def signs_in(response) -> bool:
     return response.status_code == 302 and "/login/" in response["Location"]
 
 
@@ -74,6 +128,10 @@ def walked() -> list[str]:
         "/metrics",
         "/badge/example.svg",
         "/embed/example/",
+        "/me/",
+        "/me/watchlist.json",
+        "/accounts/2fa/",
+        "/accounts/email/",
     ):
         assert expected in found
     return found
@@ -82,8 +140,24 @@ def walked() -> list[str]:
 def test_with_require_login_no_route_answers_anonymous_callers(client, settings, rows):
     settings.AIWATCH_REQUIRE_LOGIN = True
 
-    leaks = [path for path in walked() if not refuses(client, path)]
+    leaks = [path for path in walked() if path not in SIGN_IN_PAGES and not refuses(client, path)]
 
+    assert leaks == []
+
+
+def test_the_sign_in_pages_answer_before_anyone_is_signed_in(client, settings, rows):
+    settings.AIWATCH_REQUIRE_LOGIN = True
+
+    assert set(walked()) >= SIGN_IN_PAGES
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/accounts/password/reset/").status_code == 200
+
+
+def test_personal_pages_refuse_anonymous_callers_even_on_a_public_dashboard(client, rows):
+    personal = [path for path in walked() if path.startswith(PERSONAL_PREFIX)]
+    leaks = [path for path in personal if not refuses(client, path)]
+
+    assert len(personal) >= 2
     assert leaks == []
 
 

@@ -142,7 +142,7 @@ def test_a_viewer_does_not_see_api_tokens(client):
 PREFERENCE_ROUTES = {"/timezone/", "/i18n/setlang/"}
 # Reads that answer any method the same (the feed and the API's docs write nothing).
 READS_ANY_METHOD = {"/feeds/incidents.atom", "/api/v1/", "/api/v1/docs", "/api/v1/openapi.json"}
-SAMPLE_ARGS = {"slug": "example", "pk": "1"}
+SAMPLE_ARGS = {"slug": "example", "pk": "1", "token": "not-a-token", "answer": "yes"}
 
 
 def routes(patterns=None, prefix: str = "/"):

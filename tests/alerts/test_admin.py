@@ -108,3 +108,91 @@ def test_a_channel_with_an_unknown_event_or_url_does_not_validate():
 )
 def test_the_alerts_admin_pages_open(admin_client, name):
     assert admin_client.get(reverse(name)).status_code == 200
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_a_channels_events_and_components_are_widgets_that_round_trip(
+    admin_client, fast_password_hashing
+):
+    from probes.models import Component
+    from tests.probes.admin_pages import form_data
+
+    openai = Provider.objects.create(slug="openai", name="OpenAI")
+    anthropic = Provider.objects.create(slug="anthropic", name="Anthropic")
+    Component.objects.create(provider=openai, external_id="a1", name="API")
+    Component.objects.create(provider=anthropic, external_id="b1", name="API")
+    Component.objects.create(provider=anthropic, external_id="b2", name="Console")
+    channel = Channel.objects.create(
+        name="team",
+        url="json://127.0.0.1:9/hook",
+        events=["status_changed", "incident_opened"],
+        components=["API", "Batch jobs"],
+    )
+    change = reverse("admin:alerts_channel_change", args=[channel.pk])
+    html = admin_client.get(change).content.decode()
+
+    assert 'type="checkbox" name="events" value="observed_outage"' in html
+    assert "API — Anthropic, OpenAI" in html
+    assert 'name="components" value="Console"' in html
+    data = form_data(html, "channel_form")
+    assert data["events"] == ["status_changed", "incident_opened"]
+    assert data["components"] == ["API"]
+    assert data["components_other"] == ["Batch jobs"]
+
+    response = admin_client.post(change, data)
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.events == ["status_changed", "incident_opened"]
+    assert channel.components == ["API", "Batch jobs"]
+
+    data["events"] = []
+    data["components"] = ["Console"]
+    data["components_other"] = [""]
+    assert admin_client.post(change, data).status_code == 302
+    channel.refresh_from_db()
+    assert (channel.events, channel.components) == ([], ["Console"])
+
+
+def test_a_channel_may_sign_only_with_a_secret_the_rule_allows(receiver):
+    from alerts import transports
+    from alerts.transports import TransportError
+
+    hook = Channel(name="h", kind="webhook", url=receiver.url("/hook"), secret_env="SECRET_KEY")
+    with pytest.raises(ValidationError) as caught:
+        hook.full_clean()
+    (problem,) = caught.value.message_dict["secret_env"]
+    assert "SECRET_KEY is part of the server's own configuration" in problem
+    assert "AIWATCH_SECRET_" in problem
+    hook.secret_env = "SOME_HOOK_KEY"
+    with pytest.raises(ValidationError, match="name the variable AIWATCH_SECRET_"):
+        hook.full_clean()
+    hook.secret_env = "AIWATCH_SECRET_HOOK_KEY"
+    hook.full_clean()
+
+    # A row stored before the rule still cannot sign with the server's secret.
+    message = transports.Message(
+        title="t", body="b", notify_type="info", document=b"{}", key="k", event_type="test"
+    )
+    with pytest.raises(TransportError, match="never sent anywhere"):
+        transports.send("webhook", receiver.url("/hook"), message, secret_env="SECRET_KEY")
+    assert receiver.requests == []
+
+
+def test_the_channel_help_texts_follow_the_secret_rule():
+    fields = {field.name: field for field in Channel._meta.fields}
+    assert "${AIWATCH_SECRET_SLACK_TOKEN}" in str(fields["url"].help_text)
+    assert "AIWATCH_SECRET_HOOK_KEY" in str(fields["secret_env"].help_text)
+
+
+def test_channels_can_be_turned_off_and_on_in_bulk(admin_client, fast_password_hashing):
+    channels = [Channel.objects.create(name=f"c{n}", url="json://127.0.0.1:9/x") for n in range(2)]
+    selected = [str(channel.pk) for channel in channels]
+    changelist = reverse("admin:alerts_channel_changelist")
+    admin_client.post(changelist, {"action": "disable_selected", "_selected_action": selected})
+    assert not Channel.objects.filter(enabled=True).exists()
+    admin_client.post(changelist, {"action": "enable_selected", "_selected_action": selected})
+    assert Channel.objects.filter(enabled=True).count() == 2

@@ -35,7 +35,7 @@ repeat_minutes = 60
 [[channel]]
 name = "hook"
 url = "https://hooks.example.com/aiwatch"
-secret_env = "AIWATCH_HOOK_KEY"
+secret_env = "AIWATCH_SECRET_HOOK_KEY"
 """
     )
     slack, hook = read_channels(catalog)
@@ -45,7 +45,7 @@ secret_env = "AIWATCH_HOOK_KEY"
     assert slack.min_severity == "major"
     assert slack.events == ("status_changed", "incident_opened")
     assert slack.repeat_minutes == 60
-    assert hook.secret_env == "AIWATCH_HOOK_KEY"
+    assert hook.secret_env == "AIWATCH_SECRET_HOOK_KEY"
 
 
 @pytest.mark.parametrize(
@@ -108,12 +108,12 @@ min_severity = "partial"
 def test_plain_https_urls_become_signed_webhooks():
     sync_catalog(
         read_catalog(
-            '[[channel]]\nname="hook"\nurl="https://hooks.example.com/x"\nsecret_env="HOOK_KEY"\n'
+            '[[channel]]\nname="hook"\nurl="https://hooks.example.com/x"\nsecret_env="AIWATCH_SECRET_HOOK"\n'
         )
     )
     hook = Channel.objects.get()
     assert hook.kind == "webhook"
-    assert hook.secret_env == "HOOK_KEY"
+    assert hook.secret_env == "AIWATCH_SECRET_HOOK"
 
 
 @pytest.mark.django_db

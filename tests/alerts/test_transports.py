@@ -33,10 +33,13 @@ def test_a_signature_verifies_only_over_the_exact_body_and_secret():
 
 
 def test_the_webhook_posts_the_body_with_signature_and_idempotency_key(receiver, monkeypatch):
-    monkeypatch.setenv("AIW_TEST_HOOK_KEY", "k3y-for-tests")
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_HOOK_KEY", "k3y-for-tests")
     document = json.dumps({"event": {"id": "x"}}).encode()
     result = transports.send(
-        "webhook", receiver.url("/hook"), message(document), secret_env="AIW_TEST_HOOK_KEY"
+        "webhook",
+        receiver.url("/hook"),
+        message(document),
+        secret_env="AIWATCH_SECRET_TEST_HOOK_KEY",
     )
     assert result.status_code == 200
     (seen,) = receiver.requests
@@ -55,9 +58,11 @@ def test_the_webhook_reports_a_refusal_with_its_status_code(receiver):
 
 
 def test_a_missing_signing_secret_is_an_error_not_an_unsigned_post(receiver, monkeypatch):
-    monkeypatch.delenv("AIW_TEST_MISSING", raising=False)
-    with pytest.raises(TransportError, match="AIW_TEST_MISSING is not set"):
-        transports.send("webhook", receiver.url("/hook"), message(), secret_env="AIW_TEST_MISSING")
+    monkeypatch.delenv("AIWATCH_SECRET_TEST_MISSING", raising=False)
+    with pytest.raises(TransportError, match="AIWATCH_SECRET_TEST_MISSING is not set"):
+        transports.send(
+            "webhook", receiver.url("/hook"), message(), secret_env="AIWATCH_SECRET_TEST_MISSING"
+        )
     assert receiver.requests == []
 
 

@@ -30,9 +30,11 @@ def message() -> Message:
 
 
 def test_a_receiver_verifies_a_delivery_with_the_standard_library(receiver, monkeypatch):
-    monkeypatch.setenv("AIW_TEST_HOOK_KEY", "k3y-for-tests")
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_HOOK_KEY", "k3y-for-tests")
 
-    transports.send("webhook", receiver.url("/hook"), message(), secret_env="AIW_TEST_HOOK_KEY")
+    transports.send(
+        "webhook", receiver.url("/hook"), message(), secret_env="AIWATCH_SECRET_TEST_HOOK_KEY"
+    )
 
     (seen,) = receiver.requests
     assert seen.headers["webhook-id"] == "evt-1:7"
@@ -71,17 +73,21 @@ def test_a_replayed_delivery_is_refused_outside_the_window():
 
 def test_a_whsec_secret_is_the_standard_base64_form(receiver, monkeypatch):
     standard = "whsec_" + base64.b64encode(b"raw-key-bytes").decode()
-    monkeypatch.setenv("AIW_TEST_HOOK_KEY", standard)
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_HOOK_KEY", standard)
 
-    transports.send("webhook", receiver.url("/hook"), message(), secret_env="AIW_TEST_HOOK_KEY")
+    transports.send(
+        "webhook", receiver.url("/hook"), message(), secret_env="AIWATCH_SECRET_TEST_HOOK_KEY"
+    )
 
     (seen,) = receiver.requests
     Webhook(standard).verify(seen.body, dict(seen.headers))
 
 
 def test_a_broken_whsec_secret_is_a_clear_error(receiver, monkeypatch):
-    monkeypatch.setenv("AIW_TEST_HOOK_KEY", "whsec_***not base64***")
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_HOOK_KEY", "whsec_***not base64***")
 
     with pytest.raises(TransportError, match="not base64"):
-        transports.send("webhook", receiver.url("/hook"), message(), secret_env="AIW_TEST_HOOK_KEY")
+        transports.send(
+            "webhook", receiver.url("/hook"), message(), secret_env="AIWATCH_SECRET_TEST_HOOK_KEY"
+        )
     assert receiver.requests == []

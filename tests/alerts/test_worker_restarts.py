@@ -35,7 +35,7 @@ def start(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
         # Long enough that the worker is still waiting for the slow receiver when it is killed.
         AIWATCH_HTTP_READ_TIMEOUT="60",
         AIWATCH_HTTP_TOTAL_TIMEOUT="60",
-        AIW_TEST_HOOK_SECRET=SECRET,
+        AIWATCH_SECRET_TEST_HOOK=SECRET,
     )
 
 
@@ -64,13 +64,16 @@ def test_each_event_reaches_the_receiver_despite_a_killed_worker_and_a_redis_res
     status_server, receiver, restartable_redis, tmp_path, monkeypatch
 ):
     redis_server = restartable_redis
-    monkeypatch.setenv("AIW_TEST_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("AIWATCH_SECRET_TEST_HOOK", SECRET)
     provider = Provider.objects.create(slug="example", name="Example AI", capabilities=["chat"])
     source = Source.objects.create(
         provider=provider, url=status_server.url("/example/summary.json"), kind="statuspage"
     )
     Channel.objects.create(
-        name="hook", kind="webhook", url=receiver.url("/hook"), secret_env="AIW_TEST_HOOK_SECRET"
+        name="hook",
+        kind="webhook",
+        url=receiver.url("/hook"),
+        secret_env="AIWATCH_SECRET_TEST_HOOK",
     )
     # The first post hangs (the receiver is slow to answer); every later one is accepted.
     receiver.set_sequence("/hook", [Answer(body=b"{}", delay=30), Answer(body=b"{}")])

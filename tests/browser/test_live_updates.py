@@ -57,20 +57,20 @@ def test_an_outage_arrives_on_an_open_overview_without_a_reload(
     page.goto(f"{live_server.url}/")
     tile = page.locator("#provider-example")
     assert "Operational" in tile.inner_text()
-    assert "with problems" not in page.title()
+    assert page.title() == "Overview · AI Watch"
     page.evaluate("window.__stillTheSamePage = true")
 
     status_server.set(SUMMARY, load_fixture("statuspage/summary_major_outage.json"))
     _poll(source)
     page.clock.run_for(25_000)
 
-    page.wait_for_function("() => document.title.indexOf('with problems') !== -1")
+    page.wait_for_function("() => document.title.indexOf('⚠') !== -1")
     assert (
         "Requests to the API are failing" in page.locator("[data-live-region=cards]").inner_text()
     )
     assert page.evaluate("window.__stillTheSamePage") is True
     assert page.evaluate("window.__performance.getEntriesByType('navigation').length") == 1
-    assert page.title().startswith("1 with problems")
+    assert page.title() == "(1) ⚠ Overview · AI Watch"
     assert page_problems.messages == []
 
 

@@ -164,6 +164,9 @@ def test_incidents_have_the_documented_shape_with_updates_oldest_first(client, o
                     {"status": "investigating", "body": "Looking.", "at": "2025-01-15T11:30:00Z"},
                     {"status": "identified", "body": "Found it.", "at": "2025-01-15T11:50:00Z"},
                 ],
+                "acknowledged_at": None,
+                "acknowledged_by": None,
+                "time_to_acknowledge_seconds": None,
             }
         ]
     }

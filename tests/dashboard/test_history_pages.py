@@ -154,3 +154,148 @@ def test_a_provider_without_uptime_data_says_so_instead_of_an_empty_chart(client
     assert "No uptime data for the last 90 days yet" in content
     assert 'id="uptime-bars-data"' not in content
     assert "no data" in content  # the table says "no data", never 100%
+
+
+# -- the page starts full, one-click ranges, the comparison, a bounded size, the cache ---------
+
+
+def test_the_notable_outages_show_whatever_the_range(client, archive):
+    with time_machine.travel(utc(2026, 12, 1, 12), tick=False):
+        response = client.get(reverse("dashboard:history"), {"range": "24h"})
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert data.incidents == []
+    titles = [incident.external_id for incident in data.notable]
+    assert "6bwlxnvdncnm" in titles  # OpenAI, 26 December 2024
+    assert len(titles) == Incident.objects.filter(provenance="archive").count()
+    markers = [row for trace in data.notable_chart["data"] for row in trace["y"]]
+    assert {"OpenAI", "Microsoft Azure"} <= set(markers)
+    content = response.content.decode()
+    assert 'id="notable-outages-data"' in content
+    assert "Notable outages" in content
+
+
+def test_one_click_ranges_choose_the_window(client, archive):
+    with time_machine.travel(utc(2026, 12, 1, 12, 30) + timedelta(seconds=20), tick=False):
+        day = client.get(reverse("dashboard:history"), {"range": "24h"})
+        week = client.get(reverse("dashboard:history"), {"range": "7d"})
+        everything = client.get(reverse("dashboard:history"), {"range": "all"})
+        wrong = client.get(reverse("dashboard:history"), {"range": "2w"})
+    window = day.context["data"].window
+    assert (window.start, window.end) == (utc(2026, 11, 30, 12, 31), utc(2026, 12, 1, 12, 31))
+    assert (week.context["since"], week.context["until"]) == ("2026-11-25", "2026-12-01")
+    assert everything.context["since"] == "2024-12-26"  # the archive's first outage
+    assert {i.external_id for i in everything.context["data"].incidents} >= {"6bwlxnvdncnm"}
+    assert [name for name, _label, current in week.context["ranges"] if current] == ["7d"]
+    assert 'href="?range=1y"' in week.content.decode()
+    assert wrong.status_code == 400
+    assert "must be one of 24h, 7d, 90d, 1y, all" in wrong.content.decode()
+
+
+def test_a_long_range_is_drawn_in_buckets_and_lists_only_the_newest(client):
+    from dashboard.history_page import LIST_LIMIT, TIMELINE_BAR_LIMIT
+
+    make_history(TIMELINE_BAR_LIMIT + 60)
+    params = {"since": "2025-01-01", "until": "2025-12-31"}
+    response = client.get(reverse("dashboard:history"), params)
+    data = response.context["data"]
+    assert data.incident_count == TIMELINE_BAR_LIMIT + 60
+    assert len(data.incidents) == LIST_LIMIT
+    assert data.incidents[-1].external_id == f"i{TIMELINE_BAR_LIMIT + 59}"  # the newest
+    assert data.bucket_days == 7  # a year in weeks: at most MAX_BUCKETS columns
+    [heatmap] = data.timeline["data"]
+    assert heatmap["type"] == "heatmap"
+    assert len(heatmap["x"]) <= 3 * 53
+    assert sum(cell[1] for cell in heatmap["customdata"]) >= data.incident_count
+    assert "/incidents/?provider=p" in heatmap["customdata"][0][0]
+    content = response.content.decode()
+    assert f"The newest {LIST_LIMIT} of {data.incident_count} incidents" in content
+    assert content.count('class="incident-list__item"') == LIST_LIMIT
+
+
+def test_the_page_weighs_the_same_for_a_year_of_history_as_for_twice_as_much(client):
+    make_history(400)
+    params = {"since": "2025-01-01", "until": "2025-12-31"}
+    lighter = len(client.get(reverse("dashboard:history"), params).content)
+    make_history(400)
+    heavier = len(client.get(reverse("dashboard:history"), params).content)
+    assert heavier < lighter * 1.2
+
+
+def test_the_comparison_reads_uptime_from_the_rollups_and_counts_incident_minutes(client):
+    from probes.history import rollups
+    from probes.models import StatusChange
+
+    provider = Provider.objects.create(slug="watched", name="Watched AI")
+    StatusChange.objects.create(
+        provider=provider, old_status="unknown", new_status="operational", at=utc(2025, 3, 1)
+    )
+    StatusChange.objects.create(
+        provider=provider, old_status="operational", new_status="major_outage", at=utc(2025, 3, 2)
+    )
+    StatusChange.objects.create(
+        provider=provider,
+        old_status="major_outage",
+        new_status="operational",
+        at=utc(2025, 3, 2, 6),
+    )
+    Incident.objects.create(
+        provider=provider,
+        external_id="w1",
+        title="Down",
+        impact="major",
+        status="resolved",
+        started_at=utc(2025, 3, 2),
+        resolved_at=utc(2025, 3, 2, 6),
+    )
+    with time_machine.travel(utc(2025, 3, 4), tick=False):
+        rollups.rebuild(provider)
+        response = client.get(
+            reverse("dashboard:history"), {"since": "2025-03-01", "until": "2025-03-03"}
+        )
+    [row] = response.context["data"].comparison
+    assert row.provider == "Watched AI"
+    assert row.incident_minutes == 360
+    assert row.uptime == pytest.approx(1 - 6 / 72)
+    assert 'id="provider-comparison-data"' in response.content.decode()
+
+
+def test_the_page_is_cached_until_a_change_moves_its_key(client, monkeypatch):
+    from dashboard import history_page
+
+    calls = []
+    real = history_page.history_data
+    monkeypatch.setattr(
+        history_page, "history_data", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    make_history(3)
+    params = {"since": "2025-01-01", "until": "2025-03-31"}
+    client.get(reverse("dashboard:history"), params)
+    client.get(reverse("dashboard:history"), params)
+    assert len(calls) == 1
+    make_history(1)  # what a poll writes: the key moves, the next request sees it
+    response = client.get(reverse("dashboard:history"), params)
+    assert len(calls) == 2
+    assert response.context["data"].incident_count == 4
+
+
+def test_the_cache_backend_away_does_not_break_the_page(client, settings):
+    # The settings fixture resets Django's cache handler as it changes CACHES, and back.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "unix:///nonexistent/redis.sock",
+        }
+    }
+    make_history(2)
+    response = client.get(reverse("dashboard:history"), {"range": "all"})
+    assert response.status_code == 200
+    assert response.context["data"].incident_count == 2
+
+
+def test_the_provider_pages_overall_row_is_translated(client):
+    Provider.objects.create(slug="quiet", name="Quiet AI")
+    response = client.get(
+        reverse("dashboard:provider-detail", args=["quiet"]), headers={"Accept-Language": "fr"}
+    )
+    assert response.context["history"].subjects[0].name == "Quiet AI (ensemble)"

@@ -70,7 +70,7 @@ def test_the_overview_fragment_shows_an_outage_that_began_after_the_page_loaded(
 
     after = client.get(reverse("dashboard:overview-live")).content.decode()
     assert after != before
-    assert 'data-live-title="1 with problems · Overview · AI Watch"' in after
+    assert 'data-live-title="(1) ⚠ Overview · AI Watch"' in after
     assert "Elevated errors on the API" in after
     counts = re.search(r'data-live-region="counts">(.*?)</div>', after, re.S)
     assert counts is not None

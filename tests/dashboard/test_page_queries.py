@@ -159,3 +159,122 @@ def test_the_incident_page_query_count_does_not_grow_with_its_links(client):
         make_component(provider, f"Part {number}").incidents.add(incident)
 
     assert _incident_page_queries(client, incident) == one
+
+
+# -- constant query counts: more history and more providers in trouble cost no more queries ----
+
+
+def _add_history(provider: Provider, days: int) -> None:
+    """An incident and the status changes it caused every sixth day, for `days` days back,
+    then the provider's uptime rollups rebuilt as the pipeline keeps them."""
+    from probes.history import rollups
+    from probes.models import StatusChange
+
+    for day in range(2, days, 6):
+        began = NOW - timedelta(days=day)
+        if Incident.objects.filter(provider=provider, external_id=f"{provider.slug}-{day}"):
+            continue  # written by an earlier call
+        make_incident(
+            provider,
+            f"Errors {day}",
+            external_id=f"{provider.slug}-{day}",
+            started_at=began,
+            resolved_at=began + timedelta(hours=1),
+            status="resolved",
+            updates=[("resolved", "Fixed.", began + timedelta(hours=1))],
+        )
+        for old, new, at in (
+            ("operational", "major_outage", began),
+            ("major_outage", "operational", began + timedelta(hours=1)),
+        ):
+            StatusChange.objects.create(provider=provider, old_status=old, new_status=new, at=at)
+    rollups.rebuild(provider, now=NOW)
+
+
+def _in_trouble(slug: str) -> Provider:
+    """A provider down now: an open incident with an update, a component down, a capability
+    others share (so the overview looks for alternatives), an upstream cloud."""
+    provider = make_provider(slug, status="major_outage", capabilities=["chat"])
+    make_read_source(provider)
+    make_component(provider, "Chat", status="major_outage")
+    make_incident(
+        provider,
+        f"{slug} is down",
+        external_id=f"{slug}-now",
+        started_at=NOW - timedelta(minutes=30),
+        updates=[("investigating", "Looking.", NOW - timedelta(minutes=20))],
+    )
+    provider.upstreams.add(Provider.objects.get(slug="cloud"))
+    return provider
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def calm_providers() -> list[Provider]:
+    cloud = make_provider("cloud", name="Cloud", status="major_outage")
+    make_read_source(cloud)
+    calm = []
+    for number in range(3):
+        provider = make_provider(f"calm{number}", capabilities=["chat"])
+        make_read_source(provider)
+        calm.append(provider)
+    return calm
+
+
+def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down(
+    client, calm_providers
+):
+    troubled = [_in_trouble(f"down{number}") for number in range(2)]
+    for provider in [*calm_providers, *troubled]:
+        _add_history(provider, 10)
+    small = _queries(client, reverse("dashboard:index"))
+
+    troubled += [_in_trouble(f"down{number}") for number in range(2, 6)]
+    for provider in [*calm_providers, *troubled]:
+        _add_history(provider, 365)
+    large = _queries(client, reverse("dashboard:index"))
+
+    assert large == small
+    # Today's fixed cost (features, models, alternatives read once for all those down); the
+    # point is that it does not grow, see docs/performance.md for the 15-query target.
+    assert large <= 30
+
+
+def test_the_provider_page_asks_as_much_with_a_year_of_history(client, calm_providers):
+    provider = _in_trouble("down0")
+    _add_history(provider, 10)
+    url = reverse("dashboard:provider-detail", args=["down0"])
+    small = _queries(client, url)
+    _add_history(provider, 365)
+    for number in range(1, 4):
+        _in_trouble(f"down{number}")
+    assert _queries(client, url) == small
+
+
+def test_the_history_page_asks_as_much_over_a_year_of_history(client, calm_providers):
+    for provider in calm_providers:
+        _add_history(provider, 30)
+    url = reverse("dashboard:history") + "?range=1y"
+    small = _queries(client, url)
+    for provider in calm_providers:
+        _add_history(provider, 365)
+    _in_trouble("down0")
+    assert _queries(client, url) == small
+    assert small <= 8
+
+
+def test_a_cached_provider_page_asks_fewer_queries_and_a_change_shows_at_once(client):
+    provider = make_provider("example", name="Example AI")
+    make_read_source(provider)
+    _add_history(provider, 30)
+    url = reverse("dashboard:provider-detail", args=["example"])
+    first = _queries(client, url)
+    again = _queries(client, url)
+    assert again < first
+    make_incident(provider, "Fresh trouble", external_id="fresh", started_at=NOW)
+    assert "Fresh trouble" in client.get(url).context["history"].incidents_by_day[NOW.date()]

@@ -144,15 +144,18 @@ def test_problems_get_full_cards_and_calm_providers_compact_tiles(client):
 
     assert (
         '<article class="card card--major_outage" id="provider-down" data-provider="down"'
-        ' data-name="down co" data-kind="model_api" data-state="problem" data-attention>'
+        ' data-name="down co" data-kind="model_api" data-state="problem" data-attention'
+        ' data-status="major_outage">'
     ) in html
     assert (
         '<li class="tile tile--operational" id="provider-calm" data-provider="calm"'
-        ' data-name="calm co" data-kind="model_api" data-state="operational">'
+        ' data-name="calm co" data-kind="model_api" data-state="operational"'
+        ' data-status="operational">'
     ) in html
     assert (
         '<li class="tile tile--unknown" id="provider-fresh" data-provider="fresh"'
-        ' data-name="fresh co" data-kind="model_api" data-state="unknown">'
+        ' data-name="fresh co" data-kind="model_api" data-state="unknown"'
+        ' data-status="unknown" data-waiting>'
     ) in html
     assert (
         html.index("provider-down") < html.index("Working normally") < html.index("provider-calm")
@@ -171,7 +174,8 @@ def test_an_operational_provider_with_an_open_incident_still_gets_a_card(client)
 
     assert (
         '<article class="card card--operational" id="provider-example" data-provider="example"'
-        ' data-name="example" data-kind="model_api" data-state="operational" data-attention>'
+        ' data-name="example" data-kind="model_api" data-state="operational" data-attention'
+        ' data-status="operational">'
     ) in html
     assert "Minor blip" in html
 

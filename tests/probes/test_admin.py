@@ -100,7 +100,7 @@ def test_poll_now_on_sources_enqueues_enabled_sources_after_commit(
     admin_client, provider, django_capture_on_commit_callbacks
 ):
     ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
-    with mock.patch("probes.tasks.poll_source_task.apply_async") as apply_async:
+    with mock.patch("probes.tasks.poll_sources_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             response = admin_client.post(
                 reverse("admin:probes_source_changelist"),
@@ -112,8 +112,8 @@ def test_poll_now_on_sources_enqueues_enabled_sources_after_commit(
         for callback in callbacks:
             callback()
     apply_async.assert_called_once()
-    assert apply_async.call_args.args[0] == (ids[0],)  # the disabled source is skipped
-    assert "Enqueued 1 poll." in response.content.decode()
+    assert apply_async.call_args.args[0] == ([ids[0]],)  # the disabled source is skipped
+    assert "Queued 1 poll:" in response.content.decode()
 
 
 def test_poll_now_on_providers_enqueues_each_enabled_source(
@@ -122,7 +122,7 @@ def test_poll_now_on_providers_enqueues_each_enabled_source(
     second = Source.objects.create(provider=provider, url="https://status.example.com/y.json")
     first = Source.objects.filter(provider=provider, enabled=True).order_by("pk")[0]
     with (
-        mock.patch("probes.tasks.poll_source_task.apply_async") as apply_async,
+        mock.patch("probes.tasks.poll_sources_task.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = admin_client.post(
@@ -130,13 +130,13 @@ def test_poll_now_on_providers_enqueues_each_enabled_source(
             {"action": "poll_now", "_selected_action": [str(provider.pk)]},
             follow=True,
         )
-    assert [call.args for call in apply_async.call_args_list] == [((first.pk,),), ((second.pk,),)]
-    assert "Enqueued 2 polls." in response.content.decode()
+    assert [call.args for call in apply_async.call_args_list] == [(([first.pk, second.pk],),)]
+    assert "Queued 2 polls:" in response.content.decode()
 
 
 def test_poll_now_says_so_when_there_is_nothing_to_poll(admin_client, provider):
     Source.objects.update(enabled=False)
-    with mock.patch("probes.tasks.poll_source_task.apply_async") as apply_async:
+    with mock.patch("probes.tasks.poll_sources_task.apply_async") as apply_async:
         response = admin_client.post(
             reverse("admin:probes_source_changelist"),
             {
@@ -200,14 +200,14 @@ def test_poll_now_sends_probes_to_a_batch_and_pages_to_polls(admin_client, provi
         provider=provider, url="https://api.example-ai.test/v1/models", kind="http_probe"
     )
     with (
-        mock.patch("probes.tasks.poll_source_task.apply_async") as polls,
+        mock.patch("probes.tasks.poll_sources_task.apply_async") as polls,
         mock.patch("probes.tasks.run_probe_batch_task.apply_async") as batches,
-        mock.patch("probes.admin.transaction.on_commit", side_effect=lambda f: f()),
+        mock.patch("probes.admin_actions.transaction.on_commit", side_effect=lambda f: f()),
     ):
-        from probes.admin import enqueue_polls
+        from probes.admin_actions import enqueue_polls
 
         enqueue_polls(list(Source.objects.order_by("pk").values_list("pk", flat=True)))
-    assert (probe.pk,) not in [call.args[0] for call in polls.call_args_list]
+    assert all(probe.pk not in call.args[0][0] for call in polls.call_args_list)
     batches.assert_called_once()
     assert batches.call_args.args[0] == ([probe.pk],)
 
@@ -221,9 +221,9 @@ def test_poll_now_batches_probes_like_the_dispatcher(admin_client, provider):
     )
     probes = list(Source.objects.probes().order_by("pk").values_list("pk", flat=True))
     with (
-        mock.patch("probes.tasks.poll_source_task.apply_async"),
+        mock.patch("probes.tasks.poll_sources_task.apply_async"),
         mock.patch("probes.tasks.run_probe_batch_task.apply_async") as batches,
-        mock.patch("probes.admin.transaction.on_commit", side_effect=lambda f: f()),
+        mock.patch("probes.admin_actions.transaction.on_commit", side_effect=lambda f: f()),
     ):
         admin_client.post(
             reverse("admin:probes_provider_changelist"),

@@ -56,7 +56,7 @@ def test_an_admin_rename_survives_make_runs_sync_catalog(admin_client):
         "name": "OpenAI (our tenant)",
         "url": openai.url,
         "category": openai.category,
-        "capabilities": '["chat", "code"]',
+        "capabilities": ["chat", "code"],
         "notes": openai.notes,
         "enabled": "on",
         "upstreams": list(openai.upstreams.values_list("pk", flat=True)),

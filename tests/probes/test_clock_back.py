@@ -62,7 +62,7 @@ def test_a_claimed_but_never_polled_source_is_not_stranded_either():
 def test_the_dispatcher_polls_after_the_clock_steps_back(redis_db):
     with time_machine.travel(NOON, tick=False) as traveller:
         source = make_source(url=URL, interval_seconds=60)
-        with mock.patch.object(tasks.poll_source_task, "apply_async") as apply_async:
+        with mock.patch.object(tasks.poll_sources_task, "apply_async") as apply_async:
             tasks.dispatch_due_polls()
             Source.objects.filter(pk=source.pk).update(last_polled_at=timezone.now())
             traveller.move_to(NOON - timedelta(hours=1))

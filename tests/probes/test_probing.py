@@ -220,11 +220,11 @@ def test_the_dispatcher_sends_probes_to_one_batch_and_pages_to_polls():
     probe_a = make_probe("x", url="https://api.x.test/a")
     probe_b = make_probe("x", url="https://api.x.test/b")
     with (
-        mock.patch.object(tasks.poll_source_task, "apply_async") as polls,
+        mock.patch.object(tasks.poll_sources_task, "apply_async") as polls,
         mock.patch.object(tasks.run_probe_batch_task, "apply_async") as batches,
     ):
         tasks.dispatch_due_polls()
-    assert [call.args[0] for call in polls.call_args_list] == [(page.pk,)]
+    assert [call.args[0] for call in polls.call_args_list] == [([page.pk],)]
     assert [call.args[0] for call in batches.call_args_list] == [([probe_a.pk, probe_b.pk],)]
 
 

@@ -86,3 +86,97 @@ def test_report_counts_cover_every_step_with_zeros(provider):
     )
     assert [n for _, n in counts] == [2, 0, 0, 1]
     assert counts[0][0] == NOW - timedelta(hours=1)
+
+
+def test_anonymous_reports_weigh_less_in_the_burst_rule(provider, settings):
+    settings.AIWATCH_REPORT_BURST_MIN = 2
+    settings.AIWATCH_REPORT_ANONYMOUS_WEIGHT = 0.5
+    for number in range(3):
+        submit_report(
+            provider, person=f"net{number}", network=f"n{number}", note="", now=NOW, weight=0.5
+        )
+    burst = reports.bursts([provider], now=NOW)[provider.pk]
+    assert (burst.recent, burst.weighted, burst.is_burst) == (3, 1.5, False)
+    # A fourth anonymous network makes two whole voices: now it is a burst.
+    submit_report(provider, person="net3", network="n3", note="", now=NOW, weight=0.5)
+    assert reports.bursts([provider], now=NOW)[provider.pk].is_burst
+
+
+def test_a_visitor_not_signed_in_is_their_network_and_may_be_refused(settings):
+    from django.contrib.auth.models import AnonymousUser
+
+    settings.AIWATCH_REPORT_ANONYMOUS_WEIGHT = 0.25
+    first = reports.reporter_for(AnonymousUser(), "203.0.113.5")
+    again = reports.reporter_for(None, "203.0.113.5")
+    assert first.person == again.person
+    assert first.weight == 0.25
+    assert first.user is None
+    settings.AIWATCH_REPORT_ANONYMOUS = False
+    with pytest.raises(reports.SignInToReport):
+        reports.reporter_for(AnonymousUser(), "203.0.113.5")
+
+
+def test_a_teammate_is_one_person_from_any_network(provider, django_user_model):
+    alice = django_user_model.objects.create_user("alice", first_name="Alice", last_name="Martin")
+    office = reports.reporter_for(alice, "198.51.100.1")
+    home = reports.reporter_for(alice, "203.0.113.9")
+    assert office.person == home.person
+    assert office.network != home.network
+    reports.submit_as(provider, office, note="502 from the office", now=NOW)
+    with pytest.raises(ReportRefused, match="already reported"):
+        reports.submit_as(provider, home, note="", now=NOW + timedelta(minutes=1))
+
+
+def test_who_is_affected_lists_each_teammate_once_with_the_latest_note(
+    provider, django_user_model, settings
+):
+    settings.AIWATCH_REPORT_WINDOW_MINUTES = 15
+    alice = django_user_model.objects.create_user("alice", first_name="Alice")
+    bob = django_user_model.objects.create_user("bob")
+    reports.submit_as(provider, reports.reporter_for(alice, "a"), note="first", now=NOW)
+    reports.submit_as(
+        provider, reports.reporter_for(alice, "a"), note="still", now=NOW + timedelta(minutes=20)
+    )
+    reports.submit_as(provider, reports.reporter_for(bob, "b"), note="", now=NOW)
+    reports.submit_as(provider, reports.reporter_for(None, "c"), note="anon note", now=NOW)
+    seen = reports.affected(provider, now=NOW + timedelta(minutes=30))
+    assert [(p.name, p.note) for p in seen.teammates] == [("Alice", "still"), ("bob", "")]
+    assert [p.note for p in seen.anonymous] == ["anon note"]
+    assert seen.total == 3
+    # An hour later nobody is listed any more.
+    assert reports.affected(provider, now=NOW + timedelta(hours=2)).total == 0
+
+
+def test_a_report_through_an_alert_link_counts_once_however_often_replayed(provider, settings):
+    settings.AIWATCH_REPORT_WINDOW_MINUTES = 15
+    submit_report(provider, person="alice", network="n", note="", now=NOW, via_alert="e1")
+    with pytest.raises(reports.AlreadyCounted):
+        submit_report(
+            provider,
+            person="alice",
+            network="n",
+            note="",
+            now=NOW + timedelta(hours=3),
+            via_alert="e1",
+        )
+    assert TeamReport.objects.count() == 1
+
+
+def test_the_burst_signal_fires_once_when_a_report_tips_the_level(provider, settings):
+    from probes import signals
+
+    settings.AIWATCH_REPORT_BURST_MIN = 2
+    heard = []
+
+    def listen(sender, *, provider, burst, at, **kwargs):
+        heard.append((provider.slug, burst.recent))
+
+    signals.report_burst_started.connect(listen, dispatch_uid="test.burst")
+    try:
+        report(provider, person="a")
+        assert heard == []
+        report(provider, person="b")
+        report(provider, person="c")
+    finally:
+        signals.report_burst_started.disconnect(dispatch_uid="test.burst")
+    assert heard == [("example", 2)]

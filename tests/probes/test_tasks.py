@@ -96,11 +96,11 @@ def test_disabled_sources_and_providers_are_never_due(source):
 
 
 def test_the_dispatcher_enqueues_one_expiring_poll_per_due_source(source):
-    with mock.patch.object(tasks.poll_source_task, "apply_async") as apply_async:
+    with mock.patch.object(tasks.poll_sources_task, "apply_async") as apply_async:
         tasks.dispatch_due_polls()
         tasks.dispatch_due_polls()
     apply_async.assert_called_once()
-    assert apply_async.call_args.args[0] == (source.pk,)
+    assert apply_async.call_args.args[0] == ([source.pk],)
     assert apply_async.call_args.kwargs["expires"] > 0
 
 

@@ -1,0 +1,83 @@
+"""Cached page parts, keyed by the data they come from, so a change invalidates them by itself.
+
+A key holds the newest status change id, the newest incident edit and the newest incident
+update id (of one provider, or of all). The poll that records a change moves one of them, so
+the next request misses and recomputes; nothing has to delete entries. Parts that also move
+with the clock (an ongoing outage's minutes, today's uptime) live `TTL` seconds at most.
+
+The cache is Django's (settings.CACHES: the Redis the broker uses). Should it be unreachable,
+pages compute their parts directly instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Model
+from django.utils import translation
+
+from probes.models import Incident, IncidentUpdate, Provider, StatusChange
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Seconds a cached part may lag the clock (not the data: data changes move the key).
+TTL = 60
+
+
+def _quoted(*models: type[Model]) -> list[str]:
+    return [connection.ops.quote_name(model._meta.db_table) for model in models]
+
+
+def history_version() -> str:
+    """The newest change anywhere, in one query over primary-key and indexed maxima."""
+    changes, incidents, updates = _quoted(StatusChange, Incident, IncidentUpdate)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {changes}), (SELECT MAX(updated_at) FROM {incidents}),"
+            f" (SELECT MAX(id) FROM {incidents}), (SELECT MAX(id) FROM {updates})"
+        )
+        row = cursor.fetchone()
+    return "-".join(str(value) for value in row)
+
+
+def provider_version(provider: Provider) -> str:
+    """The newest change of one provider (its transitions, incidents and their updates)."""
+    changes, incidents, updates = _quoted(StatusChange, Incident, IncidentUpdate)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {changes} WHERE provider_id = %s),"
+            f" (SELECT MAX(updated_at) FROM {incidents} WHERE provider_id = %s),"
+            f" (SELECT MAX(id) FROM {incidents} WHERE provider_id = %s),"
+            f" (SELECT MAX(u.id) FROM {updates} u JOIN {incidents} i ON u.incident_id = i.id"
+            " WHERE i.provider_id = %s)",
+            [provider.pk] * 4,
+        )
+        row = cursor.fetchone()
+    return "-".join(str(value) for value in row)
+
+
+def cached(parts: tuple[object, ...], compute: Callable[[], T], *, ttl: int = TTL) -> T:
+    """`compute()`, or what it returned for the same `parts` and language within `ttl` s."""
+    raw = "|".join(str(part) for part in (*parts, translation.get_language()))
+    key = "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    try:
+        found = cache.get(key)
+    except (redis.RedisError, OSError) as error:  # Redis away: compute instead
+        logger.warning("page cache unreadable: %s", error)
+        return compute()
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        cache.set(key, value, ttl)
+    except (redis.RedisError, OSError) as error:
+        logger.warning("page cache unwritable: %s", error)
+    return value

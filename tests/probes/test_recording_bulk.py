@@ -1,0 +1,84 @@
+"""Recording writes only what changed, in statements that do not grow with the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from probes.models import Component, Provider, Source, StatusChange, UptimeDay
+from probes.parsers.types import ParsedComponent, ParsedPage, Status
+from probes.status.recording import record_poll
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def page(count: int, status: Status, *, groups: bool = False) -> ParsedPage:
+    components = [
+        ParsedComponent(
+            external_id=f"c{n}",
+            name=f"Component {n}",
+            status=status,
+            position=n,
+            group_id="g" if groups and n else "",
+        )
+        for n in range(count)
+    ]
+    if groups:
+        components.append(
+            ParsedComponent(external_id="g", name="Group", status=status, is_group=True)
+        )
+    return ParsedPage(
+        platform="statuspage", components=tuple(components), has_component_states=True
+    )
+
+
+def source_named(slug: str) -> Source:
+    provider = Provider.objects.create(slug=slug, name=slug.title())
+    return Source.objects.create(provider=provider, url=f"https://{slug}.example.com/s.json")
+
+
+def statements(source: Source, parsed: ParsedPage, at: datetime) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        record_poll(source, parsed, at=at)
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("groups", [False, True])
+def test_a_changed_poll_costs_the_same_statements_for_5_or_60_components(groups):
+    small, large = source_named("small"), source_named("large")
+    for source, count in ((small, 5), (large, 60)):
+        record_poll(source, page(count, Status.OPERATIONAL, groups=groups), at=AT)
+    later = AT + timedelta(minutes=1)
+    assert statements(small, page(5, Status.MAJOR_OUTAGE, groups=groups), later) == statements(
+        large, page(60, Status.MAJOR_OUTAGE, groups=groups), later
+    )
+    assert StatusChange.objects.filter(
+        provider=large.provider, new_status="major_outage", component__isnull=False
+    ).count() == 60 + int(groups)
+    assert set(
+        Component.objects.filter(provider=large.provider).values_list("status", flat=True)
+    ) == {"major_outage"}
+
+
+def test_first_sightings_cost_the_same_statements_for_5_or_60_components():
+    small, large = source_named("small"), source_named("large")
+    assert statements(small, page(5, Status.OPERATIONAL, groups=True), AT) == statements(
+        large, page(60, Status.OPERATIONAL, groups=True), AT
+    )
+    group = Component.objects.get(provider=large.provider, external_id="g")
+    assert Component.objects.filter(provider=large.provider, group=group).count() == 59
+    assert UptimeDay.objects.filter(provider=large.provider).count() == 61  # 60 and the provider
+
+
+def test_an_unchanged_component_is_not_written():
+    source = source_named("steady")
+    record_poll(source, page(10, Status.OPERATIONAL), at=AT)
+    with CaptureQueriesContext(connection) as captured:
+        record_poll(source, page(10, Status.OPERATIONAL), at=AT + timedelta(minutes=1))
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not [sql for sql in writes if "probes_component" in sql]
