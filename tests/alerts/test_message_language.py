@@ -105,3 +105,38 @@ def test_each_channel_receives_its_own_language(receiver):
     assert delivery.deliver_pending().sent == 2
     titles = sorted(json.loads(request.body)["title"] for request in receiver.requests)
     assert titles == ["Example AI : Panne majeure", "Example AI: Major outage"]
+
+
+def test_a_drill_speaks_the_channels_language_and_keeps_its_mark():
+    payload = {
+        "drill": {
+            "id": 7,
+            "title": "OpenAI API down for 2 h",
+            "affected": [
+                {"name": "Support bot", "sentence": "Support bot: down", "plan_b": "Use Claude."}
+            ],
+        }
+    }
+
+    def drill(language: str) -> object:
+        return build_message(
+            event_type=EventType.DRILL,
+            types=[EventType.DRILL],
+            severity="major_outage",
+            at="2026-12-01T09:10:00Z",
+            payload=payload,
+            event_id="d1",
+            thread="d1",
+            is_update=False,
+            closes_thread=False,
+            key="k-drill",
+            base_url="https://aiwatch.example",
+            language=language,
+        )
+
+    english, french = drill("en"), drill("fr")
+    assert english.title == "[DRILL] OpenAI API down for 2 h: 1 feature hit"
+    assert french.title == "[DRILL] OpenAI API down for 2 h: 1 fonctionnalité touchée"
+    assert "Ceci est un exercice, pas une vraie panne" in french.body
+    assert "**Plan B pour Support bot**" in french.body
+    assert "This is a drill" not in french.body
