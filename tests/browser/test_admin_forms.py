@@ -20,10 +20,12 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 def sign_in(page: Any, live_server: Any) -> None:
     get_user_model().objects.create_superuser("admin", "admin@example.com", "a-long-password-1")
+    # The admin's login sends people to the site's sign-in page.
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("input[name=username]", "admin")
+    page.fill("input[name=login]", "admin")
     page.fill("input[name=password]", "a-long-password-1")
-    page.click("input[type=submit]")
+    page.click("main form button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/admin/")
 
 
 @pytest.mark.parametrize(
