@@ -35,6 +35,7 @@ from bench.harness.stack import (
     print_ratios,
     processes,
     quick_or_full,
+    require_readable_sources,
     set_page_mode,
     wait_for_worker,
     worker_command,
@@ -163,6 +164,7 @@ def main() -> None:
             # A first round reads every page once (detection, components): not measured.
             set_page_mode(base_url, "same")
             run_pipeline_round(spread=False, timeout=1800)
+            require_readable_sources()
             rows: list[tuple[str, float, float]] = []
             lag_rows: list[str] = []
             for mode, label in (
