@@ -4,59 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import User
 
 from aiwatch.roles import EDITOR, VIEWER, role_of
 from probes.outbound.secrets import secret_name_problem
-from tests.aiwatch.oidc_provider import OidcProvider
+from tests.aiwatch.oidc_provider import (
+    LOGIN,
+    OidcProvider,
+    sign_in,
+    signed_in_user,
+    use_provider,
+)
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = "/accounts/oidc/sso/login/"
 
 
 @pytest.fixture
 def provider(settings) -> Iterator[OidcProvider]:
     with OidcProvider() as oidc:
-        settings.SOCIALACCOUNT_PROVIDERS = {
-            "openid_connect": {
-                "OAUTH_PKCE_ENABLED": True,
-                "APPS": [
-                    {
-                        "provider_id": "sso",
-                        "name": "Team SSO",
-                        "client_id": oidc.client_id,
-                        "secret": oidc.client_secret,
-                        "settings": {"server_url": oidc.issuer},
-                    }
-                ],
-            }
-        }
-        settings.AIWATCH_SSO_ALLOWED_DOMAINS = ["example.com"]
-        settings.AIWATCH_SSO_DEFAULT_ROLE = VIEWER
+        use_provider(settings, oidc, domains=["example.com"], role=VIEWER)
         yield oidc
-
-
-def sign_in(client, provider: OidcProvider):
-    """Press the sign-in button, let the provider sign the person in, come back."""
-    start = client.post(LOGIN)
-    assert start.status_code == 302, start.content[:300]
-    authorize = start["Location"]
-    assert authorize.startswith(f"{provider.issuer}/authorize?")
-    back = httpx.get(authorize, follow_redirects=False)
-    assert back.status_code == 302, back.text
-    callback = urlsplit(back.headers["Location"])
-    return client.get(f"{callback.path}?{callback.query}")
-
-
-def signed_in_user(client) -> User | None:
-    user_id = client.session.get("_auth_user_id")
-    return User.objects.get(pk=user_id) if user_id else None
 
 
 def test_a_person_of_an_allowed_domain_signs_in_and_gets_the_default_role(client, provider):
