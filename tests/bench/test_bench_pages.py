@@ -38,4 +38,5 @@ def test_a_history_feed_holds_one_incident_going_on_and_older_ones_ended() -> No
 
     newest, *older = page.incidents
     assert newest.resolved_at is None
-    assert older and all(incident.resolved_at is not None for incident in older)
+    assert older
+    assert all(incident.resolved_at is not None for incident in older)
