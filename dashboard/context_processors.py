@@ -3,14 +3,18 @@ looks down" banners."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from aiwatch.redis_client import redis_client
 from probes import health
 from probes.observe import network
 
@@ -45,7 +49,16 @@ def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
     if match is None or match.view_name not in OVERVIEW_VIEWS:
         return None
     try:
-        return health.check_pipeline(timezone.now())
+        return health.check_pipeline(
+            timezone.now(), client=_shared_client(settings.CELERY_BROKER_URL)
+        )
     except DatabaseError:
         logger.exception("pipeline health unavailable")
         return None
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_client(broker_url: str) -> redis.Redis:
+    """One client (and its pool of connections) per process and broker, not one per request:
+    connecting anew took longer than the rest of a cached overview."""
+    return redis_client()
