@@ -37,6 +37,11 @@ def _network_verdict(request: HttpRequest) -> network.NetworkVerdict | None:
     match = getattr(request, "resolver_match", None)
     if match is None or match.view_name not in OVERVIEW_VIEWS:
         return None
+    return network_verdict_now()
+
+
+def network_verdict_now() -> network.NetworkVerdict | None:
+    """Whether our own network looks down, or None (also when the database cannot say)."""
     try:
         return network.our_network_down(timezone.now())
     except DatabaseError:

@@ -123,11 +123,13 @@ def _render(template: str, ctx: dict[str, Any]) -> SafeString:
     return SafeString(render_to_string(template, ctx))
 
 
-def overview_parts(*, now: datetime) -> dict[str, Any]:
-    """The overview's parts, rendered for everyone who sees this state."""
+def overview_parts(*, now: datetime, our_network_down: bool) -> dict[str, Any]:
+    """The overview's parts, rendered for everyone who sees this state. While our own network
+    looks down, cards say so instead of each page's connection error."""
 
     def compute() -> dict[str, Any]:
         ctx = overview_context(now=now)
+        ctx["network_verdict"] = our_network_down
         return {
             "has_cards": bool(ctx["cards"]),
             "title": _render("dashboard/overview_title.html", ctx),
@@ -139,7 +141,8 @@ def overview_parts(*, now: datetime) -> dict[str, Any]:
             "cards": _render("dashboard/overview_cards.html", ctx),
         }
 
-    return history_cache.cached(("overview", history_cache.state_version()), compute)
+    key = ("overview", our_network_down, history_cache.state_version())
+    return history_cache.cached(key, compute)
 
 
 # A provider page's parts, by name: those its live fragment shows, then the rest of the page.

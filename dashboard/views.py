@@ -10,21 +10,24 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from dashboard import acknowledgements, api, history, page_parts, timezones
+from dashboard import acknowledgements, api, context_processors, history, page_parts, timezones
 from probes.models import Incident, Provider
 from probes.parsers.types import LABELS
 
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    parts = page_parts.overview_parts(now=timezone.now())
-    return render(request, "dashboard/index.html", {"parts": parts})
+    # Read once: the banner shows it, and the cards word unreachable pages by it.
+    verdict = context_processors.network_verdict_now()
+    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
+    return render(request, "dashboard/index.html", {"parts": parts, "network_verdict": verdict})
 
 
 @require_safe
 def overview_live(request: HttpRequest) -> HttpResponse:
     """The overview's changing parts alone, polled by static/js/live.js."""
-    parts = page_parts.overview_parts(now=timezone.now())
+    verdict = context_processors.network_verdict_now()
+    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
     return render(request, "dashboard/overview_live.html", {"parts": parts})
 
 
