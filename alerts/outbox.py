@@ -18,18 +18,18 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from alerts import alternatives
 from alerts.affected_links import with_affected_links
 from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
-from alerts.feature_hits import features_hit
 from alerts.messages import headline
-from alerts.models import Channel, Delivery, Event, Playbook
+from alerts.models import Channel, Delivery, Event
 from alerts.personal import personal_deliveries
+from alerts.snapshot import provider_in_trouble, snapshot
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
+from probes.status.headline_rules import Headline
 from probes.status.resolution import PENDING_KEY
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 def on_poll_recorded(
     sender: object, *, source: Source, outcome: Any, at: datetime, **kwargs: object
 ) -> None:
+    if not _poll_has_news(source, outcome):
+        return  # the usual poll: no savepoint for it (a batch of unchanged polls sends many)
     # In a savepoint: a failure here is logged and loses this alert, but never rolls back the
     # poll (which would lose the data too, and fail again on every later poll of the source).
     try:
@@ -72,11 +74,9 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     `outcome` is a probes.signals.PollOutcome. Must run inside the recording transaction.
     """
-    unreadable_now = bool(
-        source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER
-    )
-    if not (outcome.changed or outcome.source_recovered or unreadable_now):
+    if not _poll_has_news(source, outcome):
         return None  # the usual poll: nothing happened
+    unreadable_now = _unreadable_now(source)
     provider = Provider.objects.get(pk=source.provider_id)
     types: set[str] = set()
     severities: list[Status] = []
@@ -161,6 +161,17 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
     return write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
 
 
+def _unreadable_now(source: Source) -> bool:
+    """This poll is the one that makes the source count as unreadable (said once)."""
+    return bool(
+        source.last_error and source.consecutive_failures == settings.AIWATCH_ALERT_UNREADABLE_AFTER
+    )
+
+
+def _poll_has_news(source: Source, outcome: Any) -> bool:
+    return bool(outcome.changed or outcome.source_recovered or _unreadable_now(source))
+
+
 def record_observed_change(
     provider: Provider, old_status: str, new_status: str, *, at: datetime, detail: str = ""
 ) -> Event | None:
@@ -176,14 +187,17 @@ def record_observed_change(
         "observed": {"old": old_status, "new": new_status, "detail": detail[:500]}
     }
     severity = worst_severity([Status(old_status), Status(new_status)])
-    root, heard = _thread_the_observation_agrees_with(provider, kind, at=at)
+    now_says = provider_headline(provider, now=at)
+    root, heard = _thread_the_observation_agrees_with(provider, kind, now_says.official, at=at)
     if heard:
         payload["observed"]["agrees_with_official"] = True
-    return write_event(provider, {kind}, severity, payload, at=at, root=root, heard=heard)
+    return write_event(
+        provider, {kind}, severity, payload, at=at, root=root, heard=heard, now_says=now_says
+    )
 
 
 def _thread_the_observation_agrees_with(
-    provider: Provider, kind: str, *, at: datetime
+    provider: Provider, kind: str, official: Status, *, at: datetime
 ) -> tuple[Event | None, set[int]]:
     """The thread an observed change belongs to, and the channels it would only repeat to.
 
@@ -192,7 +206,6 @@ def _thread_the_observation_agrees_with(
     channels already heard it; telling them again is a second alert for one transition. The
     event is still recorded in the thread, and reaches every channel that did not hear it.
     """
-    official = provider_headline(provider, now=at).official
     root = open_thread(provider)
     if kind == EventType.OBSERVED_OUTAGE:
         if root is None or official not in DOWN_STATUSES:
@@ -236,48 +249,6 @@ def open_thread(provider: Provider) -> Event | None:
     return Event.objects.open_threads().filter(provider=provider).order_by("-at", "-pk").first()
 
 
-def provider_in_trouble(provider: Provider, *, now: datetime) -> bool:
-    """Its headline is not operational, or an incident (or a maintenance under way) is open."""
-    if provider_headline(provider, now=now).status != Status.OPERATIONAL:
-        return True
-    for is_maintenance, status in (
-        Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
-    ):
-        if not is_maintenance or status in ACTIVE_MAINTENANCE:
-            return True
-    return False
-
-
-def snapshot(provider: Provider, *, at: datetime) -> dict[str, Any]:
-    """What every message about the provider carries: who, where, plan B and alternatives."""
-    headline = provider_headline(provider, now=at)
-    data: dict[str, Any] = {
-        "provider": {
-            "slug": provider.slug,
-            "name": provider.name,
-            # The headline the pages show (docs/status-model.md), and the pages' own word.
-            "status": headline.status.value,
-            "official_status": headline.official.value,
-            "provenance": headline.provenance.value,
-            "status_page": provider.url,
-            "page": alternatives.provider_page_url(provider.slug),
-        },
-        "playbook": None,
-        "alternatives": [],
-        # The team's features its trouble hits, with their fallback and plan B.
-        "features": features_hit(provider, now=at),
-    }
-    if headline.status != Status.OPERATIONAL:
-        playbook = Playbook.objects.filter(provider=provider).first()
-        if playbook and playbook.body.strip():
-            data["playbook"] = playbook.body.strip()
-    if headline.status in DOWN_STATUSES:
-        data["alternatives"] = [
-            alt.as_dict() for alt in alternatives.alternatives_for(provider, now=at)
-        ]
-    return data
-
-
 def write_event(
     provider: Provider,
     types: set[str],
@@ -290,12 +261,15 @@ def write_event(
     team_says: bool = False,
     dedupe_key: str | None = None,
     also: frozenset[int] = frozenset(),
+    now_says: Headline | None = None,
 ) -> Event:
+    # `now_says`: the provider's headline at `at`, when the caller has read it already.
     # What the team says (`team_says`: a report burst, an acknowledgement) never ends a thread.
     kind = primary_type(types)
-    payload = {**snapshot(provider, at=at), **facts}
+    now_says = now_says or provider_headline(provider, now=at)
+    payload = {**snapshot(provider, at=at, headline=now_says), **facts}
     payload["title"] = headline(kind, payload)
-    in_trouble = provider_in_trouble(provider, now=at)
+    in_trouble = provider_in_trouble(provider, headline=now_says)
     ends_thread = not (in_trouble or team_says)
     event_uuid = with_affected_links(kind, payload, provider.slug)
     event = Event.objects.create(

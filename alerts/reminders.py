@@ -10,7 +10,7 @@ from alerts.alternatives import observed_status
 from alerts.events import DOWN_STATUSES, EventType, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event
-from alerts.outbox import snapshot
+from alerts.snapshot import snapshot
 from alerts.wakeup import wake_delivery_worker
 from probes.parsers.types import Status
 

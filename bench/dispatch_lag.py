@@ -28,6 +28,7 @@ from bench.harness.stack import (
     processes,
     procfile_command,
     quick_or_full,
+    require_readable_sources,
     set_page_mode,
     wait_for,
     wait_for_worker,
@@ -110,6 +111,7 @@ def main() -> None:
             # Every source's first poll reads its page for the first time (detection, every
             # component new): not the steady state this measures, so it is waited out.
             wait_for(first_round_done, what="the first round", timeout=1800, every=1)
+            require_readable_sources()
             lags, polls, due = sample_lags(minutes)
         tick = float(settings.AIWATCH_DISPATCH_SECONDS)
         print(

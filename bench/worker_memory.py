@@ -23,6 +23,7 @@ from bench.harness.stack import (
     print_ratios,
     processes,
     quick_or_full,
+    require_readable_sources,
     rss_bytes,
     set_page_mode,
     tree_pids,
@@ -52,6 +53,7 @@ def main() -> None:
         with processes(worker_command(), log=workdir / "worker.log") as (worker,):
             wait_for_worker()
             run_pipeline_round(spread=False, timeout=1800)
+            require_readable_sources()
             warmed = worker_rss(worker.pid)
             samples = [warmed]
             done = args.sources

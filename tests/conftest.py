@@ -66,6 +66,14 @@ def status_server() -> Iterator[FakeServer]:
         yield server
 
 
+@pytest.fixture
+def receiver() -> Iterator[FakeServer]:
+    """A JSON webhook receiver on 127.0.0.1 that accepts everything posted to /hook."""
+    with FakeServer() as server:
+        server.set("/hook", b"{}")
+        yield server
+
+
 class RedisServer:
     """A redis-server we started (embedded default) or the one REDIS_URL names (CI)."""
 

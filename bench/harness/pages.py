@@ -40,8 +40,22 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def statuspage_summary(index: int, version: int) -> bytes:
-    """A summary.json whose size is about page_size(index); `version` changes its state."""
+def _ulid(index: int) -> str:
+    """A 26-character id in incident.io's alphabet (Crockford base 32), fixed per source."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    digits = []
+    for _ in range(26):
+        index, digit = divmod(index, 32)
+        digits.append(alphabet[digit])
+    return "01" + "".join(reversed(digits))[2:]
+
+
+def statuspage_summary(index: int, version: int, *, incidentio: bool = False) -> bytes:
+    """A summary.json whose size is about page_size(index); `version` changes its state.
+
+    `incidentio`: incident.io's Statuspage-compatible copy instead, which the parsers tell
+    apart by its page (a ULID id, no time zone) and its missing maintenance list.
+    """
     degraded = version % 2 == 1
     at = EPOCH + timedelta(minutes=version)
     components = [
@@ -85,14 +99,15 @@ def statuspage_summary(index: int, version: int) -> bytes:
         "shortlink": f"https://stspg.example.test/i{index:05d}",
         "incident_updates": updates,
     }
-    body = {
-        "page": {
-            "id": f"p{index:05d}",
-            "name": f"Bench {index}",
-            "url": f"https://status{index}.example.test",
-            "time_zone": "Etc/UTC",
-            "updated_at": _iso(at),
-        },
+    page = {
+        "id": f"p{index:05d}",
+        "name": f"Bench {index}",
+        "url": f"https://status{index}.example.test",
+        "time_zone": "Etc/UTC",
+        "updated_at": _iso(at),
+    }
+    body: dict[str, object] = {
+        "page": page,
         "status": {
             "indicator": "minor" if degraded else "none",
             "description": "Partially Degraded Service" if degraded else "All Systems Operational",
@@ -101,6 +116,10 @@ def statuspage_summary(index: int, version: int) -> bytes:
         "incidents": [incident],
         "scheduled_maintenances": [],
     }
+    if incidentio:
+        page["id"] = _ulid(index)
+        del page["time_zone"]
+        del body["scheduled_maintenances"]
     encoded = json.dumps(body).encode()
     missing = page_size(index) - len(encoded)
     if missing > 0:
@@ -119,7 +138,13 @@ def history_atom(index: int, version: int) -> bytes:
     target = page_size(index)
     while size < target:
         updated = at if number == 0 else EPOCH - timedelta(days=number)
-        text = "Investigating - " + FILLER * 4
+        # The update paragraph as Statuspage writes it: its time, then "<label> - <body>".
+        text = (
+            f"&lt;p&gt;&lt;small&gt;{updated:%b} &lt;var data-var='date'&gt;{updated.day}"
+            f"&lt;/var&gt;, &lt;var data-var='time'&gt;{updated:%H:%M}&lt;/var&gt; UTC"
+            f"&lt;/small&gt;&lt;br&gt;&lt;strong&gt;Investigating&lt;/strong&gt; - "
+            f"{FILLER * 4}&lt;/p&gt;"
+        )
         entry = (
             "<entry>"
             f"<id>tag:status{index}.example.test,2005:Incident/{index * 1000 + number}</id>"
@@ -127,7 +152,7 @@ def history_atom(index: int, version: int) -> bytes:
             f'<link rel="alternate" type="text/html" '
             f'href="https://status{index}.example.test/incidents/b{index:05d}x{number:04d}"/>'
             f"<title>Incident {number} (version {version if number == 0 else 0})</title>"
-            f'<content type="html">&lt;p&gt;&lt;strong&gt;{text}&lt;/strong&gt;&lt;/p&gt;</content>'
+            f'<content type="html">{text}</content>'
             "</entry>"
         )
         entries.append(entry)
@@ -147,7 +172,7 @@ def page_for(index: int, version: int) -> tuple[bytes, str]:
     """(body, content type) of source `index` at `version`."""
     if index % 3 == 2:
         return history_atom(index, version), "application/atom+xml"
-    return statuspage_summary(index, version), "application/json"
+    return statuspage_summary(index, version, incidentio=index % 3 == 1), "application/json"
 
 
 def source_kind(index: int) -> str:

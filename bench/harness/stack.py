@@ -234,6 +234,19 @@ def wait_for_worker(*, timeout: float = 60) -> None:
     wait_for(answered, what="celery worker", timeout=timeout, every=0.5)
 
 
+def require_readable_sources() -> None:
+    """Stop the benchmark when a source's last poll failed: a failing source takes the slow
+    path of every later poll, so the round would measure error handling, not polling."""
+    from probes.models import Source
+
+    failing = list(
+        Source.objects.exclude(last_error="").order_by("pk").values_list("pk", "kind", "last_error")
+    )
+    if failing:
+        shown = "; ".join(f"{pk} ({kind}): {error[:120]}" for pk, kind, error in failing[:5])
+        raise SystemExit(f"{len(failing)} bench sources failed to poll: {shown}")
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of one process, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from probes.admin_forms import LinesField
 from probes.models import Feature, ServedModel
+from probes.stack.feature_fields import FeatureForm
 
 
 class ServedModelForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -26,6 +27,7 @@ class ServedModelForm(forms.ModelForm):  # type: ignore[type-arg]
 
 @admin.register(Feature)
 class FeatureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = FeatureForm
     list_display = ("name", "slug", "criticality", "owner", "enabled")
     list_filter = ("criticality", "enabled")
     search_fields = ("name", "slug", "owner")

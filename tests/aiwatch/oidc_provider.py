@@ -4,6 +4,9 @@ It speaks the authorization-code flow as Okta, Entra ID or Keycloak do, with wha
 discovery, an authorize endpoint that signs in whoever the test names (`sign_in_as`), a token
 endpoint that checks the client's id and secret, the code and its PKCE verifier, an RS256-signed
 id_token, the signing keys (JWKS) and user info. Every request is recorded.
+
+`use_provider` points the site's settings at it, `sign_in` walks a test client through the
+sign-in button, the provider and the way back, as a browser would.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 KEY_ID = "test-key-1"
+# The sign-in button of the provider `use_provider` configures.
+LOGIN = "/accounts/oidc/sso/login/"
 
 
 @dataclass
@@ -203,3 +209,46 @@ class OidcProvider:
                 self._answer(status, answer)
 
         return Handler
+
+
+# Using it from the site --------------------------------------------------------------------
+
+
+def use_provider(settings: Any, oidc: OidcProvider, *, domains: list[str], role: str) -> None:
+    """Point the site's single sign-on at `oidc` (`settings`: pytest-django's fixture)."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": "Team SSO",
+                    "client_id": oidc.client_id,
+                    "secret": oidc.client_secret,
+                    "settings": {"server_url": oidc.issuer},
+                }
+            ],
+        }
+    }
+    settings.AIWATCH_SSO_ALLOWED_DOMAINS = domains
+    settings.AIWATCH_SSO_DEFAULT_ROLE = role
+
+
+def sign_in(client: Any, provider: OidcProvider) -> Any:
+    """Press the sign-in button, let the provider sign the person in, come back."""
+    start = client.post(LOGIN)
+    assert start.status_code == 302, start.content[:300]
+    authorize = start["Location"]
+    assert authorize.startswith(f"{provider.issuer}/authorize?")
+    back = httpx.get(authorize, follow_redirects=False)
+    assert back.status_code == 302, back.text
+    callback = urlsplit(back.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def signed_in_user(client: Any) -> Any:
+    """The user the test client's session is signed in as, or None."""
+    from django.contrib.auth.models import User
+
+    user_id = client.session.get("_auth_user_id")
+    return User.objects.get(pk=user_id) if user_id else None

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from probes.models import Source
+from probes.models import Feature, ServedModel, Source
 from tests.browser.conftest import SCREENSHOTS, PageProblems
 from tests.conftest import load_fixture
 from tests.factories import make_component, make_provider, make_source
@@ -90,4 +90,59 @@ def test_the_source_form_detects_and_polls_in_a_browser(
     finally:
         context.close()
     assert missing == []
+    assert page_problems.messages == []
+
+
+@pytest.mark.parametrize(
+    ("language", "components", "shown_as"),
+    [("en", "Components", "Shown as"), ("fr", "Composants", "Affiché comme")],
+)
+def test_the_feature_form_picks_dependencies_and_fallbacks_in_a_browser(
+    live_server: Any,
+    browser: Any,
+    page_problems: PageProblems,
+    language: str,
+    components: str,
+    shown_as: str,
+) -> None:
+    openai = make_provider("openai", name="OpenAI")
+    for name in ("API", "Chat", "Sora"):
+        make_component(openai, name)
+    ServedModel.objects.create(provider=openai, slug="gpt-4o", name="GPT-4o")
+    anthropic = make_provider("anthropic", name="Anthropic")
+    ServedModel.objects.create(provider=anthropic, slug="claude-sonnet-4", name="Claude Sonnet 4")
+    feature = Feature.objects.create(
+        slug="support-bot",
+        name="Support bot",
+        depends_on=[{"provider": "openai", "components": ["API"]}],
+        fallbacks=[{"provider": "anthropic", "label": "Claude"}],
+    )
+    context = browser.new_context(
+        timezone_id="UTC", locale=language, extra_http_headers={"Accept-Language": language}
+    )
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=b""))
+    page = context.new_page()
+    page_problems.watch(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        sign_in(page, live_server)
+        page.goto(f"{live_server.url}/admin/probes/feature/{feature.pk}/change/")
+        openai_row = page.locator("details.aiwatch-dep", has_text="OpenAI")
+        expect(openai_row.locator("legend", has_text=components)).to_be_visible()
+        expect(page.get_by_text(shown_as).first).to_be_visible()
+        openai_row.locator("input[name=depends_on_openai_components][value=Chat]").check()
+        openai_row.locator("input[name=depends_on_openai_models][value=gpt-4o]").check()
+        page.select_option("select[name=fallbacks_0_model]", "claude-sonnet-4")
+        page.screenshot(path=str(SCREENSHOTS / f"admin-feature-{language}.png"), full_page=True)
+        page.locator("input[name=_continue]").click()
+        expect(page.locator(".messagelist")).to_be_visible()
+        feature.refresh_from_db()
+        assert feature.depends_on == [
+            {"provider": "openai", "components": ["API", "Chat"], "models": ["gpt-4o"]}
+        ]
+        assert feature.fallbacks == [
+            {"provider": "anthropic", "model": "claude-sonnet-4", "label": "Claude"}
+        ]
+    finally:
+        context.close()
     assert page_problems.messages == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from django.urls import reverse
+
 
 class _FormReader(HTMLParser):
     def __init__(self, form_id: str) -> None:
@@ -61,3 +63,25 @@ def form_data(html: str, form_id: str) -> dict[str, list[str]]:
     reader = _FormReader(form_id)
     reader.feed(html)
     return reader.data
+
+
+def change_page(client, obj) -> str:
+    opts = obj._meta
+    response = client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def errors_of(response) -> object:
+    """The form's errors, for a failed assertion's message."""
+    context = response.context
+    return context["adminform"].form.errors if context and "adminform" in context else None
+
+
+def post_change(client, obj, data):
+    opts = obj._meta
+    return client.post(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), data
+    )

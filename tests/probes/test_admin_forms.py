@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from probes.admin_forms import FILTER_LABELS
 from probes.models import Component, Provider, Source
 from probes.parsers import FILTER_KEYS
 from tests.factories import make_component, make_provider, make_source
-from tests.probes.admin_pages import form_data
+from tests.probes.admin_pages import change_page, form_data, post_change
 
 pytestmark = pytest.mark.django_db
 
@@ -17,28 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def change_page(client, obj) -> str:
-    opts = obj._meta
-    response = client.get(
-        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    )
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def errors_of(response) -> object:
-    """The form's errors, for a failed assertion's message."""
-    context = response.context
-    return context["adminform"].form.errors if context and "adminform" in context else None
-
-
-def post_change(client, obj, data):
-    opts = obj._meta
-    return client.post(
-        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), data
-    )
 
 
 def test_every_filter_the_parsers_know_has_a_control():

@@ -1,0 +1,64 @@
+"""What every message about a provider carries, read once per event.
+
+The provider's headline is the costliest part (its sources, components and open incidents);
+an event reads it once and passes it to both questions asked here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from alerts import alternatives
+from alerts.events import DOWN_STATUSES
+from alerts.feature_hits import features_hit
+from alerts.models import Playbook
+from probes.models import Incident, Provider
+from probes.parsers.types import Status
+from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
+from probes.status.headline_rules import Headline
+
+
+def provider_in_trouble(provider: Provider, *, headline: Headline) -> bool:
+    """Its headline is not operational, or an incident (or a maintenance under way) is open."""
+    if headline.status != Status.OPERATIONAL:
+        return True
+    for is_maintenance, status in (
+        Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
+    ):
+        if not is_maintenance or status in ACTIVE_MAINTENANCE:
+            return True
+    return False
+
+
+def snapshot(
+    provider: Provider, *, at: datetime, headline: Headline | None = None
+) -> dict[str, Any]:
+    """What every message about the provider carries: who, where, plan B and alternatives."""
+    if headline is None:
+        headline = provider_headline(provider, now=at)
+    data: dict[str, Any] = {
+        "provider": {
+            "slug": provider.slug,
+            "name": provider.name,
+            # The headline the pages show (docs/status-model.md), and the pages' own word.
+            "status": headline.status.value,
+            "official_status": headline.official.value,
+            "provenance": headline.provenance.value,
+            "status_page": provider.url,
+            "page": alternatives.provider_page_url(provider.slug),
+        },
+        "playbook": None,
+        "alternatives": [],
+        # The team's features its trouble hits, with their fallback and plan B.
+        "features": features_hit(provider, now=at),
+    }
+    if headline.status != Status.OPERATIONAL:
+        playbook = Playbook.objects.filter(provider=provider).first()
+        if playbook and playbook.body.strip():
+            data["playbook"] = playbook.body.strip()
+    if headline.status in DOWN_STATUSES:
+        data["alternatives"] = [
+            alt.as_dict() for alt in alternatives.alternatives_for(provider, now=at)
+        ]
+    return data

@@ -1,0 +1,33 @@
+"""The benchmarks' generated status pages are pages each source's parser reads.
+
+A bench page its parser refuses is recorded as a failure, and a failing source takes the slow
+path of every later poll: a round of such pages measures error handling, not polling.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.harness.pages import page_for, page_size, source_kind
+from probes.parsers import PARSERS
+from probes.parsers.types import Status
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 5, 299, 301, 302])
+@pytest.mark.parametrize("version", [0, 1, 2])
+def test_every_generated_page_parses_as_its_source_kind(index: int, version: int) -> None:
+    body, _content_type = page_for(index, version)
+
+    page = PARSERS[source_kind(index)](body, {})
+
+    assert page.incidents, "every bench page carries an incident"
+    assert len(body) >= page_size(index) * 0.9
+
+
+def test_a_changed_version_flips_a_summary_component() -> None:
+    calm = PARSERS["statuspage"](page_for(0, 0)[0], {})
+    changed = PARSERS["statuspage"](page_for(0, 1)[0], {})
+
+    assert {c.status for c in calm.components} == {Status.OPERATIONAL}
+    assert Status.DEGRADED_PERFORMANCE in {c.status for c in changed.components}
+    assert len(changed.incidents[0].updates) == len(calm.incidents[0].updates) + 1
