@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from aiwatch.redis_client import redis_client
 
@@ -189,9 +189,14 @@ class LoginRateLimitMiddleware:
             wait = login_blocked_for(request, str(name))
             if wait:
                 minutes = max(round(wait / 60), 1)
+                # In the request's language (LocaleMiddleware ran before this one).
+                message = ngettext(
+                    "Too many failed sign-in attempts. Try again in about %(minutes)d minute.",
+                    "Too many failed sign-in attempts. Try again in about %(minutes)d minutes.",
+                    minutes,
+                ) % {"minutes": minutes}
                 response = HttpResponse(
-                    f"Too many failed sign-in attempts. Try again in about {minutes} minute"
-                    f"{'s' if minutes != 1 else ''}.",
+                    message,
                     status=429,
                     content_type="text/plain; charset=utf-8",
                 )

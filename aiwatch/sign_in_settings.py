@@ -26,7 +26,14 @@ SOCIALACCOUNT_ADAPTER = "people.sso.SocialAccountAdapter"
 SOCIALACCOUNT_STORE_TOKENS = False
 # The sign-in button posts (a link that signs in on GET could be followed by another site).
 SOCIALACCOUNT_LOGIN_ON_GET = False
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# A person whose address the identity provider says it verified, and whose domain is allowed,
+# signs in to the local account that has that address (an admin made it before they used single
+# sign-on), and the two are connected from then on, rather than meeting a sign-up form. An
+# address the provider does not vouch for never does (people/sso.py refuses it). allauth then
+# ends password sign-in for that local account unless its address is marked verified (admin,
+# E-mail addresses): whoever set that password cannot keep a way in beside the provider.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # (people/sso.py also holds every request to the seam's connect and read timeouts.)
 SOCIALACCOUNT_REQUESTS_TIMEOUT = int(float(os.getenv("AIWATCH_HTTP_TOTAL_TIMEOUT", "20")))

@@ -93,6 +93,27 @@ def test_login_attempts_are_limited_per_client_address(client, user, limits_redi
     assert _fail_login(client, "someone-else") == 429
 
 
+def test_the_limit_is_told_in_the_callers_language(user, limits_redis, settings):
+    settings.AIWATCH_LOGIN_ATTEMPTS = 1
+    settings.AIWATCH_LOGIN_WINDOW_SECONDS = 60
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert _fail_login(english) == 200
+    response = english.post("/accounts/login/", {"login": "ops", "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.content.decode() == (
+        "Too many failed sign-in attempts. Try again in about 1 minute."
+    )
+    settings.AIWATCH_LOGIN_WINDOW_SECONDS = 15 * 60
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr", REMOTE_ADDR="198.51.100.7")
+    assert _fail_login(french, "someone-else") == 200
+    response = french.post("/accounts/login/", {"login": "someone-else", "password": "x"})
+    assert response.status_code == 429
+    assert response["Content-Language"] == "fr"
+    assert response.content.decode() == (
+        "Trop de tentatives de connexion échouées. Réessayez dans environ 15 minutes."
+    )
+
+
 def test_login_attempts_are_limited_per_user_name_across_addresses(user, limits_redis, settings):
     settings.AIWATCH_LOGIN_ATTEMPTS = 3
     for number in range(3):

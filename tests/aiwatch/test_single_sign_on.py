@@ -9,7 +9,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import User
 
-from aiwatch.roles import EDITOR, VIEWER, role_of
+from aiwatch.roles import EDITOR, VIEWER, role_of, set_role
 from probes.outbound.secrets import secret_name_problem
 from tests.aiwatch.oidc_provider import (
     LOGIN,
@@ -86,6 +86,63 @@ def test_an_address_the_provider_did_not_verify_gets_no_account(client, provider
 
     assert response.status_code == 403
     assert not User.objects.exists()
+
+
+def local_account(role: str = EDITOR) -> User:
+    user = User.objects.create_user("ada", "Ada@Example.com", "a long passphrase 42")
+    set_role(user, role)
+    return user
+
+
+def test_a_verified_address_signs_in_to_the_local_account_that_has_it(client, provider):
+    ada = local_account()
+    provider.sign_in_as("ada@example.com")
+
+    response = sign_in(client, provider)
+
+    assert response.status_code == 302
+    assert signed_in_user(client) == ada
+    assert User.objects.count() == 1
+    assert SocialAccount.objects.get(uid=provider.person["sub"]).user == ada
+    assert role_of(ada) == EDITOR  # not the default role of a new person
+    # Whoever set the local password no longer has a way in beside the provider.
+    ada.refresh_from_db()
+    assert not ada.has_usable_password()
+    client.post("/accounts/logout/")
+    # Connected: the next sign-in finds the account by the provider's subject, even under
+    # another address.
+    provider.person["email"] = "ada.lovelace@example.com"
+    sign_in(client, provider)
+    assert signed_in_user(client) == ada
+
+
+@pytest.mark.parametrize("verified", [False, None], ids=["said-unverified", "not-said"])
+def test_an_unverified_address_never_links_to_a_local_account(client, provider, verified):
+    ada = local_account()
+    provider.sign_in_as("ada@example.com", email_verified=verified)
+    if verified is None:
+        del provider.person["email_verified"]
+
+    response = sign_in(client, provider)
+
+    assert response.status_code == 403
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
+    assert User.objects.count() == 1
+    ada.refresh_from_db()
+    assert ada.check_password("a long passphrase 42")
+    if verified is None:
+        assert "did not say the address is verified" in response.content.decode()
+
+
+def test_a_local_account_of_a_refused_domain_is_not_linked(client, provider, settings):
+    local_account()
+    settings.AIWATCH_SSO_ALLOWED_DOMAINS = ["example.org"]
+    provider.sign_in_as("ada@example.com")
+
+    assert sign_in(client, provider).status_code == 403
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
 
 
 def test_an_account_whose_domain_was_removed_is_refused_at_its_next_sign_in(
