@@ -200,6 +200,7 @@ class PageServer(ThreadingHTTPServer):
         self.mode = "same"
         self.lock = threading.Lock()
         self.versions = [0] * count
+        self.started = time.monotonic()
         # Bodies of the "same" and "etag" modes, built once so serving costs only the write.
         self.steady = [page_for(index, 0) for index in range(count)]
 
@@ -236,7 +237,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body, content_type)
             return
         if mode == "minutely":
-            version = (int(time.time() // 60) + index % 5) // 5
+            # Minutes since the server started, not since 1970: a version is also the count
+            # of the incident's updates, and must stay the size of a real page's.
+            minute = int((time.monotonic() - self.server.started) // 60)
+            version = (minute + index % 5) // 5
             body, content_type = page_for(index, version)
             self._send_validated(body, content_type, f'"v{index}-{version}"')
             return
