@@ -10,6 +10,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import User
 
 from aiwatch.roles import EDITOR, VIEWER, role_of, set_role
+from aiwatch.sign_in_settings import form_action_sources
 from probes.outbound.secrets import secret_name_problem
 from tests.aiwatch.oidc_provider import (
     LOGIN,
@@ -215,6 +216,19 @@ def test_the_sign_in_page_offers_the_provider_and_local_accounts(client, provide
     assert "Team SSO" in page
     assert 'name="login"' in page
     assert 'name="password"' in page
+
+
+def test_the_sign_in_page_lets_its_button_lead_to_the_provider(client, provider):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer}" in policy
+
+
+def test_form_action_names_the_issuers_origin_only():
+    assert form_action_sources("https://login.example.com/realms/team/") == [
+        "'self'",
+        "https://login.example.com",
+    ]
+    assert form_action_sources("") == ["'self'"]
 
 
 def test_a_half_configured_provider_is_a_startup_error(settings):
