@@ -20,9 +20,21 @@ import redis
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Model
-from django.utils import translation
+from django.utils import timezone, translation
 
-from probes.models import Incident, IncidentUpdate, Provider, StatusChange
+from alerts.models import Playbook
+from probes.models import (
+    Acknowledgement,
+    Drill,
+    Feature,
+    Incident,
+    IncidentUpdate,
+    ObservedTransition,
+    Provider,
+    Source,
+    StatusChange,
+    TeamReport,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +76,70 @@ def provider_version(provider: Provider) -> str:
     return "-".join(str(value) for value in row)
 
 
+def state_version() -> str:
+    """Everything a status on the overview or a provider page is computed from, in one query.
+
+    Status changes (the provider's and every component's), incident edits and updates, observed
+    transitions, which sources fail and since when, team reports, acknowledgements, drills,
+    and what the admin edits (providers, sources switched on or off, features, playbooks). A
+    poll that changes what a page says moves one of them. What only the clock moves (a source
+    going stale, "updated 2 min ago") is left to `TTL`.
+    """
+    (
+        changes,
+        incidents,
+        updates,
+        observed,
+        sources,
+        reports,
+        acks,
+        drills,
+        providers,
+        features,
+        playbooks,
+    ) = _quoted(
+        StatusChange,
+        Incident,
+        IncidentUpdate,
+        ObservedTransition,
+        Source,
+        TeamReport,
+        Acknowledgement,
+        Drill,
+        Provider,
+        Feature,
+        Playbook,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {changes}),"
+            f" (SELECT MAX(updated_at) FROM {incidents}), (SELECT MAX(id) FROM {incidents}),"
+            f" (SELECT MAX(id) FROM {updates}), (SELECT MAX(id) FROM {observed}),"
+            # A source starting or ceasing to fail moves the count, the sum or the newest start.
+            f" (SELECT COUNT(*) FROM {sources} WHERE last_error <> ''),"
+            f" (SELECT SUM(id) FROM {sources} WHERE last_error <> ''),"
+            f" (SELECT MAX(error_since) FROM {sources} WHERE last_error <> ''),"
+            f" (SELECT COUNT(*) FROM {sources} WHERE enabled),"
+            f" (SELECT SUM(id) FROM {sources} WHERE enabled),"
+            f" (SELECT MAX(id) FROM {reports}), (SELECT MAX(id) FROM {acks}),"
+            f" (SELECT MAX(id) FROM {drills}),"
+            f" (SELECT COUNT(*) FROM {drills} WHERE ended_at IS NULL),"
+            f" (SELECT MAX(updated_at) FROM {providers}),"
+            f" (SELECT COUNT(*) FROM {providers} WHERE enabled),"
+            f" (SELECT MAX(updated_at) FROM {features}), (SELECT COUNT(*) FROM {features}),"
+            f" (SELECT MAX(updated_at) FROM {playbooks}), (SELECT COUNT(*) FROM {playbooks})"
+        )
+        row = cursor.fetchone()
+    return "-".join(str(value) for value in row)
+
+
 def cached(parts: tuple[object, ...], compute: Callable[[], T], *, ttl: int = TTL) -> T:
-    """`compute()`, or what it returned for the same `parts` and language within `ttl` s."""
-    raw = "|".join(str(part) for part in (*parts, translation.get_language()))
+    """`compute()`, or what it returned for the same `parts`, language and time zone within
+    `ttl` s (times on pages are shown in the viewer's zone)."""
+    raw = "|".join(
+        str(part)
+        for part in (*parts, translation.get_language(), timezone.get_current_timezone_name())
+    )
     key = "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
     try:
         found = cache.get(key)

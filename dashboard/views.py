@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -14,128 +10,46 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from alerts import presentation
-from dashboard import (
-    acknowledgements,
-    api,
-    history,
-    observations,
-    our_stack,
-    summaries,
-    team_reports,
-    timezones,
-)
-from probes.models import Drill, Incident, Provider
-from probes.observe import reports
-from probes.parsers.types import LABELS, SEVERITY, Status, worst
+from dashboard import acknowledgements, api, context_processors, history, page_parts, timezones
+from probes.models import Incident, Provider
+from probes.parsers.types import LABELS
 
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/index.html", overview_context(now=timezone.now()))
+    # Read once: the banner shows it, and the cards word unreachable pages by it.
+    verdict = context_processors.network_verdict_now()
+    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
+    return render(request, "dashboard/index.html", {"parts": parts, "network_verdict": verdict})
 
 
 @require_safe
 def overview_live(request: HttpRequest) -> HttpResponse:
     """The overview's changing parts alone, polled by static/js/live.js."""
-    return render(request, "dashboard/overview_live.html", overview_context(now=timezone.now()))
-
-
-def overview_context(*, now: datetime) -> dict[str, Any]:
-    cards = summaries.sort_summaries(
-        [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
-    )
-    counts = Counter(card.category for card in cards)
-    bursts = reports.bursts([card.provider for card in cards], now=now)
-    for card in cards:
-        card.report_burst = bursts.get(card.provider.pk)
-    ctx = {
-        # The team's own features first: what is affected for us, why, and what to use.
-        "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
-        # A drill under way shows in its own banner; the real data above stays as it is.
-        "drills": list(Drill.objects.filter(ended_at__isnull=True)),
-        # Every provider, problems first; then the same split three ways for the page.
-        "cards": cards,
-        "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
-        "attention": [card for card in cards if card.needs_attention],
-        "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
-        "waiting": [card for card in cards if card.is_waiting],
-        # Incidents and outages someone on the team said they are on.
-        "acknowledged": acknowledgements.overview_acknowledged([card.provider for card in cards]),
-        # What to use instead of each provider shown degraded or down.
-        "plans": presentation.overview_plans(cards, now=now),
-        "counts": {
-            "operational": counts["operational"],
-            "problem": counts["problem"],
-            "maintenance": counts["maintenance"],
-            "unknown": counts["unknown"],
-            "total": len(cards),
-        },
-        # The overview's filter by kind of service (static/js/overview.js narrows in place).
-        "categories": Provider.Category.choices,
-        "tab": tab_status(cards),
-        # Mildest first: static/js/tab_status.js ranks the watched providers' statuses by it.
-        "severity_order": " ".join(
-            status.value for status in sorted(SEVERITY, key=SEVERITY.__getitem__)
-        ),
-    }
-    return ctx
-
-
-def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
-    """The worst status on the overview and how many providers are that bad, for the tab's
-    title ("(2) ⚠ Overview · AI Watch"). Providers waiting for data are a setup matter, not news,
-    so they are left out. static/js/tab_status.js applies the same rule to the watched ones."""
-    news = [card.status for card in cards if not card.is_waiting]
-    headline = worst(news)
-    if SEVERITY[headline] >= SEVERITY[Status.DEGRADED_PERFORMANCE]:
-        count = sum(SEVERITY[status] >= SEVERITY[Status.DEGRADED_PERFORMANCE] for status in news)
-    else:
-        count = sum(status == headline for status in news)
-    return {"worst": headline.value, "count": count}
+    verdict = context_processors.network_verdict_now()
+    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
+    return render(request, "dashboard/overview_live.html", {"parts": parts})
 
 
 @require_safe
 def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
-    ctx = provider_context(provider, now=timezone.now())
-    return render(request, "dashboard/provider_detail.html", ctx)
+    return _provider_page(request, slug, live=False)
 
 
 @require_safe
 def provider_live(request: HttpRequest, slug: str) -> HttpResponse:
     """A provider page's changing parts alone (headline, banners, open incidents, components)."""
-    provider = get_object_or_404(Provider.objects.for_dashboard(), slug=slug)
-    ctx = provider_context(provider, now=timezone.now(), live=True)
-    return render(request, "dashboard/provider_live.html", ctx)
+    return _provider_page(request, slug, live=True)
 
 
-def provider_context(provider: Provider, *, now: datetime, live: bool = False) -> dict[str, Any]:
-    """What a provider page shows; `live` leaves out the parts the live fragment never shows."""
-    summary = summaries.summarise_provider(provider, now=now)
-    ctx = {
-        "provider": provider,
-        "summary": summary,
-        "sources": list(provider.sources.order_by("pk")),
-        "component_groups": summaries.group_components(summary.components),
-        # One plan B for the page: shown at the top while in trouble, folded away otherwise.
-        "plan": presentation.plan_b_for(
-            provider, presentation.page_status(provider, summary), now=now
-        ),
-        **observations.provider_observations(provider, now=now),
-        # The team's features that ride on this provider, with their state.
-        "features": our_stack.features_on(provider.slug, now=now),
-        # Each model it serves: state now, uptime and MTTR over 90 days.
-        "models": our_stack.model_health(summary, now=now),
-        # What is open to acknowledge, and who acknowledged it.
-        **acknowledgements.provider_acknowledgements(provider),
-    }
-    if not live:
-        # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
-        ctx["recent_incidents"] = list(provider.incidents.order_by("-started_at", "-pk")[:20])
-        ctx["history"] = history.provider_history(provider, now=now)
-        ctx["report_form"] = team_reports.TeamReportForm()
-    return ctx
+def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpResponse:
+    # The row alone: everything else the parts show is read only when they are rendered.
+    provider = get_object_or_404(Provider.objects.filter(enabled=True), slug=slug)
+    parts = page_parts.provider_parts(
+        provider, now=timezone.now(), live=live, signed_in=request.user.is_authenticated
+    )
+    template = "dashboard/provider_live.html" if live else "dashboard/provider_detail.html"
+    return render(request, template, page_parts.provider_page_context(provider, parts))
 
 
 @require_safe

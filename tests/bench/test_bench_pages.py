@@ -31,3 +31,12 @@ def test_a_changed_version_flips_a_summary_component() -> None:
     assert {c.status for c in calm.components} == {Status.OPERATIONAL}
     assert Status.DEGRADED_PERFORMANCE in {c.status for c in changed.components}
     assert len(changed.incidents[0].updates) == len(calm.incidents[0].updates) + 1
+
+
+def test_a_history_feed_holds_one_incident_going_on_and_older_ones_ended() -> None:
+    page = PARSERS["statuspage_feed"](page_for(302, 1)[0], {})
+
+    newest, *older = page.incidents
+    assert newest.resolved_at is None
+    assert older
+    assert all(incident.resolved_at is not None for incident in older)

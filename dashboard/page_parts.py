@@ -1,0 +1,203 @@
+"""The overview's and the provider page's parts: their context, rendered, and cached.
+
+Each part is rendered once for everyone who sees the same state and kept in Django's cache
+under `history_cache.state_version()` (every input of a status: the poll that changes one moves
+the key, so the next request renders afresh), the viewer's language and time zone, and at most
+`history_cache.TTL` seconds for what only the clock moves. Parts are rendered without the
+request, so nothing of the viewer can slip into them: the pipeline banner, the acknowledgement
+forms, the "I'm affected" form and anything else of the viewer's own (stars, CSRF tokens,
+messages, the header) are rendered for each request around them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from alerts import presentation
+from dashboard import (
+    acknowledgements,
+    history,
+    history_cache,
+    observations,
+    our_stack,
+    summaries,
+)
+from probes import acknowledge as acks
+from probes.acknowledge import Target
+from probes.models import Drill, Provider
+from probes.observe import reports
+from probes.parsers.types import SEVERITY, Status, worst
+
+
+def overview_context(*, now: datetime) -> dict[str, Any]:
+    cards = summaries.sort_summaries(
+        [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
+    )
+    counts = Counter(card.category for card in cards)
+    bursts = reports.bursts([card.provider for card in cards], now=now)
+    for card in cards:
+        card.report_burst = bursts.get(card.provider.pk)
+    ctx = {
+        # The team's own features first: what is affected for us, why, and what to use.
+        "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
+        # A drill under way shows in its own banner; the real data above stays as it is.
+        "drills": list(Drill.objects.filter(ended_at__isnull=True)),
+        # Every provider, problems first; then the same split three ways for the page.
+        "cards": cards,
+        "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
+        "attention": [card for card in cards if card.needs_attention],
+        "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
+        "waiting": [card for card in cards if card.is_waiting],
+        # Incidents and outages someone on the team said they are on.
+        "acknowledged": acknowledgements.overview_acknowledged([card.provider for card in cards]),
+        # What to use instead of each provider shown degraded or down.
+        "plans": presentation.overview_plans(cards, now=now),
+        "counts": {
+            "operational": counts["operational"],
+            "problem": counts["problem"],
+            "maintenance": counts["maintenance"],
+            "unknown": counts["unknown"],
+            "total": len(cards),
+        },
+        # The overview's filter by kind of service (static/js/overview.js narrows in place).
+        "categories": Provider.Category.choices,
+        "tab": tab_status(cards),
+        # Mildest first: static/js/tab_status.js ranks the watched providers' statuses by it.
+        "severity_order": " ".join(
+            status.value for status in sorted(SEVERITY, key=SEVERITY.__getitem__)
+        ),
+    }
+    return ctx
+
+
+def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
+    """The worst status on the overview and how many providers are that bad, for the tab's
+    title ("(2) ⚠ Overview · AI Watch"). Providers waiting for data are a setup matter, not news,
+    so they are left out. static/js/tab_status.js applies the same rule to the watched ones."""
+    news = [card.status for card in cards if not card.is_waiting]
+    headline = worst(news)
+    if SEVERITY[headline] >= SEVERITY[Status.DEGRADED_PERFORMANCE]:
+        count = sum(SEVERITY[status] >= SEVERITY[Status.DEGRADED_PERFORMANCE] for status in news)
+    else:
+        count = sum(status == headline for status in news)
+    return {"worst": headline.value, "count": count}
+
+
+def provider_context(provider: Provider, *, now: datetime, live: bool = False) -> dict[str, Any]:
+    """What a provider page shows; `live` leaves out the parts the live fragment never shows."""
+    summary = summaries.summarise_provider(provider, now=now)
+    ctx = {
+        "provider": provider,
+        "summary": summary,
+        "sources": list(provider.sources.order_by("pk")),
+        "component_groups": summaries.group_components(summary.components),
+        # One plan B for the page: shown at the top while in trouble, folded away otherwise.
+        "plan": presentation.plan_b_for(
+            provider, presentation.page_status(provider, summary), now=now
+        ),
+        **observations.provider_observations(provider, now=now),
+        # The team's features that ride on this provider, with their state.
+        "features": our_stack.features_on(provider.slug, now=now),
+        # Each model it serves: state now, uptime and MTTR over 90 days.
+        "models": our_stack.model_health(summary, now=now),
+        # What is open to acknowledge, and who acknowledged it.
+        **acknowledgements.provider_acknowledgements(provider),
+    }
+    if not live:
+        # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
+        ctx["recent_incidents"] = list(provider.incidents.order_by("-started_at", "-pk")[:20])
+        ctx["history"] = history.provider_history(provider, now=now)
+    return ctx
+
+
+def _render(template: str, ctx: dict[str, Any]) -> SafeString:
+    # No request: context processors (the viewer, CSRF, the banners) cannot reach a part.
+    return SafeString(render_to_string(template, ctx))
+
+
+def overview_parts(*, now: datetime, our_network_down: bool) -> dict[str, Any]:
+    """The overview's parts, rendered for everyone who sees this state. While our own network
+    looks down, cards say so instead of each page's connection error."""
+
+    def compute() -> dict[str, Any]:
+        ctx = overview_context(now=now)
+        ctx["network_verdict"] = our_network_down
+        return {
+            "has_cards": bool(ctx["cards"]),
+            "title": _render("dashboard/overview_title.html", ctx),
+            "tools": _render("dashboard/overview_tools.html", ctx),
+            "tab": _render("dashboard/overview_tab.html", ctx),
+            "features": _render("dashboard/our_features.html", ctx),
+            "counts": _render("dashboard/overview_counts.html", ctx),
+            "warnings": _render("dashboard/overview_warnings.html", ctx),
+            "cards": _render("dashboard/overview_cards.html", ctx),
+        }
+
+    key = ("overview", our_network_down, history_cache.state_version())
+    return history_cache.cached(key, compute)
+
+
+# A provider page's parts, by name: those its live fragment shows, then the rest of the page.
+PROVIDER_LIVE_PARTS = {
+    "title": "dashboard/provider_title.html",
+    "head": "dashboard/provider_head.html",
+    "views": "dashboard/provider_views.html",
+    "open_incidents": "dashboard/provider_open_incidents.html",
+    "components": "dashboard/provider_components.html",
+}
+PROVIDER_PAGE_PARTS = {
+    "uptime": "dashboard/uptime_section.html",
+    "probes": "dashboard/probes_and_detection.html",
+    "reports_head": "dashboard/team_reports_head.html",
+    "reports_body": "dashboard/team_reports_body.html",
+    "rest": "dashboard/provider_rest.html",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderParts:
+    """A provider page's shared parts, and the rows its viewer-specific parts are built from."""
+
+    html: dict[str, SafeString]
+    # For the acknowledgement forms, rendered for each viewer.
+    ack_targets: list[Target]
+
+
+def provider_parts(
+    provider: Provider, *, now: datetime, live: bool, signed_in: bool
+) -> ProviderParts:
+    """A provider page's parts (`live`: only those the live fragment shows). Who reported is
+    named to signed-in viewers only, so there is one version for each."""
+
+    def compute() -> ProviderParts:
+        full = Provider.objects.for_dashboard().get(pk=provider.pk)
+        ctx = provider_context(full, now=now, live=live)
+        ctx["signed_in"] = signed_in
+        templates = PROVIDER_LIVE_PARTS if live else {**PROVIDER_LIVE_PARTS, **PROVIDER_PAGE_PARTS}
+        html = {name: _render(template, ctx) for name, template in templates.items()}
+        return ProviderParts(html=html, ack_targets=ctx["ack_targets"])
+
+    key = ("provider", provider.pk, live, signed_in, history_cache.state_version())
+    return history_cache.cached(key, compute)
+
+
+def provider_page_context(provider: Provider, parts: ProviderParts) -> dict[str, Any]:
+    """The context of the page around the parts: what the viewer's own forms need."""
+    return {
+        "provider": provider,
+        "parts": parts.html,
+        "ack_targets": parts.ack_targets,
+        "ack_on_it_max": acks.ON_IT_MAX_LENGTH,
+        "ack_note_max": acks.NOTE_MAX_LENGTH,
+        "report_note_max": reports.NOTE_MAX_LENGTH,
+        "report_anonymous": settings.AIWATCH_REPORT_ANONYMOUS,
+        "login_url": resolve_url(settings.LOGIN_URL),
+    }

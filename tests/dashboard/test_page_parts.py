@@ -1,0 +1,187 @@
+"""The overview's and provider pages' cached parts: a change shows on the next request, each
+language and time zone gets its own, and nothing of one viewer reaches another."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from aiwatch.roles import EDITOR, set_role
+from probes.models import Provider, Source, TeamReport
+from probes.parsers.types import ParsedComponent, ParsedPage, Status
+from probes.status import recording
+from tests.factories import NOW, make_component, make_incident, make_provider, make_read_source
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+
+LATER = NOW + timedelta(minutes=2)
+
+
+@pytest.fixture
+def frozen_now() -> Iterator[None]:
+    with time_machine.travel(LATER, tick=False):
+        yield
+
+
+@pytest.fixture
+def example() -> Source:
+    provider = make_provider("example", name="Example AI")
+    make_component(provider, "Chat", external_id="chat")
+    return make_read_source(provider, at=LATER)
+
+
+def _page(components: Status) -> ParsedPage:
+    return ParsedPage(
+        platform="statuspage",
+        components=(ParsedComponent(external_id="chat", name="Chat", status=components),),
+        indicator=components,
+        has_component_states=True,
+    )
+
+
+def _html(client: Client, url: str, *, language: str = "") -> str:
+    response = client.get(url, headers={"accept-language": language} if language else None)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _headline(html: str) -> str:
+    """The status the page leads with for Example AI: its card's (the overview) or the
+    provider page's headline badge."""
+    found = re.search(r'id="provider-example"[^>]*data-status="(\w+)"', html) or re.search(
+        r'class="card__official">.*?status--(\w+)', html
+    )
+    assert found, html
+    return found.group(1)
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html)
+
+
+OVERVIEW = reverse("dashboard:index")
+PROVIDER = reverse("dashboard:provider-detail", args=["example"])
+PROVIDER_LIVE = reverse("dashboard:provider-live", args=["example"])
+OVERVIEW_LIVE = reverse("dashboard:overview-live")
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE])
+def test_a_status_change_recorded_by_a_poll_shows_on_the_next_request(client, example, url):
+    recording.record_poll(example, _page(Status.OPERATIONAL), at=LATER)
+    assert _headline(_html(client, url)) == "operational"
+    assert _headline(_html(client, url)) == "operational"  # now from the cache
+
+    recording.record_poll(example, _page(Status.MAJOR_OUTAGE), at=LATER)
+
+    assert Provider.objects.get(slug="example").status == "major_outage"
+    assert _headline(_html(client, url)) == "major_outage"
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_a_source_that_starts_failing_shows_on_the_next_request(client, example, url):
+    other = make_read_source(example.provider, url="https://other.example/api/v2/summary.json")
+    recording.record_poll(example, _page(Status.OPERATIONAL), at=LATER)
+    assert "could not connect" not in _html(client, url)
+
+    recording.record_failure(other, "could not connect: refused", at=LATER)
+
+    assert "could not connect" in _html(client, url)
+
+
+def test_a_new_open_incident_shows_on_the_next_request(client, example):
+    assert "Chat is slow" not in _html(client, OVERVIEW)
+    assert "Chat is slow" not in _html(client, PROVIDER)
+
+    make_incident(example.provider, "Chat is slow", started_at=LATER - timedelta(minutes=1))
+
+    assert "Chat is slow" in _html(client, OVERVIEW)
+    assert "Chat is slow" in _html(client, PROVIDER)
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_french_and_english_each_get_their_own_parts(client, example, url):
+    english = _html(client, url, language="en")
+    french = _html(client, url, language="fr")
+    again = _html(client, url, language="en")
+
+    assert "Components" in english or "operational" in english
+    assert "Composants" in french or "opérationnel" in french.lower()
+    assert "opérationnel" not in english.lower()
+    assert _without_tokens(again) == _without_tokens(english)
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_each_time_zone_gets_its_own_parts(example, url):
+    provider = example.provider
+    make_incident(provider, "Chat is down", started_at=NOW - timedelta(minutes=30))
+    recording.record_poll(example, _page(Status.MAJOR_OUTAGE), at=NOW - timedelta(minutes=30))
+
+    berlin, tokyo = Client(), Client()
+    berlin.cookies["tz"] = "Europe/Berlin"
+    tokyo.cookies["tz"] = "Asia/Tokyo"
+    # 11:30 UTC is 12:30 in Berlin and 20:30 in Tokyo.
+    assert "12:30" in _html(berlin, url)
+    assert "20:30" not in _html(berlin, url)
+    assert "20:30" in _html(tokyo, url)
+    assert "12:30" not in _html(tokyo, url)
+
+
+@pytest.fixture
+def down(example) -> Provider:
+    make_incident(example.provider, "Chat is down", started_at=LATER - timedelta(minutes=10))
+    recording.record_poll(example, _page(Status.MAJOR_OUTAGE), at=LATER)
+    return example.provider
+
+
+def _signed_in(name: str, role: str | None = None) -> Client:
+    user = User.objects.create_user(name, first_name=name.title())
+    if role:
+        set_role(user, role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_viewers_own_forms_stay_theirs_when_the_parts_are_cached(down, settings):
+    settings.AIWATCH_REPORT_ANONYMOUS = False
+    editor = _signed_in("erin", EDITOR)
+    anonymous = Client()
+
+    report_form = 'action="/providers/example/report/"'
+    first = _html(editor, PROVIDER)
+    assert 'name="target" value="incident:' in first
+    assert report_form in first
+
+    # Same state, parts now cached: the anonymous viewer gets neither form.
+    seen = _html(anonymous, PROVIDER)
+    assert 'name="target" value="incident:' not in seen
+    assert report_form not in seen
+    assert "Sign in as an editor to acknowledge." in seen
+    assert "Sign in to report that you are affected" in seen
+
+    # And the editor's forms come back with a token of their own, masked afresh.
+    again = _html(editor, PROVIDER)
+    assert 'name="target" value="incident:' in again
+    assert again != first
+    assert _without_tokens(again) == _without_tokens(first)
+    assert 'name="target" value="incident:' in _html(editor, PROVIDER_LIVE)
+    assert 'name="target" value="incident:' not in _html(anonymous, PROVIDER_LIVE)
+
+
+def test_who_is_affected_is_named_to_signed_in_viewers_only(down):
+    user = User.objects.create_user("alice", first_name="Alice")
+    TeamReport.objects.create(provider=down, at=LATER, person="Alice", user=user)
+    teammate = _signed_in("bob")
+
+    assert "A teammate" in _html(Client(), PROVIDER)
+    signed_in = _html(teammate, PROVIDER)
+    assert "Alice" in signed_in
+    assert "A teammate" not in signed_in
+    assert "Alice" not in _html(Client(), PROVIDER)
