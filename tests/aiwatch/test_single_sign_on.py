@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import User
 
@@ -115,6 +116,19 @@ def test_a_verified_address_signs_in_to_the_local_account_that_has_it(client, pr
     provider.person["email"] = "ada.lovelace@example.com"
     sign_in(client, provider)
     assert signed_in_user(client) == ada
+
+
+def test_a_local_account_whose_address_is_marked_verified_keeps_its_password(client, provider):
+    ada = local_account()
+    # As the admin stores it (allauth keeps addresses in lower case).
+    EmailAddress.objects.create(user=ada, email=ada.email.lower(), verified=True, primary=True)
+    provider.sign_in_as("ada@example.com")
+
+    sign_in(client, provider)
+
+    assert signed_in_user(client) == ada
+    ada.refresh_from_db()
+    assert ada.check_password("a long passphrase 42")
 
 
 @pytest.mark.parametrize("verified", [False, None], ids=["said-unverified", "not-said"])
