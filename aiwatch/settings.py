@@ -421,6 +421,10 @@ AIWATCH_TRUSTED_PROXY_HOPS = envint("AIWATCH_TRUSTED_PROXY_HOPS", 1)
 # Sign-in (django-allauth: local accounts, second factor, single sign-on) and mail: the settings
 # are in aiwatch/sign_in_settings.py, the rules in people/sso.py.
 from aiwatch.sign_in_settings import *  # noqa: E402,F403
+from aiwatch.sign_in_settings import AIWATCH_OIDC_ISSUER, form_action_sources  # noqa: E402
+
+# The single sign-on button's form is redirected to the identity provider (see there).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = form_action_sources(AIWATCH_OIDC_ISSUER)
 
 # Self-health (probes.health): the overview warns when the pipeline falls behind.
 # More messages than this waiting in the Celery queue means the workers cannot keep up.

@@ -6,6 +6,7 @@ Imported by aiwatch/settings.py; people/sso.py holds the rules these settings fe
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -76,6 +77,22 @@ SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
         ),
     }
 }
+
+
+def form_action_sources(issuer: str) -> list[str]:
+    """CSP form-action for the sign-in page: this site, and the identity provider's origin.
+
+    The single sign-on button posts here and is redirected to the provider's authorize
+    endpoint, and browsers hold a form's redirects to form-action too: without the provider's
+    origin the button does nothing. (Google, Entra ID, Okta and Keycloak serve that endpoint
+    under the issuer's origin.)
+    """
+    parts = urlsplit(issuer)
+    if not (parts.scheme and parts.netloc):
+        return ["'self'"]
+    return ["'self'", f"{parts.scheme}://{parts.netloc}"]
+
+
 # Second factor: TOTP apps (and recovery codes). With AIWATCH_REQUIRE_MFA every account that
 # signs in with a password must set one up before it sees anything else; people who sign in
 # through the identity provider get its second factor instead.

@@ -285,7 +285,8 @@ class TeamReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-from probes import admin_tokens  # noqa: E402,F401  (registers the API token admin)
+# The API tokens and the acknowledgements have admins of their own.
+from probes import admin_acknowledgements, admin_tokens  # noqa: E402, F401
 
 # The team's features and the models providers serve have their own room.
 from probes.stack import admin as stack_admin  # noqa: E402, F401

@@ -129,6 +129,15 @@ def statuspage_summary(index: int, version: int, *, incidentio: bool = False) ->
     return encoded
 
 
+def _update_paragraph(at: datetime, label: str, body: str) -> str:
+    """One update of a history.atom entry, escaped as the feed's HTML content."""
+    return (
+        f"&lt;p&gt;&lt;small&gt;{at:%b} &lt;var data-var='date'&gt;{at.day}"
+        f"&lt;/var&gt;, &lt;var data-var='time'&gt;{at:%H:%M}&lt;/var&gt; UTC"
+        f"&lt;/small&gt;&lt;br&gt;&lt;strong&gt;{label}&lt;/strong&gt; - {body}&lt;/p&gt;"
+    )
+
+
 def history_atom(index: int, version: int) -> bytes:
     """A history.atom of about page_size(index) bytes; `version` adds an update to the top."""
     at = EPOCH + timedelta(minutes=version)
@@ -138,13 +147,14 @@ def history_atom(index: int, version: int) -> bytes:
     target = page_size(index)
     while size < target:
         updated = at if number == 0 else EPOCH - timedelta(days=number)
-        # The update paragraph as Statuspage writes it: its time, then "<label> - <body>".
-        text = (
-            f"&lt;p&gt;&lt;small&gt;{updated:%b} &lt;var data-var='date'&gt;{updated.day}"
-            f"&lt;/var&gt;, &lt;var data-var='time'&gt;{updated:%H:%M}&lt;/var&gt; UTC"
-            f"&lt;/small&gt;&lt;br&gt;&lt;strong&gt;Investigating&lt;/strong&gt; - "
-            f"{FILLER * 4}&lt;/p&gt;"
-        )
+        # The newest incident is going on; the older ones ended, as on a real history feed
+        # (newest update first, each paragraph its time, then "<label> - <body>").
+        if number == 0:
+            text = _update_paragraph(updated, "Investigating", FILLER * 4)
+        else:
+            text = _update_paragraph(
+                updated, "Resolved", "This incident has been resolved."
+            ) + _update_paragraph(updated - timedelta(hours=1), "Investigating", FILLER * 3)
         entry = (
             "<entry>"
             f"<id>tag:status{index}.example.test,2005:Incident/{index * 1000 + number}</id>"
@@ -190,6 +200,7 @@ class PageServer(ThreadingHTTPServer):
         self.mode = "same"
         self.lock = threading.Lock()
         self.versions = [0] * count
+        self.started = time.monotonic()
         # Bodies of the "same" and "etag" modes, built once so serving costs only the write.
         self.steady = [page_for(index, 0) for index in range(count)]
 
@@ -226,7 +237,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body, content_type)
             return
         if mode == "minutely":
-            version = (int(time.time() // 60) + index % 5) // 5
+            # Minutes since the server started, not since 1970: a version is also the count
+            # of the incident's updates, and must stay the size of a real page's.
+            minute = int((time.monotonic() - self.server.started) // 60)
+            version = (minute + index % 5) // 5
             body, content_type = page_for(index, version)
             self._send_validated(body, content_type, f'"v{index}-{version}"')
             return

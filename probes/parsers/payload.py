@@ -203,10 +203,14 @@ def safe_url(value: Any) -> str:
     return ""
 
 
+# Control characters other than tab and newline. One regex pass: a character-by-character
+# filter took a quarter of a large page's parse.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
 def clean_text(value: str, *, max_length: int = 100_000) -> str:
     """Drop control characters (keeping newlines and tabs) and cap the length."""
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 0x20)
-    return cleaned[:max_length]
+    return _CONTROL_CHARACTERS.sub("", value)[:max_length]
 
 
 # XML ------------------------------------------------------------------------------------------

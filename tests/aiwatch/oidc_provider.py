@@ -12,6 +12,7 @@ sign-in button, the provider and the way back, as a browser would.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import secrets
@@ -26,6 +27,8 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from aiwatch.sign_in_settings import form_action_sources
 
 KEY_ID = "test-key-1"
 # The sign-in button of the provider `use_provider` configures.
@@ -232,6 +235,10 @@ def use_provider(settings: Any, oidc: OidcProvider, *, domains: list[str], role:
     }
     settings.AIWATCH_SSO_ALLOWED_DOMAINS = domains
     settings.AIWATCH_SSO_DEFAULT_ROLE = role
+    # As aiwatch/settings.py does for AIWATCH_OIDC_ISSUER: the button may lead there.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = form_action_sources(oidc.issuer)
+    settings.CONTENT_SECURITY_POLICY = policy
 
 
 def sign_in(client: Any, provider: OidcProvider) -> Any:

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import User
 
 from aiwatch.roles import EDITOR, VIEWER, role_of, set_role
+from aiwatch.sign_in_settings import form_action_sources
 from probes.outbound.secrets import secret_name_problem
 from tests.aiwatch.oidc_provider import (
     LOGIN,
@@ -116,6 +118,19 @@ def test_a_verified_address_signs_in_to_the_local_account_that_has_it(client, pr
     assert signed_in_user(client) == ada
 
 
+def test_a_local_account_whose_address_is_marked_verified_keeps_its_password(client, provider):
+    ada = local_account()
+    # As the admin stores it (allauth keeps addresses in lower case).
+    EmailAddress.objects.create(user=ada, email=ada.email.lower(), verified=True, primary=True)
+    provider.sign_in_as("ada@example.com")
+
+    sign_in(client, provider)
+
+    assert signed_in_user(client) == ada
+    ada.refresh_from_db()
+    assert ada.check_password("a long passphrase 42")
+
+
 @pytest.mark.parametrize("verified", [False, None], ids=["said-unverified", "not-said"])
 def test_an_unverified_address_never_links_to_a_local_account(client, provider, verified):
     ada = local_account()
@@ -215,6 +230,19 @@ def test_the_sign_in_page_offers_the_provider_and_local_accounts(client, provide
     assert "Team SSO" in page
     assert 'name="login"' in page
     assert 'name="password"' in page
+
+
+def test_the_sign_in_page_lets_its_button_lead_to_the_provider(client, provider):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer}" in policy
+
+
+def test_form_action_names_the_issuers_origin_only():
+    assert form_action_sources("https://login.example.com/realms/team/") == [
+        "'self'",
+        "https://login.example.com",
+    ]
+    assert form_action_sources("") == ["'self'"]
 
 
 def test_a_half_configured_provider_is_a_startup_error(settings):

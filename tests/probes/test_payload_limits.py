@@ -8,10 +8,13 @@ import zlib
 from functools import cache
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from probes.outbound import FetchError, Limits, fetch
 from probes.parsers.payload import (
     ParseTimeout,
+    clean_text,
     refuse_xml_declarations,
     time_budget,
 )
@@ -154,3 +157,12 @@ def test_a_parse_within_budget_is_untouched():
     with time_budget(5):
         total = sum(range(1000))
     assert total == 499500
+
+
+@given(st.text(), st.integers(min_value=0, max_value=80))
+def test_clean_text_keeps_every_printable_character_newlines_and_tabs_in_order(
+    value: str, cap: int
+) -> None:
+    kept = [ch for ch in value if ch in "\n\t" or ord(ch) >= 0x20]
+
+    assert clean_text(value, max_length=cap) == "".join(kept)[:cap]
