@@ -24,6 +24,16 @@ HEARTBEAT_KEY = "aiwatch:dispatch:heartbeat"
 QUEUE_KEY = "celery"
 # "Behind" means this many dispatch ticks or poll intervals without news.
 MISSED_BEATS = 3
+# ...and never less than this for the scheduler: its tick is short (2 s), and during a
+# cloud-wide incident a tick can wait behind batches of changed pages for several seconds.
+# A banner saying beat stopped must not appear exactly when every page changes at once.
+SCHEDULER_SILENCE_FLOOR = timedelta(seconds=30)
+
+
+def scheduler_silence_allowed() -> timedelta:
+    """How long the dispatcher may go without a tick before the pipeline counts as behind."""
+    tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
+    return max(MISSED_BEATS * tick, SCHEDULER_SILENCE_FLOOR)
 
 
 def record_dispatch_heartbeat(now: datetime, client: redis.Redis | None = None) -> None:
@@ -98,7 +108,7 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
         health.problems.append(
             _from_the_future(_("The scheduler's last run"), health.last_dispatch_at)
         )
-    elif now - health.last_dispatch_at > MISSED_BEATS * tick:
+    elif now - health.last_dispatch_at > scheduler_silence_allowed():
         health.problems.append(
             _("The scheduler (celery beat) last ran %(ago)s.")
             % {"ago": _ago(health.last_dispatch_at, now)}
@@ -127,5 +137,4 @@ def check_pipeline(now: datetime, client: redis.Redis | None = None) -> Pipeline
 
 
 def beat_is_fresh(now: datetime, client: redis.Redis) -> bool:
-    tick = timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS)
-    return is_fresh(last_dispatch(client), now, within=MISSED_BEATS * tick)
+    return is_fresh(last_dispatch(client), now, within=scheduler_silence_allowed())

@@ -80,14 +80,29 @@ def test_nothing_to_poll_is_never_behind(redis_db):
 
 
 def test_it_is_behind_when_beat_has_not_ticked_for_three_ticks(redis_db, source, settings):
+    settings.AIWATCH_DISPATCH_SECONDS = 15
     now = timezone.now()
     Source.objects.filter(pk=source.pk).update(last_success_at=now)
-    health.record_dispatch_heartbeat(
-        now - 4 * timedelta(seconds=settings.AIWATCH_DISPATCH_SECONDS), redis_db
-    )
+    health.record_dispatch_heartbeat(now - timedelta(seconds=4 * 15), redis_db)
     problems = health.check_pipeline(now, redis_db).problems
     assert len(problems) == 1
     assert "scheduler" in problems[0]
+
+
+@pytest.mark.parametrize(("silent", "behind"), [(8, False), (29, False), (31, True)])
+def test_a_short_tick_waiting_behind_busy_workers_is_not_called_a_stopped_scheduler(
+    redis_db, source, settings, silent, behind
+):
+    # Three 2 s ticks is 6 s: a tick queued behind a batch of changed pages is often later.
+    settings.AIWATCH_DISPATCH_SECONDS = 2
+    now = timezone.now()
+    Source.objects.filter(pk=source.pk).update(last_success_at=now)
+    health.record_dispatch_heartbeat(now - timedelta(seconds=silent), redis_db)
+
+    problems = health.check_pipeline(now, redis_db).problems
+
+    assert any("scheduler" in problem for problem in problems) is behind
+    assert health.beat_is_fresh(now, redis_db) is not behind
 
 
 def test_it_is_behind_after_three_intervals_without_a_good_poll(redis_db, source):
