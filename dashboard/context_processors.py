@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 # The pages that show the banner: the overview.
 OVERVIEW_VIEWS = {"dashboard:index"}
-# Seconds the pipeline's health may be reused: well under the three missed dispatch ticks that
-# make it "behind" (probes.health.MISSED_BEATS).
+# Seconds the pipeline's health may be reused: well under the silence that makes it "behind"
+# (probes.health.scheduler_silence_allowed: 30 s at least).
 PIPELINE_HEALTH_TTL = 10
 
 
@@ -58,7 +58,7 @@ def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
     if match is None or match.view_name not in OVERVIEW_VIEWS:
         return None
     try:
-        # Shared by every viewer for a few seconds: "behind" means 45 s without news.
+        # Shared by every viewer for a few seconds: "behind" takes 30 s without news at least.
         return history_cache.cached(
             ("pipeline-health",),
             lambda: health.check_pipeline(
