@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from aiwatch.redis_client import redis_client
+from dashboard import history_cache
 from probes import health
 from probes.observe import network
 
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # The pages that show the banner: the overview.
 OVERVIEW_VIEWS = {"dashboard:index"}
+# Seconds the pipeline's health may be reused: well under the silence that makes it "behind"
+# (probes.health.scheduler_silence_allowed: 30 s at least).
+PIPELINE_HEALTH_TTL = 10
 
 
 def pipeline_banner(request: HttpRequest) -> dict[str, Any]:
@@ -54,8 +58,13 @@ def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
     if match is None or match.view_name not in OVERVIEW_VIEWS:
         return None
     try:
-        return health.check_pipeline(
-            timezone.now(), client=_shared_client(settings.CELERY_BROKER_URL)
+        # Shared by every viewer for a few seconds: "behind" takes 30 s without news at least.
+        return history_cache.cached(
+            ("pipeline-health",),
+            lambda: health.check_pipeline(
+                timezone.now(), client=_shared_client(settings.CELERY_BROKER_URL)
+            ),
+            ttl=PIPELINE_HEALTH_TTL,
         )
     except DatabaseError:
         logger.exception("pipeline health unavailable")

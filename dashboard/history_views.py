@@ -60,7 +60,11 @@ def history_page(request: HttpRequest) -> HttpResponse:
         "list_limit": history_page_data.LIST_LIMIT,
         "list_items": mark_safe(items("history-list", data.incidents, True)),
         "notable_items": mark_safe(items("history-notable", data.notable, False)),
-        "scorecard": accuracy.scorecard_rows(scorecards(now=now)),
+        # Four reads per provider: kept under every input of a status (observed outages too).
+        "scorecard": history_cache.cached(
+            ("scorecard", history_cache.state_version()),
+            lambda: accuracy.scorecard_rows(scorecards(now=now)),
+        ),
     }
     return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 

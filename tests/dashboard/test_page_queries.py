@@ -11,6 +11,7 @@ from types import FrameType
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
@@ -228,7 +229,8 @@ def calm_providers() -> list[Provider]:
 
 
 def _first_and_cached(client, url: str) -> tuple[int, int]:
-    """Queries of a request that renders the page's parts, then of one that finds them cached."""
+    """Queries of a request that finds nothing cached, then of one that finds it all cached."""
+    cache.clear()
     return _queries(client, url), _queries(client, url)
 
 
