@@ -21,8 +21,8 @@ from probes.observe import network
 
 logger = logging.getLogger(__name__)
 
-# The pages that show the banner: the overview.
-OVERVIEW_VIEWS = {"dashboard:index"}
+# The overview and its live part, which replaces the page's regions (banners included).
+OVERVIEW_VIEWS = {"dashboard:index", "dashboard:overview-live"}
 # Seconds the pipeline's health may be reused: well under the silence that makes it "behind"
 # (probes.health.scheduler_silence_allowed: 30 s at least).
 PIPELINE_HEALTH_TTL = 10

@@ -173,3 +173,14 @@ def test_the_overview_shows_the_banner_once_and_other_pages_not_at_all(client, r
     assert "No source has been read successfully yet." in overview
     provider_page = client.get(f"/providers/{source.provider.slug}/").content.decode()
     assert "may be out of date" not in provider_page
+
+
+def test_the_overview_keeps_its_banner_when_its_live_part_refreshes(client, redis_db, source):
+    # static/js/live.js swaps the page's regions for /live/ every few seconds: a banner that
+    # /live/ left out would vanish from an open overview while the pipeline stays behind.
+    health.record_dispatch_heartbeat(timezone.now(), redis_db)
+
+    live = client.get("/live/").content.decode()
+
+    assert live.count("The statuses below may be out of date.") == 1
+    assert "No source has been read successfully yet." in live
