@@ -256,8 +256,9 @@ def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down
     first, cached = large
     assert cached <= PAGE_QUERY_TARGET
     # Rendering the parts (once per change, language and zone, or a minute): every part's own
-    # reads, alternatives read once for all those down; flat, but above the target.
-    assert first <= 30, first
+    # reads, alternatives read once for all those down, the pipeline banner's health (shared
+    # for 10 s); flat, but above the target.
+    assert first <= 31, first
 
 
 @pytest.mark.parametrize(
