@@ -257,6 +257,11 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 
 # late (bench/dispatch_lag.py: lag p99 follows the tick), and a tick costs a few queries
 # whatever the number of sources, so it is kept short.
 AIWATCH_DISPATCH_SECONDS = envint("AIWATCH_DISPATCH_SECONDS", 2)
+# A claimed poll is under way for at most this long: until it has run (or this has passed,
+# a message lost with its worker), the source is not claimed again, so a backlog holds each
+# source once and every one of them is polled, late, instead of some never. Poll messages
+# expire after it too.
+AIWATCH_POLL_LEASE_SECONDS = envint("AIWATCH_POLL_LEASE_SECONDS", 300)
 # The shortest poll interval a source may ask for.
 AIWATCH_MIN_INTERVAL_SECONDS = envint("AIWATCH_MIN_INTERVAL_SECONDS", 30)
 # Outbound HTTP limits (the seam in probes/outbound/).

@@ -61,24 +61,25 @@ def enqueue_sources(source_ids: Iterable[int]) -> int:
     now" (which calls it on commit, so a worker never reads the row before the admin's change
     lands).
 
-    A batch expires after the shortest interval among its sources: by then the next claim has
-    enqueued a fresh poll of each, so an older one would only poll twice. Sources are batched
-    in the order claimed (the most overdue first).
+    A batch expires with the claim's lease (AIWATCH_POLL_LEASE_SECONDS): the sources are not
+    claimed again before it has run or the lease has passed. Sources are batched in the order
+    claimed (the most overdue first).
     """
     ids = list(source_ids)
-    kinds = {
-        pk: (kind in Source.PROBE_KINDS, interval)
-        for pk, kind, interval in Source.objects.filter(pk__in=ids).values_list(
-            "pk", "kind", "interval_seconds"
-        )
+    is_probe = {
+        pk: kind in Source.PROBE_KINDS
+        for pk, kind in Source.objects.filter(pk__in=ids).values_list("pk", "kind")
     }
-    pages = [pk for pk in ids if pk in kinds and not kinds[pk][0]]
-    probe_ids = sorted(pk for pk in ids if pk in kinds and kinds[pk][0])
+    pages = [pk for pk in ids if pk in is_probe and not is_probe[pk]]
+    probe_ids = sorted(pk for pk in ids if is_probe.get(pk))
+    # A message lives as long as the claim that sent it (scheduling.not_under_way): the
+    # source is not claimed again meanwhile, so an older message never polls it twice.
+    expires = settings.AIWATCH_POLL_LEASE_SECONDS
     for chunk in _chunks(pages, POLL_BATCH_SIZE):
-        poll_sources_task.apply_async((chunk,), expires=min(kinds[pk][1] for pk in chunk))
+        poll_sources_task.apply_async((chunk,), expires=expires)
     # Probes run many at a time on one async client, so a whole chunk is one task.
     for chunk in _chunks(probe_ids, PROBE_BATCH_SIZE):
-        run_probe_batch_task.apply_async((chunk,), expires=min(kinds[pk][1] for pk in chunk))
+        run_probe_batch_task.apply_async((chunk,), expires=expires)
     return len(ids)
 
 

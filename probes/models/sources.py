@@ -250,6 +250,11 @@ class Source(models.Model):
     last_polled_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("last polled at")
     )
+    # When the dispatcher last enqueued a poll of the source; the poll is under way until
+    # `last_polled_at` passes it (probes.status.scheduling: one message per source at a time).
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("claimed at")
+    )
     last_success_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("last success at")
     )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 
 from probes.models import Source, StatusChange
 
@@ -40,6 +40,7 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
     rows = (
         Source.objects.filter(enabled=True, provider__enabled=True)
         .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__gt=now + shortest))
+        .filter(not_under_way(now))
         .order_by("next_poll_at")
         .values_list("pk", "next_poll_at", "interval_seconds", "last_polled_at")
     )
@@ -64,12 +65,12 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
     with transaction.atomic():
         for interval_seconds, pks in due.items():
             Source.objects.filter(pk__in=pks, next_poll_at__lte=now).update(
-                next_poll_at=now + timedelta(seconds=interval_seconds)
+                next_poll_at=now + timedelta(seconds=interval_seconds), claimed_at=now
             )
         # Rare (the clock went back): conditional on the exact next poll time we read.
         for pk, next_poll_at, interval_seconds in ahead:
             Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
-                next_poll_at=now + timedelta(seconds=interval_seconds)
+                next_poll_at=now + timedelta(seconds=interval_seconds), claimed_at=now
             )
         won = {
             pk
@@ -79,6 +80,26 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
             if next_poll_at == now + timedelta(seconds=interval_seconds)
         }
     return [pk for pk in candidates if pk in won]
+
+
+def not_under_way(now: datetime) -> Q:
+    """Sources with no claimed poll still waiting to run.
+
+    When the workers fall behind (every page changing at once), a source claimed again at each
+    interval would be queued again and again; its older messages expire unrun, and a source
+    whose turn always lands deep in the queue is never polled at all. So a claim waits for the
+    poll it enqueued: until the poll has recorded (`last_polled_at` reaches the claim), or
+    the lease has passed (the message was lost with its worker, or the poll failed before it
+    could record anything). A claim stamped in the future is the clock going back, not a poll
+    under way.
+    """
+    lease = timedelta(seconds=settings.AIWATCH_POLL_LEASE_SECONDS)
+    return (
+        Q(claimed_at__isnull=True)
+        | Q(last_polled_at__gte=F("claimed_at"))
+        | Q(claimed_at__lt=now - lease)
+        | Q(claimed_at__gt=now + CLOCK_SLACK)
+    )
 
 
 def is_ahead_of_the_clock(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -96,9 +97,9 @@ def test_the_dispatcher_enqueues_status_pages_in_expiring_batches(status_server)
     batches = [call.args[0][0] for call in apply_async.call_args_list]
     assert sorted(pk for batch in batches for pk in batch) == sorted(s.pk for s in sources)
     assert [len(batch) for batch in batches] == [tasks.POLL_BATCH_SIZE, 3]
-    # Expires with the interval: by then the next claim has enqueued a fresh poll.
+    # Expires with the claim's lease: until then the sources are not claimed again.
     assert {call.kwargs["expires"] for call in apply_async.call_args_list} == {
-        sources[0].interval_seconds
+        settings.AIWATCH_POLL_LEASE_SECONDS
     }
 
 

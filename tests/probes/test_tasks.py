@@ -44,6 +44,48 @@ def test_claiming_moves_the_next_poll_on_and_a_second_claim_gets_nothing(source)
     assert source.next_poll_at == now + timedelta(seconds=source.interval_seconds)
 
 
+def test_a_source_whose_claimed_poll_has_not_run_is_not_claimed_again(source, settings):
+    # Workers behind: the poll claimed at `now` still waits in the queue one interval later.
+    settings.AIWATCH_POLL_LEASE_SECONDS = 300
+    now = timezone.now()
+    interval = timedelta(seconds=source.interval_seconds)
+    assert scheduling.claim_due_sources(now) == [source.pk]
+
+    assert scheduling.claim_due_sources(now + interval + timedelta(seconds=1)) == []
+
+    # Once it has run, the next due time claims it again.
+    Source.objects.filter(pk=source.pk).update(last_polled_at=now + interval + timedelta(seconds=2))
+    assert scheduling.claim_due_sources(now + interval + timedelta(seconds=3)) == [source.pk]
+
+
+def test_a_claim_whose_poll_never_recorded_is_given_up_after_the_lease(source, settings):
+    settings.AIWATCH_POLL_LEASE_SECONDS = 300
+    now = timezone.now()
+    assert scheduling.claim_due_sources(now) == [source.pk]
+
+    assert scheduling.claim_due_sources(now + timedelta(seconds=299)) == []
+    assert scheduling.claim_due_sources(now + timedelta(seconds=301)) == [source.pk]
+
+
+def test_a_claim_stamped_in_the_future_is_the_clock_going_back_not_a_poll_under_way(
+    source, settings
+):
+    settings.AIWATCH_POLL_LEASE_SECONDS = 300
+    now = timezone.now()
+    Source.objects.filter(pk=source.pk).update(
+        claimed_at=now + timedelta(hours=1), next_poll_at=now
+    )
+
+    assert scheduling.claim_due_sources(now) == [source.pk]
+
+
+def test_poll_messages_expire_with_the_claims_lease(source, settings):
+    settings.AIWATCH_POLL_LEASE_SECONDS = 240
+    with mock.patch.object(tasks.poll_sources_task, "apply_async") as apply_async:
+        tasks.enqueue_sources([source.pk])
+    assert apply_async.call_args.kwargs["expires"] == 240
+
+
 def test_a_stale_read_loses_the_claim(source):
     now = timezone.now()
     stale_next_poll_at = source.next_poll_at
