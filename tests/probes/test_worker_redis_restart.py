@@ -2,8 +2,8 @@
 
 The worker must survive (no "Unrecoverable error", no AttributeError), reconnect by itself and
 go on polling. The polls cut off are terminated unacknowledged: the dispatcher claims their
-sources again at the next interval (a dispatched poll expires before Redis would redeliver it),
-and no transition is recorded twice.
+sources again once the claim's lease has passed (a dispatched poll expires with it, before Redis
+would redeliver it), and no transition is recorded twice.
 """
 
 from __future__ import annotations
