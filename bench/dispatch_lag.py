@@ -49,7 +49,9 @@ def sample_lags(minutes: int) -> tuple[list[float], int, int]:
     due: dict[int, datetime] = {}
     for position, pk in enumerate(ids):
         due[pk] = start + timedelta(seconds=INTERVAL * position / len(ids))
-        Source.objects.filter(pk=pk).update(next_poll_at=due[pk], last_polled_at=None)
+        Source.objects.filter(pk=pk).update(
+            next_poll_at=due[pk], last_polled_at=None, claimed_at=None
+        )
     seen: dict[int, datetime | None] = dict.fromkeys(ids)
     lags: list[float] = []
     due_count = 0

@@ -105,7 +105,8 @@ def run_pipeline_round(*, spread: bool, timeout: float) -> tuple[float, list[flo
     for position, pk in enumerate(ids):
         offset = timedelta(seconds=INTERVAL * position / len(ids)) if spread else timedelta(0)
         due[pk] = start + offset
-    Source.objects.update(next_poll_at=start, last_polled_at=None)
+    # A new round: no poll of the last one is under way any more (its claims are dropped).
+    Source.objects.update(next_poll_at=start, last_polled_at=None, claimed_at=None)
     if spread:
         for pk, at in due.items():
             Source.objects.filter(pk=pk).update(next_poll_at=at)

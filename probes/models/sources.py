@@ -327,8 +327,11 @@ class Source(models.Model):
             # A partial save (the catalog's) only counts the settings it writes.
             changed = [name for name in changed if name in set(update_fields)]
         if changed:
-            written = ["next_poll_at"]
+            # Due now, and free to be claimed now: a poll claimed under the old settings may
+            # still wait in a backlog (the claim's lease would hold the new one back).
+            written = ["next_poll_at", "claimed_at"]
             self.next_poll_at = timezone.now()
+            self.claimed_at = None
             if set(changed) & set(PAGE_SETTINGS):
                 for name, value in READ_STATE_RESET.items():
                     setattr(self, name, value)

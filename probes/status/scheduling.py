@@ -24,6 +24,10 @@ from probes.models import Source, StatusChange
 MAX_CLAIMS_PER_TICK = 2000
 # Hosts' clocks disagree a little; a time this far ahead of ours means ours went back.
 CLOCK_SLACK = timedelta(seconds=60)
+# A worker on another host stamps its poll with its own clock: one a little behind the
+# dispatcher's must not make its poll look older than the claim that sent it (far less than
+# the shortest interval, so last round's poll never passes for this one).
+WORKER_CLOCK_SKEW = timedelta(seconds=5)
 
 
 def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> list[int]:
@@ -96,7 +100,7 @@ def not_under_way(now: datetime) -> Q:
     lease = timedelta(seconds=settings.AIWATCH_POLL_LEASE_SECONDS)
     return (
         Q(claimed_at__isnull=True)
-        | Q(last_polled_at__gte=F("claimed_at"))
+        | Q(last_polled_at__gte=F("claimed_at") - WORKER_CLOCK_SKEW)
         | Q(claimed_at__lt=now - lease)
         | Q(claimed_at__gt=now + CLOCK_SLACK)
     )

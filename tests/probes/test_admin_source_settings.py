@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from probes.catalog import read_catalog, sync_catalog
 from probes.models import Source
+from probes.status import scheduling
 from tests.factories import make_provider, make_source
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,17 @@ def test_filters_changed_in_place_count_as_changed():
     source.filters["components"].append("b")
     source.save()
     assert Source.objects.get(pk=source.pk).last_error == ""
+
+
+def test_a_changed_setting_is_claimed_at_the_next_tick_even_with_a_poll_still_queued():
+    # The workers are behind: the poll claimed a minute ago has not run yet.
+    source = make_source(make_provider("acme"))
+    claimed = timezone.now() - timedelta(minutes=1)
+    Source.objects.filter(pk=source.pk).update(claimed_at=claimed, next_poll_at=claimed)
+    source = Source.objects.get(pk=source.pk)
+    assert scheduling.claim_due_sources(timezone.now()) == []
+
+    source.url = "https://status.acme.test/history.atom"
+    source.save()
+
+    assert scheduling.claim_due_sources(timezone.now()) == [source.pk]

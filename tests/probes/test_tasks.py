@@ -58,6 +58,15 @@ def test_a_source_whose_claimed_poll_has_not_run_is_not_claimed_again(source, se
     assert scheduling.claim_due_sources(now + interval + timedelta(seconds=3)) == [source.pk]
 
 
+def test_a_poll_stamped_by_a_worker_whose_clock_is_a_little_behind_counts_as_run(source):
+    now = timezone.now()
+    interval = timedelta(seconds=source.interval_seconds)
+    assert scheduling.claim_due_sources(now) == [source.pk]
+    Source.objects.filter(pk=source.pk).update(last_polled_at=now - timedelta(seconds=2))
+
+    assert scheduling.claim_due_sources(now + interval) == [source.pk]
+
+
 def test_a_claim_whose_poll_never_recorded_is_given_up_after_the_lease(source, settings):
     settings.AIWATCH_POLL_LEASE_SECONDS = 300
     now = timezone.now()
