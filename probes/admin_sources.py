@@ -44,6 +44,7 @@ from probes.status.dry_run import DryRun, dry_run
 SOURCE_PIPELINE_FIELDS = (
     "detected_format",
     "next_poll_at",
+    "claimed_at",
     "last_polled_at",
     "last_success_at",
     "last_error",
