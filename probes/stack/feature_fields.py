@@ -106,8 +106,8 @@ def fallbacks_meaning(value: Any) -> list[tuple[str, str, str]] | None:
 # What a feature depends on ---------------------------------------------------------------
 
 
-class DependsOnWidget(forms.Widget):
-    """A row per provider: tick it, then narrow it to components, models or regions."""
+class _ProviderPickerWidget(forms.Widget):
+    """A widget that offers the form's providers (`providers`, set by the form)."""
 
     use_fieldset = True
 
@@ -118,10 +118,16 @@ class DependsOnWidget(forms.Widget):
         super().__init__(attrs)
         self.providers: list[ProviderChoice] = []
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> DependsOnWidget:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _ProviderPickerWidget:
+        # Each form gets its own copy of its widgets; Django's copy is shallow, which would
+        # leave every form sharing one list of providers.
         copied = super().__deepcopy__(memo)
         copied.providers = copy.deepcopy(self.providers, memo)
         return copied  # type: ignore[no-any-return]
+
+
+class DependsOnWidget(_ProviderPickerWidget):
+    """A row per provider: tick it, then narrow it to components, models or regions."""
 
     def _rows(self, chosen: list[dict[str, Any]], unticked: list[str]) -> list[ProviderChoice]:
         """The chosen providers first, in their stored order, then every other one by name;
@@ -285,22 +291,8 @@ class DependsOnField(forms.Field):
 # What a feature falls back to ------------------------------------------------------------
 
 
-class FallbacksWidget(forms.Widget):
+class FallbacksWidget(_ProviderPickerWidget):
     """Numbered rows, best first: a provider, optionally one of its models, and a label."""
-
-    use_fieldset = True
-
-    class Media:
-        css = {"all": ("probes/admin_forms.css",)}
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.providers: list[ProviderChoice] = []
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FallbacksWidget:
-        copied = super().__deepcopy__(memo)
-        copied.providers = copy.deepcopy(self.providers, memo)
-        return copied  # type: ignore[no-any-return]
 
     def render(
         self,
