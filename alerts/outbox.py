@@ -12,6 +12,7 @@ closes it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,7 +78,9 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
     if not _poll_has_news(source, outcome):
         return None  # the usual poll: nothing happened
     unreadable_now = _unreadable_now(source)
-    provider = Provider.objects.get(pk=source.provider_id)
+    rows = outcome.rows
+    # The poll's own read of the provider's rows, taken after its writes; else read them.
+    provider = rows.provider if rows is not None else Provider.objects.get(pk=source.provider_id)
     types: set[str] = set()
     severities: list[Status] = []
     payload: dict[str, Any] = {}
@@ -96,7 +99,9 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
             payload["status"] = {"old": old, "new": change.new_status}
             severities += [Status(change.new_status), Status(old or Status.OPERATIONAL)]
 
-    components = _component_changes(outcome.component_changes)
+    components = _component_changes(
+        outcome.component_changes, rows.components if rows is not None else ()
+    )
     if components:
         types.add(EventType.STATUS_CHANGED)
         payload["components"] = components
@@ -158,7 +163,17 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     if not types:
         return None
-    return write_event(provider, types, worst_severity(severities), payload, at=at, root=root)
+    now_says = provider_headline(provider, now=at, rows=rows) if rows is not None else None
+    return write_event(
+        provider,
+        types,
+        worst_severity(severities),
+        payload,
+        at=at,
+        root=root,
+        now_says=now_says,
+        open_incidents=rows.open_incidents if rows is not None else None,
+    )
 
 
 def _unreadable_now(source: Source) -> bool:
@@ -262,14 +277,16 @@ def write_event(
     dedupe_key: str | None = None,
     also: frozenset[int] = frozenset(),
     now_says: Headline | None = None,
+    open_incidents: Sequence[Incident] | None = None,
 ) -> Event:
-    # `now_says`: the provider's headline at `at`, when the caller has read it already.
+    # `now_says`: the provider's headline at `at`, and `open_incidents` its open incidents,
+    # when the caller has read them already.
     # What the team says (`team_says`: a report burst, an acknowledgement) never ends a thread.
     kind = primary_type(types)
     now_says = now_says or provider_headline(provider, now=at)
     payload = {**snapshot(provider, at=at, headline=now_says), **facts}
     payload["title"] = headline(kind, payload)
-    in_trouble = provider_in_trouble(provider, headline=now_says)
+    in_trouble = provider_in_trouble(provider, headline=now_says, open_incidents=open_incidents)
     ends_thread = not (in_trouble or team_says)
     event_uuid = with_affected_links(kind, payload, provider.slug)
     event = Event.objects.create(
@@ -342,9 +359,15 @@ def fan_out(
     return created
 
 
-def _component_changes(changes: list[StatusChange]) -> list[dict[str, Any]]:
-    ids = [change.component_id for change in changes if change.component_id]
-    components = {c.pk: c for c in Component.objects.filter(pk__in=ids)}
+def _component_changes(
+    changes: list[StatusChange], known: Sequence[Component] = ()
+) -> list[dict[str, Any]]:
+    """The changed components as messages list them. `known`: components already read (the
+    poll's headline rows); only the others are read here."""
+    components = {c.pk: c for c in known}
+    ids = [c.component_id for c in changes if c.component_id and c.component_id not in components]
+    if ids:
+        components.update((c.pk, c) for c in Component.objects.filter(pk__in=ids))
     entries = []
     for change in changes:
         component = components.get(change.component_id or 0)

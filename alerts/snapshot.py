@@ -6,6 +6,7 @@ an event reads it once and passes it to both questions asked here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,16 +20,19 @@ from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
 from probes.status.headline_rules import Headline
 
 
-def provider_in_trouble(provider: Provider, *, headline: Headline) -> bool:
-    """Its headline is not operational, or an incident (or a maintenance under way) is open."""
+def provider_in_trouble(
+    provider: Provider, *, headline: Headline, open_incidents: Sequence[Incident] | None = None
+) -> bool:
+    """Its headline is not operational, or an incident (or a maintenance under way) is open.
+    `open_incidents`: the provider's, when the caller has read them."""
     if headline.status != Status.OPERATIONAL:
         return True
-    for is_maintenance, status in (
-        Incident.objects.open().filter(provider=provider).values_list("is_maintenance", "status")
-    ):
-        if not is_maintenance or status in ACTIVE_MAINTENANCE:
-            return True
-    return False
+    if open_incidents is None:
+        opened = Incident.objects.open().filter(provider=provider)
+        pairs = list(opened.values_list("is_maintenance", "status"))
+    else:
+        pairs = [(incident.is_maintenance, incident.status) for incident in open_incidents]
+    return any(not maintenance or status in ACTIVE_MAINTENANCE for maintenance, status in pairs)
 
 
 def snapshot(

@@ -14,6 +14,7 @@ from django.dispatch import Signal
 
 if TYPE_CHECKING:
     from probes.models import Incident, StatusChange
+    from probes.status.headline import ProviderRows
 
 
 @dataclass
@@ -35,6 +36,9 @@ class PollOutcome:
     # incident as changed from its start.
     impacts_compared: bool = False
     impacts_changed_from: datetime | None = None
+    # The provider's headline rows as the poll left them (read once for the status refresh),
+    # so that receivers in the same transaction need not read them again. None: read them.
+    rows: ProviderRows | None = None
 
     @property
     def changed(self) -> bool:

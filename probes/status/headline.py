@@ -4,11 +4,15 @@ The rules are in `probes.status.headline_rules` (pure). Here the rows become its
 `official_readings` reads already-loaded sources, components and incidents (no queries, so the
 overview can call it for every provider), `refresh_provider_status` records the official status
 after each poll, and `provider_headline` is the whole headline for alerts and alternatives.
+
+A recorded poll reads the provider's rows once (`load_provider_rows`): the refresh and the
+alert outbox's headline of the same poll both work from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -108,31 +112,56 @@ def official_readings(
     return readings, unattributed
 
 
-def _load_official(
-    provider: Provider, *, now: datetime
-) -> tuple[list[OfficialReading], list[Status]]:
-    sources = list(provider.sources.filter(enabled=True, kind__in=STATUS_SOURCE_KINDS))
-    components = Component.objects.filter(provider=provider, is_active=True, is_group=False)
-    incidents = Incident.objects.open().filter(provider=provider)
-    return official_readings(sources, components, incidents, now=now)
+@dataclass(frozen=True)
+class ProviderRows:
+    """The rows a provider's headline is computed from, read once: its enabled sources (probes
+    too), active components that are not groups, and open incidents."""
+
+    provider: Provider
+    sources: list[Source]
+    components: list[Component]
+    open_incidents: list[Incident]
 
 
-def compute_provider_status(provider: Provider, *, at: datetime | None = None) -> Status:
+def load_provider_rows(provider: Provider) -> ProviderRows:
+    """Three queries, whatever the number of sources, components and incidents."""
+    return ProviderRows(
+        provider,
+        list(Source.objects.filter(provider=provider, enabled=True)),
+        list(Component.objects.filter(provider=provider, is_active=True, is_group=False)),
+        list(Incident.objects.open().filter(provider=provider)),
+    )
+
+
+def compute_provider_status(
+    provider: Provider, *, at: datetime | None = None, rows: ProviderRows | None = None
+) -> Status:
     """The provider's official status: the worst its pages say or last said, unknown when none
     can be read at all (see docs/status-model.md). Probes never count here."""
-    readings, unattributed = _load_official(provider, now=at or timezone.now())
+    rows = rows or load_provider_rows(provider)
+    readings, unattributed = official_readings(
+        rows.sources, rows.components, rows.open_incidents, now=at or timezone.now()
+    )
     return official_status(readings, unattributed)
 
 
-def refresh_provider_status(provider: Provider, *, at: datetime) -> StatusChange | None:
+def refresh_provider_status(
+    provider: Provider, *, at: datetime, rows: ProviderRows | None = None
+) -> StatusChange | None:
     """Recompute the provider's official status and record the transition if it changed.
 
     One source of several failing changes nothing here: the others still speak. Coming back from
-    unknown to the status it had before keeps that status's first "since".
+    unknown to the status it had before keeps that status's first "since". Afterwards
+    `provider.status` holds what the database holds (`rows`, when given, is the provider's, read
+    after the poll's writes).
     """
-    new_status = compute_provider_status(provider, at=at)
-    current = Provider.objects.filter(pk=provider.pk).values_list("status", flat=True).first()
-    if current is None or current == new_status.value:
+    new_status = compute_provider_status(provider, at=at, rows=rows)
+    stored = Provider.objects.filter(pk=provider.pk).values_list("status", "status_changed_at")
+    if not stored:
+        return None
+    current, provider.status_changed_at = stored[0]
+    provider.status = current
+    if current == new_status.value:
         return None
     since = at
     if current == Status.UNKNOWN.value:
@@ -148,10 +177,12 @@ def refresh_provider_status(provider: Provider, *, at: datetime) -> StatusChange
     claimed = Provider.objects.filter(pk=provider.pk, status=current).update(
         status=new_status.value, status_changed_at=since
     )
+    if not claimed:
+        # Another writer moved it first: what it wrote is the provider's status now.
+        provider.refresh_from_db(fields=["status", "status_changed_at"])
+        return None
     provider.status = new_status.value
     provider.status_changed_at = since
-    if not claimed:
-        return None
     return StatusChange.objects.create(
         provider=provider, component=None, old_status=current, new_status=new_status.value, at=at
     )
@@ -191,13 +222,12 @@ def headline_from_rows(
     )
 
 
-def provider_headline(provider: Provider, *, now: datetime) -> Headline:
-    """The provider's headline, read from the database (alerts, alternatives)."""
-    fresh = Provider.objects.get(pk=provider.pk)
+def provider_headline(
+    provider: Provider, *, now: datetime, rows: ProviderRows | None = None
+) -> Headline:
+    """The provider's headline, read from the database (alerts, alternatives), or from `rows`
+    read after the writes that matter (a recorded poll's)."""
+    rows = rows or load_provider_rows(Provider.objects.get(pk=provider.pk))
     return headline_from_rows(
-        fresh,
-        list(fresh.sources.filter(enabled=True)),
-        Component.objects.filter(provider=fresh, is_active=True, is_group=False),
-        Incident.objects.open().filter(provider=fresh),
-        now=now,
+        rows.provider, rows.sources, rows.components, rows.open_incidents, now=now
     )

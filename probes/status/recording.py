@@ -23,7 +23,7 @@ from probes.parsers.types import (
     Status,
 )
 from probes.signals import PollOutcome
-from probes.status.headline import refresh_provider_status
+from probes.status.headline import load_provider_rows, refresh_provider_status
 from probes.status.incidents import (
     STATELESS_KEY,
     IncidentRecording,
@@ -107,9 +107,16 @@ def record_poll(
     for name, value in fields.items():
         setattr(source, name, value)
 
-    outcome.provider_change = refresh_provider_status(provider, at=at)
+    _refresh_headline(provider, outcome, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
+
+
+def _refresh_headline(provider: Provider, outcome: PollOutcome, *, at: datetime) -> None:
+    """The provider's status after this poll's writes, from one read of its rows, which the
+    outcome carries on to the receivers of poll_recorded."""
+    outcome.rows = load_provider_rows(provider)
+    outcome.provider_change = refresh_provider_status(provider, at=at, rows=outcome.rows)
 
 
 def components_problem(source: Source, page: ParsedPage) -> str:
@@ -159,7 +166,7 @@ def record_incidents(
     )
     for parsed in incidents:
         recording.upsert(parsed)
-    outcome.provider_change = refresh_provider_status(provider, at=at)
+    _refresh_headline(provider, outcome, at=at)
     return outcome
 
 
@@ -196,7 +203,7 @@ def record_unchanged(
         ).apply_late(resolutions)
     close_aged_stateless(source, at, outcome)
     if was_failing or outcome.incidents_resolved:
-        outcome.provider_change = refresh_provider_status(source.provider, at=at)
+        _refresh_headline(source.provider, outcome, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
@@ -276,7 +283,7 @@ def record_failure(source: Source, reason: str, *, at: datetime) -> PollOutcome:
     for name, value in fields.items():
         setattr(source, name, value)
     outcome = PollOutcome(source_became_unreadable=not locked.is_failing)
-    outcome.provider_change = refresh_provider_status(source.provider, at=at)
+    _refresh_headline(source.provider, outcome, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 

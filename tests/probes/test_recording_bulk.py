@@ -82,3 +82,31 @@ def test_an_unchanged_component_is_not_written():
         record_poll(source, page(10, Status.OPERATIONAL), at=AT + timedelta(minutes=1))
     writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     assert not [sql for sql in writes if "probes_component" in sql]
+
+
+def test_a_changed_poll_reads_the_providers_headline_rows_once_for_its_status_and_its_alert():
+    source = source_named("once")
+    record_poll(source, page(5, Status.OPERATIONAL), at=AT)
+    with CaptureQueriesContext(connection) as captured:
+        outcome = record_poll(source, page(5, Status.MAJOR_OUTAGE), at=AT + timedelta(minutes=1))
+    assert outcome.provider_change is not None  # so the alert outbox wrote an event
+    from alerts.models import Event
+
+    assert Event.objects.filter(provider=source.provider).exists()
+
+    def reads(table: str) -> int:
+        return sum(
+            1
+            for query in captured.captured_queries
+            if query["sql"].startswith("SELECT") and f'FROM "{table}"' in query["sql"]
+        )
+
+    # The status refresh and the event share one read of the headline's rows: the event
+    # reads neither the provider, nor its sources, nor its components again.
+    assert reads("probes_provider") == 1  # the status the refresh compares with
+    # The locked source, the sources the incident matching weighs, the headline's.
+    assert reads("probes_source") == 3
+    # The recording's own, the headline's, the rollup's subjects.
+    assert reads("probes_component") == 3
+    assert outcome.rows is not None
+    assert outcome.rows.provider.status == Status.MAJOR_OUTAGE
