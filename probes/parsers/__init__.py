@@ -1,13 +1,15 @@
 """Parsers for every source kind, by name.
 
 `PARSERS` maps a wire format to a pure function `(content, filters) -> ParsedPage`.
-`DETECTION_ORDER` is the order `auto` tries them in.
+`DETECTION_ORDER` is the order `auto` tries them in. `REUSING_PARSERS` are the formats whose
+parser can take what it read of a previous version of the page, by entry
+(`feed_entries`): `(content, filters, known) -> (ParsedPage, known for next time)`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import (
     aws_health,
@@ -22,9 +24,13 @@ from . import (
     statuspage,
     statuspage_feeds,
 )
-from .types import Filters, ParsedPage, ParseError, TooManyItems
+from .types import Filters, ParsedIncident, ParsedPage, ParseError, TooManyItems
 
 Parser = Callable[[bytes, Filters], ParsedPage]
+KnownEntries = Mapping[str, ParsedIncident]
+ReusingParser = Callable[
+    [bytes, Filters, KnownEntries], tuple[ParsedPage, dict[str, ParsedIncident]]
+]
 
 PARSERS: dict[str, Parser] = {
     "statuspage": statuspage.parse_statuspage,
@@ -43,6 +49,10 @@ PARSERS: dict[str, Parser] = {
     "flashcat": flashcat.parse_flashcat,
     "datadog": datadog.parse_datadog,
     "feed": feeds.parse_feed,
+}
+
+REUSING_PARSERS: dict[str, ReusingParser] = {
+    "statuspage_feed": statuspage_feeds.parse_statuspage_feed_reusing,
 }
 
 # The order `auto` tries formats in: the stricter shapes first, so a looser parser never
@@ -170,8 +180,11 @@ __all__ = [
     "EMPTY_ANSWER",
     "FILTER_KEYS",
     "PARSERS",
+    "REUSING_PARSERS",
+    "KnownEntries",
     "ParseError",
     "Parser",
+    "ReusingParser",
     "detect_format",
     "filters_problem",
 ]

@@ -16,8 +16,11 @@ impact level and no component states, and keeps only recent history.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+from .feed_entries import split_entries
 from .feeds import (
     FeedDict,
     entries,
@@ -30,7 +33,7 @@ from .feeds import (
     html_to_text,
     load_feed,
 )
-from .payload import digest
+from .payload import check_count, digest
 from .types import (
     Filters,
     Impact,
@@ -120,6 +123,31 @@ def parse_statuspage_feed(content: bytes, filters: Filters) -> ParsedPage:
         raise ParseError("an empty feed that does not name itself a Statuspage history feed")
     incidents = tuple(_parse_entry(entry) for entry in items)
     return ParsedPage(platform="statuspage_feed", incidents=incidents)
+
+
+def parse_statuspage_feed_reusing(
+    content: bytes, filters: Filters, known: Mapping[str, ParsedIncident]
+) -> tuple[ParsedPage, dict[str, ParsedIncident]]:
+    """`parse_statuspage_feed`, reading only the entries that `known` does not hold.
+
+    `known` maps entry keys (`feed_entries.FeedEntries.key`) to what those entries were read
+    as; the result is the page and the same map for all of its entries, to pass next time. The
+    head and tail are read every time, with the new entries (or the first when none is new),
+    so a broken or changed feed is refused exactly as a whole parse refuses it.
+    """
+    split = split_entries(content)
+    if split is None:
+        return parse_statuspage_feed(content, filters), {}
+    check_count(list(split.entries), "feed entries")
+    keys = [split.key(index) for index in range(len(split.entries))]
+    wanted = [index for index, key in enumerate(keys) if key not in known] or [0]
+    page = parse_statuspage_feed(split.document(wanted), filters)
+    if len(page.incidents) != len(wanted):
+        # Not one incident per entry cut out (feedparser saw the entries otherwise).
+        return parse_statuspage_feed(content, filters), {}
+    fresh = dict(zip((keys[index] for index in wanted), page.incidents, strict=True))
+    incidents = tuple(fresh[key] if key in fresh else known[key] for key in keys)
+    return replace(page, incidents=incidents), dict(zip(keys, incidents, strict=True))
 
 
 def _is_history_feed(parsed: FeedDict) -> bool:

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from probes import outbound
 from probes.models import Source
-from probes.parsers import PARSERS, ParseError, detect_format
+from probes.parsers import PARSERS, REUSING_PARSERS, ParseError, detect_format
 from probes.parsers.payload import ParseTimeout, refuse_xml_declarations, time_budget
 from probes.parsers.types import ParsedPage
 from probes.signals import PollOutcome
-from probes.status import recording, resolution, scheduling
+from probes.status import known_entries, recording, resolution, scheduling
 from probes.status.recording import Validators
 
 logger = logging.getLogger(__name__)
@@ -164,6 +164,9 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
     if parser is None:
         raise ParseError(f"unreadable: no parser for format {source.format!r}")
     try:
+        reusing = REUSING_PARSERS.get(source.format)
+        if reusing is not None:
+            return "", known_entries.parse_reusing(source, reusing, content, filters)
         return "", parser(content, filters)
     except ParseError as error:
         if source.kind != Source.Kind.AUTO and source.last_success_at is None:
