@@ -33,7 +33,10 @@ USER_AGENT = "AIWatch/0.1 (self-hosted AI status dashboard; +https://github.com/
 class FetchResult:
     url: str
     status_code: int
-    content: bytes
+    # Out of the repr: asyncio formats a finished batch's result whenever it restores the
+    # SIGINT handler it set, and the whole of every body made that cost milliseconds a batch
+    # (a body does not belong in a log line either).
+    content: bytes = field(repr=False)
     elapsed: timedelta
     headers: dict[str, str] = field(default_factory=dict)
     # fetch_async only: (bytes received so far, seconds since the request started) per chunk,
