@@ -57,6 +57,11 @@ def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
     match = getattr(request, "resolver_match", None)
     if match is None or match.view_name not in OVERVIEW_VIEWS:
         return None
+    return pipeline_health_now()
+
+
+def pipeline_health_now() -> health.PipelineHealth | None:
+    """The pipeline's health (None when the database cannot say), shared for a few seconds."""
     try:
         # Shared by every viewer for a few seconds: "behind" takes 30 s without news at least.
         return history_cache.cached(

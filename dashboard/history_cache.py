@@ -135,16 +135,20 @@ def state_version() -> str:
     return "-".join(str(value) for value in row)
 
 
-def cached(parts: tuple[object, ...], compute: Callable[[], T], *, ttl: int = TTL) -> T:
+def cached(
+    parts: tuple[object, ...], compute: Callable[[], T], *, ttl: int = TTL, refresh: bool = False
+) -> T:
     """`compute()`, or what it returned for the same `parts`, language and time zone within
-    `ttl` s (times on pages are shown in the viewer's zone)."""
+    `ttl` s (times on pages are shown in the viewer's zone). `refresh`: compute and store anew
+    whatever is cached (a page cached whole renders its parts fresh, so that nothing in it is
+    older than `ttl`)."""
     raw = "|".join(
         str(part)
         for part in (*parts, translation.get_language(), timezone.get_current_timezone_name())
     )
     key = "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
     try:
-        found = cache.get(key)
+        found = None if refresh else cache.get(key)
     except (redis.RedisError, OSError) as error:  # Redis away: compute instead
         logger.warning("page cache unreadable: %s", error)
         return compute()

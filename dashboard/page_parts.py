@@ -123,9 +123,12 @@ def _render(template: str, ctx: dict[str, Any]) -> SafeString:
     return SafeString(render_to_string(template, ctx))
 
 
-def overview_parts(*, now: datetime, our_network_down: bool) -> dict[str, Any]:
+def overview_parts(
+    *, now: datetime, our_network_down: bool, version: str | None = None, refresh: bool = False
+) -> dict[str, Any]:
     """The overview's parts, rendered for everyone who sees this state. While our own network
-    looks down, cards say so instead of each page's connection error."""
+    looks down, cards say so instead of each page's connection error. `version`: the
+    `state_version()` the caller already read; `refresh`: render them anew (and cache them)."""
 
     def compute() -> dict[str, Any]:
         ctx = overview_context(now=now)
@@ -141,8 +144,8 @@ def overview_parts(*, now: datetime, our_network_down: bool) -> dict[str, Any]:
             "cards": _render("dashboard/overview_cards.html", ctx),
         }
 
-    key = ("overview", our_network_down, history_cache.state_version())
-    return history_cache.cached(key, compute)
+    key = ("overview", our_network_down, version or history_cache.state_version())
+    return history_cache.cached(key, compute, refresh=refresh)
 
 
 # A provider page's parts, by name: those its live fragment shows, then the rest of the page.
@@ -172,10 +175,17 @@ class ProviderParts:
 
 
 def provider_parts(
-    provider: Provider, *, now: datetime, live: bool, signed_in: bool
+    provider: Provider,
+    *,
+    now: datetime,
+    live: bool,
+    signed_in: bool,
+    version: str | None = None,
+    refresh: bool = False,
 ) -> ProviderParts:
     """A provider page's parts (`live`: only those the live fragment shows). Who reported is
-    named to signed-in viewers only, so there is one version for each."""
+    named to signed-in viewers only, so there is one version for each. `version` and
+    `refresh` as for `overview_parts`."""
 
     def compute() -> ProviderParts:
         full = Provider.objects.for_dashboard().get(pk=provider.pk)
@@ -185,8 +195,8 @@ def provider_parts(
         html = {name: _render(template, ctx) for name, template in templates.items()}
         return ProviderParts(html=html, ack_targets=ctx["ack_targets"])
 
-    key = ("provider", provider.pk, live, signed_in, history_cache.state_version())
-    return history_cache.cached(key, compute)
+    key = ("provider", provider.pk, live, signed_in, version or history_cache.state_version())
+    return history_cache.cached(key, compute, refresh=refresh)
 
 
 def provider_page_context(provider: Provider, parts: ProviderParts) -> dict[str, Any]:

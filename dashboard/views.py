@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -10,25 +12,58 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from dashboard import acknowledgements, api, context_processors, history, page_parts, timezones
+from dashboard import (
+    acknowledgements,
+    api,
+    context_processors,
+    history,
+    history_cache,
+    page_parts,
+    page_shell,
+    timezones,
+)
+from probes.health import PipelineHealth
 from probes.models import Incident, Provider
+from probes.observe import network
 from probes.parsers.types import LABELS
 
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    # Read once: the banner shows it, and the cards word unreachable pages by it.
-    verdict = context_processors.network_verdict_now()
-    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
-    return render(request, "dashboard/index.html", {"parts": parts, "network_verdict": verdict})
+    return _overview_page(request, "dashboard/index.html")
 
 
 @require_safe
 def overview_live(request: HttpRequest) -> HttpResponse:
     """The overview's changing parts alone, polled by static/js/live.js."""
+    return _overview_page(request, "dashboard/overview_live.html")
+
+
+def _overview_page(request: HttpRequest, template: str) -> HttpResponse:
+    # Read once: the banners show them, and the cards word unreachable pages by the verdict.
     verdict = context_processors.network_verdict_now()
-    parts = page_parts.overview_parts(now=timezone.now(), our_network_down=verdict is not None)
-    return render(request, "dashboard/overview_live.html", {"parts": parts})
+    health = context_processors.pipeline_health_now()
+    version = history_cache.state_version()
+
+    def context(fresh: bool) -> dict[str, Any]:
+        parts = page_parts.overview_parts(
+            now=timezone.now(),
+            our_network_down=verdict is not None,
+            version=version,
+            refresh=fresh,
+        )
+        return {"parts": parts, "network_verdict": verdict, "pipeline_health": health}
+
+    key = (version, _verdict_key(verdict), _health_key(health))
+    return page_shell.shared_page(request, key, template, context)
+
+
+def _verdict_key(verdict: network.NetworkVerdict | None) -> object:
+    return None if verdict is None else (verdict.since, verdict.checked_at, verdict.providers)
+
+
+def _health_key(health: PipelineHealth | None) -> object:
+    return None if health is None else tuple(str(problem) for problem in health.problems)
 
 
 @require_safe
@@ -43,13 +78,25 @@ def provider_live(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpResponse:
-    # The row alone: everything else the parts show is read only when they are rendered.
-    provider = get_object_or_404(Provider.objects.filter(enabled=True), slug=slug)
-    parts = page_parts.provider_parts(
-        provider, now=timezone.now(), live=live, signed_in=request.user.is_authenticated
-    )
+    version = history_cache.state_version()
+
+    def context(fresh: bool) -> dict[str, Any]:
+        # The row alone: everything else the parts show is read only when they are rendered.
+        provider = get_object_or_404(Provider.objects.filter(enabled=True), slug=slug)
+        parts = page_parts.provider_parts(
+            provider,
+            now=timezone.now(),
+            live=live,
+            signed_in=request.user.is_authenticated,
+            version=version,
+            refresh=fresh,
+        )
+        return page_parts.provider_page_context(provider, parts)
+
     template = "dashboard/provider_live.html" if live else "dashboard/provider_detail.html"
-    return render(request, template, page_parts.provider_page_context(provider, parts))
+    # A provider switched off moves the version (providers' edits are in it): no stale page.
+    key = (slug, version, settings.AIWATCH_REPORT_ANONYMOUS)
+    return page_shell.shared_page(request, key, template, context)
 
 
 @require_safe

@@ -3,17 +3,23 @@ language and time zone gets its own, and nothing of one viewer reaches another."
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.test import Client
+from django.contrib.messages import INFO
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from aiwatch.roles import EDITOR, set_role
+from dashboard import page_shell
 from probes.models import Provider, Source, TeamReport
 from probes.parsers.types import ParsedComponent, ParsedPage, Status
 from probes.status import recording
@@ -185,3 +191,87 @@ def test_who_is_affected_is_named_to_signed_in_viewers_only(down):
     assert "Alice" in signed_in
     assert "A teammate" not in signed_in
     assert "Alice" not in _html(Client(), PROVIDER)
+
+
+# -- whole pages cached for viewers with nothing of their own ---------------------------------
+
+
+def _token(html: str) -> str:
+    found = re.findall(r'name="csrfmiddlewaretoken" value="(\w+)"', html)
+    assert found, "no form with a token"
+    assert len(set(found)) == 1
+    return found[0]
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_each_anonymous_viewer_gets_a_token_of_their_own_that_works(example, url):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    one = _html(first, url)
+    two = _html(second, url)  # the page cached whole by now
+
+    assert _token(one) != _token(two)
+    assert _without_tokens(one) == _without_tokens(two)
+    # Each token is the one its own browser's cookie accepts, and no other.
+    refused = second.post(
+        reverse("set_language"), {"language": "fr", "csrfmiddlewaretoken": _token(one)}
+    )
+    assert refused.status_code == 403
+    taken = second.post(
+        reverse("set_language"), {"language": "fr", "next": url, "csrfmiddlewaretoken": _token(two)}
+    )
+    assert taken.status_code == 302
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_the_pickers_come_back_to_each_viewers_own_address(client, example, url):
+    _html(client, url)
+    html = _html(Client(), url + "?from=a&to=%22b%22")
+
+    assert f'name="next" value="{url}?from=a&amp;to=%22b%22"' in html
+    assert "?next=" + quote(f"{url}?from=a&to=%22b%22", safe="/") + '"' in html
+    # And the next viewer gets their own again.
+    assert f'name="next" value="{url}"' in _html(Client(), url)
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE])
+def test_a_page_cached_whole_is_the_page_rendered_for_the_viewer(client, example, url):
+    gzipped = client.get(url, headers={"accept-encoding": "gzip"})
+    plain = client.get(url)
+    again = client.get(url, headers={"accept-encoding": "gzip, br"})
+
+    assert gzipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in gzipped["Vary"]
+    assert not plain.has_header("Content-Encoding")
+    body = gzip.decompress(again.content).decode()
+    assert _without_tokens(body) == _without_tokens(plain.content.decode())
+    assert _without_tokens(gzip.decompress(gzipped.content).decode()) == _without_tokens(body)
+    for mark in (page_shell.CSRF_MARK, page_shell.PATH_MARK, page_shell.QUOTED_PATH_MARK):
+        assert mark not in body
+
+
+def test_a_message_waiting_for_a_viewer_stays_theirs(example):
+    _html(Client(), OVERVIEW)
+    storage = CookieStorage(RequestFactory().get("/"))
+    told = Client()
+    told.cookies[storage.cookie_name] = storage._encode([Message(INFO, "Only for you, Tom")])
+
+    assert "Only for you, Tom" in _html(told, OVERVIEW)
+    assert "Only for you, Tom" not in _html(Client(), OVERVIEW)
+
+
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+def test_signed_in_and_anonymous_viewers_never_share_a_page(example, url):
+    person = _signed_in("sam")
+    anonymous = _html(Client(), url)
+    mine = _html(person, url)
+
+    assert "Sign in" in anonymous
+    assert "My page" in mine
+    assert "My page" not in _html(Client(), url)
+    assert "My page" in _html(person, url)
+
+
+def test_a_provider_switched_off_is_gone_from_its_cached_page(client, example):
+    assert _html(client, PROVIDER)
+    Provider.objects.filter(pk=example.provider.pk).update(enabled=False)
+    assert client.get(PROVIDER).status_code == 404
