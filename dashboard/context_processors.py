@@ -60,16 +60,19 @@ def _overview_health(request: HttpRequest) -> health.PipelineHealth | None:
     return pipeline_health_now()
 
 
+PIPELINE_HEALTH_KEY = ("pipeline-health",)
+
+
 def pipeline_health_now() -> health.PipelineHealth | None:
-    """The pipeline's health (None when the database cannot say), shared for a few seconds."""
+    """The pipeline's health (None when the database cannot say), shared by every viewer for a
+    few seconds: "behind" takes 30 s without news at least."""
+    return history_cache.cached(PIPELINE_HEALTH_KEY, check_pipeline_health, ttl=PIPELINE_HEALTH_TTL)
+
+
+def check_pipeline_health() -> health.PipelineHealth | None:
     try:
-        # Shared by every viewer for a few seconds: "behind" takes 30 s without news at least.
-        return history_cache.cached(
-            ("pipeline-health",),
-            lambda: health.check_pipeline(
-                timezone.now(), client=_shared_client(settings.CELERY_BROKER_URL)
-            ),
-            ttl=PIPELINE_HEALTH_TTL,
+        return health.check_pipeline(
+            timezone.now(), client=_shared_client(settings.CELERY_BROKER_URL)
         )
     except DatabaseError:
         logger.exception("pipeline health unavailable")

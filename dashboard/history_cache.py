@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import redis
 from django.core.cache import cache
@@ -30,6 +30,7 @@ from probes.models import (
     Incident,
     IncidentUpdate,
     ObservedTransition,
+    ProbeResult,
     Provider,
     Source,
     StatusChange,
@@ -79,6 +80,30 @@ def provider_version(provider: Provider) -> str:
 
 
 def state_version() -> str:
+    """`_state_columns()` read in one query: the key of every page part a status is on."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_state_columns()}")
+        row = cursor.fetchone()
+    return "-".join(str(value) for value in row)
+
+
+def state_and_newest_probe() -> tuple[str, ProbeResult | None]:
+    """`state_version()` and the newest probe result (its verdict and message only), in one
+    query: our network can only look down when that result says so
+    (`probes.observe.network.blames_us`), so most overviews need no more to know it does not."""
+    (results,) = _quoted(ProbeResult)
+    newest = f"FROM {results} ORDER BY at DESC, id DESC LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_state_columns()}, (SELECT verdict {newest}),"
+            f" (SELECT SUBSTR(message, 1, 200) {newest})"
+        )
+        *row, verdict, message = cursor.fetchone()
+    probe = None if verdict is None else ProbeResult(verdict=verdict, message=message)
+    return "-".join(str(value) for value in row), probe
+
+
+def _state_columns() -> str:
     """Everything a status on the overview or a provider page is computed from, in one query.
 
     Status changes (the provider's and every component's), incident edits and updates, observed
@@ -112,27 +137,54 @@ def state_version() -> str:
         Feature,
         Playbook,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {changes}),"
-            f" (SELECT MAX(updated_at) FROM {incidents}), (SELECT MAX(id) FROM {incidents}),"
-            f" (SELECT MAX(id) FROM {updates}), (SELECT MAX(id) FROM {observed}),"
-            # A source starting or ceasing to fail moves the count, the sum or the newest start.
-            f" (SELECT COUNT(*) FROM {sources} WHERE last_error <> ''),"
-            f" (SELECT SUM(id) FROM {sources} WHERE last_error <> ''),"
-            f" (SELECT MAX(error_since) FROM {sources} WHERE last_error <> ''),"
-            f" (SELECT COUNT(*) FROM {sources} WHERE enabled),"
-            f" (SELECT SUM(id) FROM {sources} WHERE enabled),"
-            f" (SELECT MAX(id) FROM {reports}), (SELECT MAX(id) FROM {acks}),"
-            f" (SELECT MAX(id) FROM {drills}),"
-            f" (SELECT COUNT(*) FROM {drills} WHERE ended_at IS NULL),"
-            f" (SELECT MAX(updated_at) FROM {providers}),"
-            f" (SELECT COUNT(*) FROM {providers} WHERE enabled),"
-            f" (SELECT MAX(updated_at) FROM {features}), (SELECT COUNT(*) FROM {features}),"
-            f" (SELECT MAX(updated_at) FROM {playbooks}), (SELECT COUNT(*) FROM {playbooks})"
-        )
-        row = cursor.fetchone()
-    return "-".join(str(value) for value in row)
+    return (
+        f"(SELECT MAX(id) FROM {changes}),"
+        f" (SELECT MAX(updated_at) FROM {incidents}), (SELECT MAX(id) FROM {incidents}),"
+        f" (SELECT MAX(id) FROM {updates}), (SELECT MAX(id) FROM {observed}),"
+        # A source starting or ceasing to fail moves the count, the sum or the newest start.
+        f" (SELECT COUNT(*) FROM {sources} WHERE last_error <> ''),"
+        f" (SELECT SUM(id) FROM {sources} WHERE last_error <> ''),"
+        f" (SELECT MAX(error_since) FROM {sources} WHERE last_error <> ''),"
+        f" (SELECT COUNT(*) FROM {sources} WHERE enabled),"
+        f" (SELECT SUM(id) FROM {sources} WHERE enabled),"
+        f" (SELECT MAX(id) FROM {reports}), (SELECT MAX(id) FROM {acks}),"
+        f" (SELECT MAX(id) FROM {drills}),"
+        f" (SELECT COUNT(*) FROM {drills} WHERE ended_at IS NULL),"
+        f" (SELECT MAX(updated_at) FROM {providers}),"
+        f" (SELECT COUNT(*) FROM {providers} WHERE enabled),"
+        f" (SELECT MAX(updated_at) FROM {features}), (SELECT COUNT(*) FROM {features}),"
+        f" (SELECT MAX(updated_at) FROM {playbooks}), (SELECT COUNT(*) FROM {playbooks})"
+    )
+
+
+def cache_key(parts: tuple[object, ...]) -> str:
+    """The cache key of `parts` in the current language and time zone."""
+    raw = "|".join(
+        str(part)
+        for part in (*parts, translation.get_language(), timezone.get_current_timezone_name())
+    )
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def cached_many(entries: Sequence[tuple[tuple[object, ...], Callable[[], Any], int]]) -> list[Any]:
+    """What `cached(parts, compute, ttl=ttl)` gives for each (parts, compute, ttl), read from
+    the cache in one round trip."""
+    keys = [cache_key(parts) for parts, _, _ in entries]
+    try:
+        found = cache.get_many(keys)
+    except (redis.RedisError, OSError) as error:  # Redis away: compute instead
+        logger.warning("page cache unreadable: %s", error)
+        return [compute() for _, compute, _ in entries]
+    values = []
+    for key, (_, compute, ttl) in zip(keys, entries, strict=True):
+        if key not in found:
+            found[key] = compute()
+            try:
+                cache.set(key, found[key], ttl)
+            except (redis.RedisError, OSError) as error:
+                logger.warning("page cache unwritable: %s", error)
+        values.append(found[key])
+    return values
 
 
 def cached(
@@ -142,11 +194,7 @@ def cached(
     `ttl` s (times on pages are shown in the viewer's zone). `refresh`: compute and store anew
     whatever is cached (a page cached whole renders its parts fresh, so that nothing in it is
     older than `ttl`)."""
-    raw = "|".join(
-        str(part)
-        for part in (*parts, translation.get_language(), timezone.get_current_timezone_name())
-    )
-    key = "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    key = cache_key(parts)
     try:
         found = None if refresh else cache.get(key)
     except (redis.RedisError, OSError) as error:  # Redis away: compute instead

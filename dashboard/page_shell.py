@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import string
 import struct
 import zlib
 from collections.abc import Callable
@@ -51,7 +50,11 @@ CSRF_MARK = _mark("csrf")
 # address (an attribute value, a query string) get their own marks.
 PATH_MARK = _mark("path") + ":here"
 QUOTED_PATH_MARK = quote(PATH_MARK, safe="/")
-_MARKS = re.compile("|".join(re.escape(mark) for mark in (CSRF_MARK, QUOTED_PATH_MARK, PATH_MARK)))
+# Where the overview's banners go: rendered for each request (they are nearly always empty).
+BANNERS_MARK = _mark("banners")
+_MARKS = re.compile(
+    "|".join(re.escape(mark) for mark in (CSRF_MARK, QUOTED_PATH_MARK, PATH_MARK, BANNERS_MARK))
+)
 
 
 class _MarkedRequest:
@@ -112,24 +115,26 @@ _FINAL_BLOCK = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS).flush(zlib.Z_
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def _viewer_values(request: HttpRequest) -> dict[str, bytes]:
+def _viewer_values(request: HttpRequest, banners: str) -> dict[str, bytes]:
     path = request.get_full_path()
     return {
         CSRF_MARK: get_token(request).encode(),
         QUOTED_PATH_MARK: escape(quote(path, safe="/")).encode(),
         PATH_MARK: escape(path).encode(),
+        BANNERS_MARK: banners.encode(),
     }
 
 
-def personalise(request: HttpRequest, page: MarkedPage) -> HttpResponse:
-    """The page with this request's CSRF token and address put in at the marks.
+def personalise(request: HttpRequest, page: MarkedPage, *, banners: str = "") -> HttpResponse:
+    """The page with this request's CSRF token and address (and `banners`, HTML) put in at
+    the marks.
 
     Compressed (when the client takes gzip) from the pieces compressed once, the viewer's own
     values added as stored, uncompressed blocks: they are never compressed with anything, so
     the body's size says nothing about the token (BREACH), and the random file name in the
     header varies the size as GZipMiddleware's does. GZipMiddleware leaves the answer alone.
     """
-    values = _viewer_values(request)
+    values = _viewer_values(request, banners)
     inserted = [values[mark] for mark in page.marks]
     if not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         body = bytearray(page.pieces[0])
@@ -143,7 +148,7 @@ def personalise(request: HttpRequest, page: MarkedPage) -> HttpResponse:
         checksum = zlib.crc32(piece, zlib.crc32(value, checksum))
         size += len(value) + len(piece)
         stream += [_deflate(value, level=0), deflated]
-    name = "".join(secrets.choice(string.ascii_letters) for _ in range(secrets.randbelow(100) + 1))
+    name = secrets.token_hex(secrets.randbelow(50) + 1)
     header = b"\x1f\x8b\x08" + bytes([gzip.FNAME]) + b"\x00\x00\x00\x00\x00\xff"
     trailer = struct.pack("<II", checksum, size & 0xFFFFFFFF)
     response = HttpResponse(
@@ -167,7 +172,14 @@ def shared_page(
     if not shareable(request):
         return render(request, template, build_context(False))
     page = history_cache.cached(
-        ("marked-page", template, *key),
-        lambda: MarkedPage.cut(render_marked(request, template, build_context(True))),
+        page_key(template, key), lambda: marked_page(request, template, build_context(True))
     )
     return personalise(request, page)
+
+
+def page_key(template: str, key: tuple[object, ...]) -> tuple[object, ...]:
+    return ("marked-page", template, *key)
+
+
+def marked_page(request: HttpRequest, template: str, context: dict[str, Any]) -> MarkedPage:
+    return MarkedPage.cut(render_marked(request, template, context))

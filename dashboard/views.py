@@ -7,9 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dashboard import (
@@ -40,10 +42,12 @@ def overview_live(request: HttpRequest) -> HttpResponse:
 
 
 def _overview_page(request: HttpRequest, template: str) -> HttpResponse:
-    # Read once: the banners show them, and the cards word unreachable pages by the verdict.
-    verdict = context_processors.network_verdict_now()
-    health = context_processors.pipeline_health_now()
-    version = history_cache.state_version()
+    version, newest = history_cache.state_and_newest_probe()
+    # Read once: the banner shows it, and the cards word unreachable pages by it. Only a
+    # newest probe result that blames our network can start it: most requests ask no more.
+    verdict = None
+    if newest is not None and network.blames_us(newest):
+        verdict = context_processors.network_verdict_now()
 
     def context(fresh: bool) -> dict[str, Any]:
         parts = page_parts.overview_parts(
@@ -52,18 +56,40 @@ def _overview_page(request: HttpRequest, template: str) -> HttpResponse:
             version=version,
             refresh=fresh,
         )
-        return {"parts": parts, "network_verdict": verdict, "pipeline_health": health}
+        return {"parts": parts, "network_verdict": verdict}
 
-    key = (version, _verdict_key(verdict), _health_key(health))
-    return page_shell.shared_page(request, key, template, context)
+    if not page_shell.shareable(request):
+        banners = _banners(context_processors.pipeline_health_now(), verdict)
+        return render(request, template, {**context(False), "banners": banners})
+    # The pipeline's health and the page in one read of the cache; the banners (nearly always
+    # empty) are put in for each request.
+    health, page = history_cache.cached_many(
+        [
+            (
+                context_processors.PIPELINE_HEALTH_KEY,
+                context_processors.check_pipeline_health,
+                context_processors.PIPELINE_HEALTH_TTL,
+            ),
+            (
+                page_shell.page_key(template, (version, verdict is not None)),
+                lambda: page_shell.marked_page(
+                    request,
+                    template,
+                    {**context(True), "banners": SafeString(page_shell.BANNERS_MARK)},
+                ),
+                history_cache.TTL,
+            ),
+        ]
+    )
+    return page_shell.personalise(request, page, banners=_banners(health, verdict))
 
 
-def _verdict_key(verdict: network.NetworkVerdict | None) -> object:
-    return None if verdict is None else (verdict.since, verdict.checked_at, verdict.providers)
-
-
-def _health_key(health: PipelineHealth | None) -> object:
-    return None if health is None else tuple(str(problem) for problem in health.problems)
+def _banners(health: PipelineHealth | None, verdict: network.NetworkVerdict | None) -> SafeString:
+    """The overview's "pipeline is behind" and "our own network looks down" banners."""
+    if verdict is None and (health is None or not health.behind):
+        return SafeString("")
+    ctx = {"pipeline_health": health, "network_verdict": verdict}
+    return SafeString(render_to_string("includes/pipeline_banner.html", ctx))
 
 
 @require_safe

@@ -35,7 +35,7 @@ def our_network_down(now: datetime) -> NetworkVerdict | None:
     At most three queries, whatever the number of providers.
     """
     newest = ProbeResult.objects.order_by("-at", "-pk").first()
-    if newest is None or not _blames_us(newest) or now - newest.at > VERDICT_FRESH_FOR:
+    if newest is None or not blames_us(newest) or now - newest.at > VERDICT_FRESH_FOR:
         return None
     reached = (
         ProbeResult.objects.exclude(verdict=INCONCLUSIVE, message__startswith=OUR_NETWORK_DOWN)
@@ -57,7 +57,8 @@ def our_network_down(now: datetime) -> NetworkVerdict | None:
     return NetworkVerdict(since=since, checked_at=newest.at, providers=providers)
 
 
-def _blames_us(result: ProbeResult) -> bool:
+def blames_us(result: ProbeResult) -> bool:
+    """The result is one of a batch that could reach no provider at all."""
     return result.verdict == INCONCLUSIVE and result.message.startswith(OUR_NETWORK_DOWN)
 
 

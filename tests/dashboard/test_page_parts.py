@@ -20,7 +20,8 @@ from django.urls import reverse
 
 from aiwatch.roles import EDITOR, set_role
 from dashboard import page_shell
-from probes.models import Provider, Source, TeamReport
+from probes.models import ProbeResult, Provider, Source, TeamReport
+from probes.observe.verdicts import INCONCLUSIVE, OUR_NETWORK_DOWN
 from probes.parsers.types import ParsedComponent, ParsedPage, Status
 from probes.status import recording
 from tests.factories import NOW, make_component, make_incident, make_provider, make_read_source
@@ -275,3 +276,25 @@ def test_a_provider_switched_off_is_gone_from_its_cached_page(client, example):
     assert _html(client, PROVIDER)
     Provider.objects.filter(pk=example.provider.pk).update(enabled=False)
     assert client.get(PROVIDER).status_code == 404
+
+
+def test_a_probe_batch_that_blames_our_network_shows_on_the_cached_overview(client, example):
+    probe = make_read_source(
+        example.provider, url="https://api.example.example/v1", kind=Source.Kind.HTTP_PROBE
+    )
+    ProbeResult.objects.create(
+        source=probe, provider=example.provider, at=LATER, verdict="up", message="HTTP 200"
+    )
+    assert "Our own network looks down" not in _html(client, OVERVIEW)
+    assert "Our own network looks down" not in _html(client, OVERVIEW)  # cached whole
+
+    ProbeResult.objects.create(
+        source=probe,
+        provider=example.provider,
+        at=LATER,
+        verdict=INCONCLUSIVE,
+        message=OUR_NETWORK_DOWN + "dns lookup failed",
+    )
+
+    assert "Our own network looks down" in _html(client, OVERVIEW)
+    assert "Our own network looks down" in _html(Client(), OVERVIEW_LIVE)
