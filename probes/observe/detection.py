@@ -1,6 +1,7 @@
 """Detection lead and silent outages: our confirmed observed outages set against official posts.
 
-`outage_episodes` and `match_incidents` are pure; `detection_for` reads one provider's rows.
+`outage_episodes` and `match_incidents` are pure; `detection_for` reads one provider's rows,
+`detections_for_many` as many providers' in the same three queries.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Min, OuterRef, Subquery
 
 from probes.models import Incident, ObservedTransition, Provider
 from probes.observe.observed import OUTAGE_STATUSES
@@ -119,40 +121,62 @@ class Detection:
 
 def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detection:
     """Leads and silent outages of `provider` over the last `days`."""
+    return detections_for_many([provider], now=now, days=days)[provider.pk]
+
+
+def detections_for_many(
+    providers: Sequence[Provider], *, now: datetime, days: int = 90
+) -> dict[int, Detection]:
+    """`detection_for` each of `providers` (by pk), in three queries however many."""
     since = now - timedelta(days=days)
-    transitions = list(
-        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__gte=since)
-        .order_by("at", "pk")
-        .values_list("at", "new_status")
-    )
-    # The outage may have started before the window: begin from the status in force then.
-    before = (
-        ObservedTransition.objects.filter(provider=provider, source__isnull=True, at__lt=since)
-        .order_by("-at", "-pk")
-        .values_list("new_status", flat=True)
-        .first()
-    )
-    timeline = [(since, Status(before))] if before else []
-    timeline += [(at, Status(status)) for at, status in transitions]
-    episodes = outage_episodes(timeline)
+    ids = [provider.pk for provider in providers]
     window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
-    incidents = []
-    for incident in (
-        Incident.objects.filter(provider=provider)
-        .overlapping(since - window, now + window)
-        .prefetch_related("updates")
+    provider_level = ObservedTransition.objects.filter(provider_id__in=ids, source__isnull=True)
+    # The outage may have started before the window: begin from the status in force then.
+    timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
+    before = provider_level.filter(provider_id=OuterRef("pk"), at__lt=since).order_by("-at", "-pk")
+    for pk, status in Provider.objects.filter(pk__in=ids).values_list(
+        "pk", Subquery(before.values("new_status")[:1])
     ):
-        posts = [update.at for update in incident.updates.all()]
-        incidents.append(
+        if status:
+            timelines[pk].append((since, Status(status)))
+    for provider_id, at, status in (
+        provider_level.filter(at__gte=since)
+        .order_by("at", "pk")
+        .values_list("provider_id", "at", "new_status")
+    ):
+        timelines[provider_id].append((at, Status(status)))
+    incidents: dict[int, list[OfficialIncident]] = {pk: [] for pk in ids}
+    rows = (
+        Incident.objects.filter(provider_id__in=ids)
+        .overlapping(since - window, now + window)
+        .annotate(first_post=Min("updates__at"))
+        .values_list(
+            "provider_id",
+            "pk",
+            "title",
+            "started_at",
+            "first_post",
+            "resolved_at",
+            "is_maintenance",
+            "external_id",
+        )
+    )
+    for provider_id, pk, title, started, first_post, resolved, maintenance, external in rows:
+        incidents[provider_id].append(
             OfficialIncident(
-                pk=incident.pk,
-                title=incident.title,
-                started_at=incident.started_at,
-                first_post_at=min(posts) if posts else incident.started_at,
-                resolved_at=incident.resolved_at,
-                is_maintenance=incident.is_maintenance,
-                external_id=incident.external_id,
+                pk=pk,
+                title=title,
+                started_at=started,
+                first_post_at=first_post or started,
+                resolved_at=resolved,
+                is_maintenance=maintenance,
+                external_id=external,
             )
         )
-    leads, silent = match_incidents(episodes, incidents, window=window, now=now)
-    return Detection(leads=leads, silent=silent, episodes=episodes)
+    found = {}
+    for pk in ids:
+        episodes = outage_episodes(timelines[pk])
+        leads, silent = match_incidents(episodes, incidents[pk], window=window, now=now)
+        found[pk] = Detection(leads=leads, silent=silent, episodes=episodes)
+    return found
