@@ -11,7 +11,7 @@ team is reporting trouble with is still listed, after the clean ones, with the r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,12 +125,19 @@ def incident_minutes(
     return total
 
 
+def _enabled_sources(provider: Provider) -> list[Source]:
+    """Its enabled sources: as for_dashboard() prefetched them, or as HEADLINE_ROWS did."""
+    if hasattr(provider, "enabled_sources"):
+        return list(provider.enabled_sources)
+    return [source for source in provider.sources.all() if source.enabled]
+
+
 def observed_status(provider: Provider, *, now: datetime) -> str | None:
     """What our own probes say about the provider now; None when none watch it or it is stale."""
     intervals = [
         source.interval_seconds
-        for source in provider.sources.all()
-        if source.enabled and source.kind in Source.PROBE_KINDS
+        for source in _enabled_sources(provider)
+        if source.kind in Source.PROBE_KINDS
     ]
     view = observed_view(provider, intervals, now)
     return view.status.value if view.has_probes and view.is_fresh else None
@@ -202,33 +209,51 @@ def headline_of(provider: Provider, *, now: datetime) -> Any:
     )
 
 
-def alternatives_for(provider: Provider, *, now: datetime, limit: int = 5) -> list[Alternative]:
+@dataclass(frozen=True)
+class Loaded:
+    """What a page has already read, so that alternatives ask only for the rest.
+
+    `providers`: every enabled provider, with what `Provider.objects.for_dashboard()`
+    prefetches; `headlines`: each one's headline by pk (the summaries' own); `bursts`: the
+    team reports' bursts by pk (`probes.observe.reports.bursts`); `upstreams`: provider pk ->
+    the pks of the clouds it runs on.
+    """
+
+    providers: Sequence[Provider]
+    headlines: Mapping[int, Any]
+    bursts: Mapping[int, Any]
+    upstreams: Mapping[int, Sequence[int]]
+
+
+def alternatives_for(
+    provider: Provider, *, now: datetime, limit: int = 5, loaded: Loaded | None = None
+) -> list[Alternative]:
     """Providers that can stand in for `provider` right now, best first."""
-    return alternatives_for_many([provider], now=now, limit=limit)[provider.pk]
+    return alternatives_for_many([provider], now=now, limit=limit, loaded=loaded)[provider.pk]
 
 
 def alternatives_for_many(
-    providers: Sequence[Provider], *, now: datetime, limit: int = 5
+    providers: Sequence[Provider],
+    *,
+    now: datetime,
+    limit: int = 5,
+    loaded: Loaded | None = None,
 ) -> dict[int, list[Alternative]]:
     """`alternatives_for` each of `providers` (by pk), in the same few queries however many.
 
     The overview asks this for every provider it shows in trouble: the candidates, their
-    headlines, incidents, upstreams and team reports are read once for all of them.
+    headlines, incidents, upstreams and team reports are read once for all of them, and not at
+    all when the page has read them already (`loaded`: one query then, the incidents).
     """
     result: dict[int, list[Alternative]] = {provider.pk: [] for provider in providers}
     wanted = [provider for provider in providers if provider.capabilities]
     if not wanted:
         return result
-    rows: tuple[Any, ...] = HEADLINE_ROWS
-    lookups: list[Any] = [
-        # The clouds each runs on, with what their headline needs (shared trouble).
-        Prefetch("upstreams", queryset=Provider.objects.prefetch_related(*rows)),
-        *rows,
-    ]
-    pool = list(Provider.objects.filter(enabled=True).prefetch_related(*lookups))
+    if loaded is None:
+        loaded = _load(now)
     tagged = set().union(*(set(provider.capabilities) for provider in wanted))
-    pool = [other for other in pool if tagged & set(other.capabilities or [])]
-    by_pk = {other.pk: other for other in pool}
+    pool = [other for other in loaded.providers if tagged & set(other.capabilities or [])]
+    by_pk = {other.pk: other for other in loaded.providers}
     start = now - RELIABILITY_WINDOW
     spans: dict[int, list[tuple[datetime, datetime | None]]] = {other.pk: [] for other in pool}
     for provider_id, began, ended in (
@@ -237,11 +262,10 @@ def alternatives_for_many(
         .values_list("provider_id", "started_at", "resolved_at")
     ):
         spans[provider_id].append((began, ended))
-    bursts = reports.bursts(pool, now=now)
     facts = {}
     for other in pool:
-        headline = headline_of(other, now=now)
-        burst = bursts.get(other.pk)
+        headline = loaded.headlines[other.pk]
+        burst = loaded.bursts.get(other.pk)
         facts[other.pk] = {
             "slug": other.slug,
             "name": other.name,
@@ -261,13 +285,7 @@ def alternatives_for_many(
         others = [
             other for other in pool if other.pk != provider.pk and tags & set(other.capabilities)
         ]
-        known = by_pk.get(provider.pk)
-        shared_trouble = troubled_upstreams(
-            provider,
-            others,
-            now=now,
-            mine=list(known.upstreams.all()) if known is not None else None,
-        )
+        shared_trouble = _shared_trouble(provider, others, loaded, by_pk, now=now)
         candidates = [
             Candidate(**facts[other.pk], troubled_upstreams=shared_trouble[other.pk])
             for other in others
@@ -284,3 +302,54 @@ def alternatives_for_many(
             for candidate, shared in rank_alternatives(tags, candidates, limit=limit)
         ]
     return result
+
+
+def _shared_trouble(
+    provider: Provider,
+    others: Sequence[Provider],
+    loaded: Loaded,
+    by_pk: Mapping[int, Provider],
+    *,
+    now: datetime,
+) -> dict[int, tuple[str, ...]]:
+    """Per candidate, the degraded or down clouds it shares with `provider` (and `provider`
+    itself when the candidate runs on it), from the loaded headlines; a cloud that is not
+    among the enabled providers is read as `troubled_upstreams` reads it."""
+    ids = {pk for other in others for pk in loaded.upstreams.get(other.pk, ())}
+    mine = [pk for pk in loaded.upstreams.get(provider.pk, ()) if pk in ids]
+    troubled: dict[int, str] = {}
+    missing = [pk for pk in mine if pk not in by_pk]
+    for upstream in Provider.objects.filter(pk__in=missing).prefetch_related(*HEADLINE_ROWS):
+        if headline_of(upstream, now=now).status in TROUBLE:
+            troubled[upstream.pk] = upstream.name
+    for pk in mine:
+        if pk in by_pk and loaded.headlines[pk].status in TROUBLE:
+            troubled[pk] = by_pk[pk].name
+    troubled[provider.pk] = provider.name  # running on the failing provider itself
+    return {
+        other.pk: tuple(
+            sorted(troubled[pk] for pk in loaded.upstreams.get(other.pk, ()) if pk in troubled)
+        )
+        for other in others
+    }
+
+
+def _load(now: datetime) -> Loaded:
+    """What `alternatives_for_many` needs when the caller has read none of it."""
+    providers = list(Provider.objects.for_dashboard())
+    upstreams: dict[int, list[int]] = {}
+    for downstream, upstream in Provider.upstreams.through.objects.values_list(
+        "from_provider_id", "to_provider_id"
+    ):
+        upstreams.setdefault(downstream, []).append(upstream)
+    headlines = {
+        provider.pk: headline_from_rows(
+            provider,
+            list(provider.enabled_sources),  # type: ignore[attr-defined]
+            provider.components.all(),
+            provider.open_incidents,  # type: ignore[attr-defined]
+            now=now,
+        )
+        for provider in providers
+    }
+    return Loaded(providers, headlines, reports.bursts(providers, now=now), upstreams)

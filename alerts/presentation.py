@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from alerts.alternatives import Alternative, alternatives_for, alternatives_for_many
+from alerts.alternatives import Alternative, Loaded, alternatives_for, alternatives_for_many
 from alerts.events import DOWN_STATUSES
 from alerts.models import Playbook
 from alerts.playbooks import render_markdown
@@ -45,10 +45,13 @@ def page_status(provider: Provider, summary: Any = None) -> Status:
     return status
 
 
-def plan_b_for(provider: Provider, status: Status | str, *, now: datetime) -> PlanB:
+def plan_b_for(
+    provider: Provider, status: Status | str, *, now: datetime, loaded: Loaded | None = None
+) -> PlanB:
     """The playbook (sanitised) and, when the provider is degraded or down, its alternatives.
 
-    `status` is what the page shows for the provider (the dashboard's summary status).
+    `status` is what the page shows for the provider (the dashboard's summary status);
+    `loaded`, what the page has read already (alerts.alternatives.Loaded).
     """
     status = Status(status)
     playbook = Playbook.objects.filter(provider=provider).first()
@@ -58,11 +61,15 @@ def plan_b_for(provider: Provider, status: Status | str, *, now: datetime) -> Pl
         status=status,
         playbook=rendered,
         playbook_updated_at=playbook.updated_at if playbook else None,
-        alternatives=alternatives_for(provider, now=now) if status in DOWN_STATUSES else [],
+        alternatives=alternatives_for(provider, now=now, loaded=loaded)
+        if status in DOWN_STATUSES
+        else [],
     )
 
 
-def overview_plans(summaries: Iterable[Any], *, now: datetime) -> list[PlanB]:
+def overview_plans(
+    summaries: Iterable[Any], *, now: datetime, loaded: Loaded | None = None
+) -> list[PlanB]:
     """Plan B for every provider the overview shows as degraded or down, worst first."""
     down = [
         (summary.provider, status)
@@ -73,7 +80,9 @@ def overview_plans(summaries: Iterable[Any], *, now: datetime) -> list[PlanB]:
         return []
     with_playbook = set(Playbook.objects.values_list("provider_id", flat=True))
     # One read of the candidates for every provider down, not one per provider.
-    alternatives = alternatives_for_many([provider for provider, _ in down], now=now, limit=3)
+    alternatives = alternatives_for_many(
+        [provider for provider, _ in down], now=now, limit=3, loaded=loaded
+    )
     return [
         PlanB(
             provider=provider,

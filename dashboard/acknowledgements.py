@@ -8,6 +8,7 @@ overview, the provider page and the incident page are here too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -101,15 +102,20 @@ def acknowledge_drill(request: HttpRequest, pk: int) -> HttpResponse:
     return _see_other(page)
 
 
-def overview_acknowledged(providers: list[Provider]) -> list[acks.Target]:
-    """The open incidents and outages someone acknowledged, for the overview's banner."""
-    targets = acks.open_targets(providers)
+def overview_acknowledged(
+    providers: list[Provider], *, open_incidents: Iterable[Incident] | None = None
+) -> list[acks.Target]:
+    """The open incidents and outages someone acknowledged, for the overview's banner
+    (`open_incidents`: as the page already read them)."""
+    targets = acks.open_targets(providers, open_incidents=open_incidents)
     return [target for group in targets.values() for target in group if target.acknowledgements]
 
 
-def provider_acknowledgements(provider: Provider) -> dict[str, Any]:
+def provider_acknowledgements(
+    provider: Provider, *, open_incidents: Iterable[Incident] | None = None
+) -> dict[str, Any]:
     return {
-        "ack_targets": acks.open_targets([provider])[provider.pk],
+        "ack_targets": acks.open_targets([provider], open_incidents=open_incidents)[provider.pk],
         "ack_on_it_max": acks.ON_IT_MAX_LENGTH,
         "ack_note_max": acks.NOTE_MAX_LENGTH,
     }

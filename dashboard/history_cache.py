@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
@@ -87,20 +88,31 @@ def state_version() -> str:
     return "-".join(str(value) for value in row)
 
 
-def state_and_newest_probe() -> tuple[str, ProbeResult | None]:
-    """`state_version()` and the newest probe result (its verdict and message only), in one
-    query: our network can only look down when that result says so
-    (`probes.observe.network.blames_us`), so most overviews need no more to know it does not."""
-    (results,) = _quoted(ProbeResult)
+@dataclass(frozen=True, slots=True)
+class OverviewState:
+    """What the overview reads before anything else, in one query."""
+
+    # state_version()
+    version: str
+    # The newest probe result, its verdict and message only: our network can only look down
+    # when it says so (probes.observe.network.blames_us).
+    newest_probe: ProbeResult | None
+    # Drills under way: none (nearly always) spares the overview reading them.
+    running_drills: int
+
+
+def overview_state() -> OverviewState:
+    (results, drills) = _quoted(ProbeResult, Drill)
     newest = f"FROM {results} ORDER BY at DESC, id DESC LIMIT 1"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_state_columns()}, (SELECT verdict {newest}),"
-            f" (SELECT SUBSTR(message, 1, 200) {newest})"
+            f" (SELECT SUBSTR(message, 1, 200) {newest}),"
+            f" (SELECT COUNT(*) FROM {drills} WHERE ended_at IS NULL)"
         )
-        *row, verdict, message = cursor.fetchone()
+        *row, verdict, message, running = cursor.fetchone()
     probe = None if verdict is None else ProbeResult(verdict=verdict, message=message)
-    return "-".join(str(value) for value in row), probe
+    return OverviewState("-".join(str(value) for value in row), probe, int(running))
 
 
 def _state_columns() -> str:

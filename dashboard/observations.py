@@ -5,12 +5,14 @@ Reads rollups (never raw rows older than a day) so the page stays cheap at any h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from dashboard import charts
 from probes.models import ProbeResult, ProbeRollup, Provider, Source
 from probes.observe import detection, reports
-from probes.observe import rollups as probe_rollups
 
 # Latency charts: (key, caption, rollup period, span).
 LATENCY_WINDOWS = (
@@ -69,15 +70,42 @@ def probe_name(source: Source) -> str:
     return f"{source.method} {host}"
 
 
-def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any]:
-    """Context for the provider page's probe, latency, detection and report sections."""
-    probes = list(provider.sources.probes().filter(enabled=True).order_by("pk"))
+def provider_observations(
+    provider: Provider,
+    *,
+    now: datetime,
+    sources: Sequence[Source] | None = None,
+    burst: reports.Burst | None = None,
+) -> dict[str, Any]:
+    """Context for the provider page's probe, latency, detection and report sections.
+
+    `sources`: every source of the provider, as the page read them (by pk); `burst`: its team
+    reports' burst, when the page has it. The probe rollups of the last day and of every
+    latency window are read in one query.
+    """
+    if sources is None:
+        sources = list(provider.sources.order_by("pk"))
+    probes = [source for source in sources if source.enabled and source.is_probe]
+    windows: list[tuple[str, datetime]] = [
+        (str(period), now - span) for *_text, period, span in LATENCY_WINDOWS
+    ]
+    day = (str(ProbeRollup.Period.HOUR), now - timedelta(days=1))
+    wanted = Q()
+    for period, since in {*windows, day}:
+        wanted |= Q(period=period, start__gte=since)
     day_totals: dict[int, tuple[int, int]] = {}
-    for source_id, count, failures in ProbeRollup.objects.filter(
-        provider=provider, period=ProbeRollup.Period.HOUR, start__gte=now - timedelta(days=1)
-    ).values_list("source_id", "count", "failures"):
-        total = day_totals.get(source_id, (0, 0))
-        day_totals[source_id] = (total[0] + count, total[1] + failures)
+    points: dict[tuple[str, datetime], dict[int, list[Any]]] = {key: {} for key in windows}
+    for period, source_id, start, count, failures, p50, p95 in (
+        ProbeRollup.objects.filter(wanted, provider=provider)
+        .order_by("start", "pk")
+        .values_list("period", "source_id", "start", "count", "failures", "p50_ms", "p95_ms")
+    ):
+        if period == day[0] and start >= day[1]:
+            total = day_totals.get(source_id, (0, 0))
+            day_totals[source_id] = (total[0] + count, total[1] + failures)
+        for window in windows:
+            if period == window[0] and start >= window[1]:
+                points[window].setdefault(source_id, []).append((start, p50, p95))
     rows = []
     for source in probes:
         last = ProbeResult.objects.filter(source=source).order_by("-at", "-pk").first()
@@ -86,11 +114,10 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
 
     names = {row.source.pk: row.name for row in rows}
     latency_charts = []
-    for key, caption, period, span in LATENCY_WINDOWS:
-        points = probe_rollups.latency_points(provider.pk, period=period, since=now - span)
+    for (key, caption, *_window), window in zip(LATENCY_WINDOWS, windows, strict=True):
         series = [
             charts.LatencySeries(names[source_id], values)
-            for source_id, values in points.items()
+            for source_id, values in points[window].items()
             if source_id in names
         ]
         if series:
@@ -114,7 +141,7 @@ def provider_observations(provider: Provider, *, now: datetime) -> dict[str, Any
             title=_("Team reports per %(minutes)d minutes, last 24 hours") % {"minutes": minutes},
         ),
         "report_total": sum(count for _, count in counts),
-        "report_burst": reports.bursts([provider], now=now)[provider.pk],
+        "report_burst": burst or reports.bursts([provider], now=now)[provider.pk],
         "report_window_minutes": minutes,
         "report_note_max": reports.NOTE_MAX_LENGTH,
         # Who reported in the last hour: names only for signed-in viewers (the template).

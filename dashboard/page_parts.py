@@ -11,17 +11,20 @@ messages, the header) are rendered for each request around them.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from alerts import presentation
+from alerts.alternatives import Loaded
 from dashboard import (
     acknowledgements,
     history,
@@ -37,19 +40,32 @@ from probes.observe import reports
 from probes.parsers.types import SEVERITY, Status, worst
 
 
-def overview_context(*, now: datetime) -> dict[str, Any]:
-    cards = summaries.sort_summaries(
-        [summaries.summarise_provider(p, now=now) for p in Provider.objects.for_dashboard()]
-    )
+def overview_context(*, now: datetime, running_drills: int | None = None) -> dict[str, Any]:
+    """What the overview shows. Each set of rows is read once and handed to every part that
+    needs it: the providers (for_dashboard), the team reports' bursts, the clouds each runs
+    on and the [[model]] rows. `running_drills`: how many drills are under way, when the
+    caller knows (none: no read)."""
+    providers = list(Provider.objects.for_dashboard())
+    cards = summaries.sort_summaries([summaries.summarise_provider(p, now=now) for p in providers])
     counts = Counter(card.category for card in cards)
-    bursts = reports.bursts([card.provider for card in cards], now=now)
+    bursts = reports.bursts(providers, now=now)
     for card in cards:
         card.report_burst = bursts.get(card.provider.pk)
+    stack = our_stack.StackRows()
+    loaded = Loaded(
+        providers,
+        {card.provider.pk: card.headline for card in cards},
+        bursts,
+        stack.upstream_id_map,
+    )
+    open_incidents = [incident for p in providers for incident in p.open_incidents]  # type: ignore[attr-defined]
     ctx = {
         # The team's own features first: what is affected for us, why, and what to use.
-        "features": our_stack.feature_rows({card.provider.slug: card for card in cards}),
+        "features": our_stack.feature_rows(
+            {card.provider.slug: card for card in cards}, now=now, rows=stack
+        ),
         # A drill under way shows in its own banner; the real data above stays as it is.
-        "drills": list(Drill.objects.filter(ended_at__isnull=True)),
+        "drills": list(Drill.objects.filter(ended_at__isnull=True)) if running_drills != 0 else [],
         # Every provider, problems first; then the same split three ways for the page.
         "cards": cards,
         "bursting": [card for card in cards if card.report_burst and card.report_burst.is_burst],
@@ -57,9 +73,11 @@ def overview_context(*, now: datetime) -> dict[str, Any]:
         "calm": [card for card in cards if not card.needs_attention and not card.is_waiting],
         "waiting": [card for card in cards if card.is_waiting],
         # Incidents and outages someone on the team said they are on.
-        "acknowledged": acknowledgements.overview_acknowledged([card.provider for card in cards]),
+        "acknowledged": acknowledgements.overview_acknowledged(
+            [card.provider for card in cards], open_incidents=open_incidents
+        ),
         # What to use instead of each provider shown degraded or down.
-        "plans": presentation.overview_plans(cards, now=now),
+        "plans": presentation.overview_plans(cards, now=now, loaded=loaded),
         "counts": {
             "operational": counts["operational"],
             "problem": counts["problem"],
@@ -92,29 +110,68 @@ def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
 
 
 def provider_context(provider: Provider, *, now: datetime, live: bool = False) -> dict[str, Any]:
-    """What a provider page shows; `live` leaves out the parts the live fragment never shows."""
-    summary = summaries.summarise_provider(provider, now=now)
+    """What a provider page shows; `live` leaves out the parts the live fragment never shows.
+
+    Every enabled provider is read once with for_dashboard() (the page's own, the candidates
+    for plan B and what the features ride on come from it), and each other set of rows once
+    for the parts that need it: the team reports' bursts, the clouds each runs on, the
+    [[model]] rows, the provider's sources.
+    """
+    providers = list(Provider.objects.for_dashboard())
+    by_pk = {other.pk: other for other in providers}
+    full = by_pk.get(provider.pk)
+    if full is None:  # switched off since the view read it
+        raise Http404("No such provider.")
+    summary = summaries.summarise_provider(full, now=now)
+
+    @functools.cache
+    def every_summary() -> dict[str, summaries.ProviderSummary]:
+        # Only when plan B or a feature needs the others: not on most pages.
+        return {
+            other.slug: summary
+            if other.pk == full.pk
+            else summaries.summarise_provider(other, now=now)
+            for other in providers
+        }
+
+    @functools.cache
+    def every_headline() -> dict[int, Any]:
+        return {found.provider.pk: found.headline for found in every_summary().values()}
+
+    headlines = our_stack.LazyMapping(every_headline)
+    bursts = reports.bursts(providers, now=now)
+    stack = our_stack.StackRows()
+    loaded = Loaded(providers, headlines, bursts, stack.upstream_id_map)
+    sources = list(full.sources.order_by("pk"))
+
     ctx = {
-        "provider": provider,
+        "provider": full,
         "summary": summary,
-        "sources": list(provider.sources.order_by("pk")),
+        "sources": sources,
         "component_groups": summaries.group_components(summary.components),
         # One plan B for the page: shown at the top while in trouble, folded away otherwise.
         "plan": presentation.plan_b_for(
-            provider, presentation.page_status(provider, summary), now=now
+            full, presentation.page_status(full, summary), now=now, loaded=loaded
         ),
-        **observations.provider_observations(provider, now=now),
+        **observations.provider_observations(
+            full, now=now, sources=sources, burst=bursts.get(full.pk)
+        ),
         # The team's features that ride on this provider, with their state.
-        "features": our_stack.features_on(provider.slug, now=now),
+        "features": our_stack.features_on(full.slug, now=now, summaries=every_summary, rows=stack),
         # Each model it serves: state now, uptime and MTTR over 90 days.
-        "models": our_stack.model_health(summary, now=now),
+        "models": our_stack.model_health(summary, now=now, rows=stack),
         # What is open to acknowledge, and who acknowledged it.
-        **acknowledgements.provider_acknowledgements(provider),
+        **acknowledgements.provider_acknowledgements(
+            full,
+            open_incidents=full.open_incidents,  # type: ignore[attr-defined]
+        ),
     }
     if not live:
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
-        ctx["recent_incidents"] = list(provider.incidents.order_by("-started_at", "-pk")[:20])
-        ctx["history"] = history.provider_history(provider, now=now)
+        ctx["recent_incidents"] = list(full.incidents.order_by("-started_at", "-pk")[:20])
+        ctx["history"] = history.provider_history(
+            full, now=now, components=[c for c in summary.components if not c.is_group]
+        )
     return ctx
 
 
@@ -124,14 +181,20 @@ def _render(template: str, ctx: dict[str, Any]) -> SafeString:
 
 
 def overview_parts(
-    *, now: datetime, our_network_down: bool, version: str | None = None, refresh: bool = False
+    *,
+    now: datetime,
+    our_network_down: bool,
+    version: str | None = None,
+    running_drills: int | None = None,
+    refresh: bool = False,
 ) -> dict[str, Any]:
     """The overview's parts, rendered for everyone who sees this state. While our own network
     looks down, cards say so instead of each page's connection error. `version`: the
-    `state_version()` the caller already read; `refresh`: render them anew (and cache them)."""
+    `state_version()` the caller already read (and `running_drills`, from the same read);
+    `refresh`: render them anew (and cache them)."""
 
     def compute() -> dict[str, Any]:
-        ctx = overview_context(now=now)
+        ctx = overview_context(now=now, running_drills=running_drills)
         ctx["network_verdict"] = our_network_down
         return {
             "has_cards": bool(ctx["cards"]),
@@ -188,8 +251,7 @@ def provider_parts(
     `refresh` as for `overview_parts`."""
 
     def compute() -> ProviderParts:
-        full = Provider.objects.for_dashboard().get(pk=provider.pk)
-        ctx = provider_context(full, now=now, live=live)
+        ctx = provider_context(provider, now=now, live=live)
         ctx["signed_in"] = signed_in
         templates = PROVIDER_LIVE_PARTS if live else {**PROVIDER_LIVE_PARTS, **PROVIDER_PAGE_PARTS}
         html = {name: _render(template, ctx) for name, template in templates.items()}

@@ -42,11 +42,12 @@ def overview_live(request: HttpRequest) -> HttpResponse:
 
 
 def _overview_page(request: HttpRequest, template: str) -> HttpResponse:
-    version, newest = history_cache.state_and_newest_probe()
+    state = history_cache.overview_state()
+    version = state.version
     # Read once: the banner shows it, and the cards word unreachable pages by it. Only a
     # newest probe result that blames our network can start it: most requests ask no more.
     verdict = None
-    if newest is not None and network.blames_us(newest):
+    if state.newest_probe is not None and network.blames_us(state.newest_probe):
         verdict = context_processors.network_verdict_now()
 
     def context(fresh: bool) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def _overview_page(request: HttpRequest, template: str) -> HttpResponse:
             now=timezone.now(),
             our_network_down=verdict is not None,
             version=version,
+            running_drills=state.running_drills,
             refresh=fresh,
         )
         return {"parts": parts, "network_verdict": verdict}

@@ -86,17 +86,21 @@ def observed_outage(provider: Provider) -> ObservedTransition | None:
     return start
 
 
-def open_targets(providers: Sequence[Provider]) -> dict[int, list[Target]]:
+def open_targets(
+    providers: Sequence[Provider], *, open_incidents: Iterable[Incident] | None = None
+) -> dict[int, list[Target]]:
     """Per provider: its open incidents, then its observed outage, each with its
     acknowledgements (oldest first). A fixed number of queries plus one per provider in an
-    observed outage."""
+    observed outage. `open_incidents`: the providers' open incidents as the page already read
+    them (`Incident.objects.open()`), one query fewer."""
     ids = [provider.pk for provider in providers]
     by_pk = {provider.pk: provider for provider in providers}
     targets: dict[int, list[Target]] = {pk: [] for pk in ids}
-    incidents = list(
-        Incident.objects.open()
-        .filter(provider_id__in=ids, is_maintenance=False)
-        .order_by("started_at", "pk")
+    if open_incidents is None:
+        open_incidents = Incident.objects.open().filter(provider_id__in=ids)
+    incidents = sorted(
+        (i for i in open_incidents if not i.is_maintenance and i.provider_id in by_pk),
+        key=lambda incident: (incident.started_at, incident.pk),
     )
     for incident in incidents:
         targets[incident.provider_id].append(Target(by_pk[incident.provider_id], incident=incident))

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from probes import signals
@@ -178,32 +178,29 @@ def burst_level(recent: float, earlier: float, *, windows: float, count: int = 0
 
 
 def bursts(providers: Sequence[Provider], *, now: datetime) -> dict[int, Burst]:
-    """Burst state for each provider, in two queries."""
+    """Burst state for each provider, in one query."""
     ids = [provider.pk for provider in providers]
     start = now - window()
     usual_start = now - timedelta(days=USUAL_LEVEL_DAYS)
-    recent = {
-        pk: (n, float(weight or 0.0))
-        for pk, n, weight in TeamReport.objects.filter(
-            provider_id__in=ids, at__gt=start, at__lte=now
+    current = Q(at__gt=start)
+    found = {
+        pk: (n, float(weight or 0.0), float(earlier or 0.0))
+        for pk, n, weight, earlier in TeamReport.objects.filter(
+            provider_id__in=ids, at__gt=usual_start, at__lte=now
         )
         .values_list("provider_id")
-        .annotate(n=Count("pk"), weight=Sum("weight"))
-        .values_list("provider_id", "n", "weight")
+        .annotate(
+            n=Count("pk", filter=current),
+            recent_weight=Sum("weight", filter=current),
+            earlier_weight=Sum("weight", filter=~current),
+        )
+        .values_list("provider_id", "n", "recent_weight", "earlier_weight")
     }
-    earlier = dict(
-        TeamReport.objects.filter(provider_id__in=ids, at__gt=usual_start, at__lte=start)
-        .values_list("provider_id")
-        .annotate(weight=Sum("weight"))
-        .values_list("provider_id", "weight")
-    )
     windows = (start - usual_start) / window()
     levels = {}
     for pk in ids:
-        count, weight = recent.get(pk, (0, 0.0))
-        levels[pk] = burst_level(
-            weight, float(earlier.get(pk) or 0.0), windows=windows, count=count
-        )
+        count, weight, earlier = found.get(pk, (0, 0.0, 0.0))
+        levels[pk] = burst_level(weight, earlier, windows=windows, count=count)
     return levels
 
 

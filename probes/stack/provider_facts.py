@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from probes.models import Component, Incident, Provider, ServedModel, Source
 from probes.observe.observed import STALE_AFTER_INTERVALS
@@ -37,10 +38,19 @@ class ProviderFacts:
 
 def alias_tables(provider_ids: Iterable[int]) -> dict[int, AliasTable]:
     """Each provider's alias table from its [[model]] rows, in one query."""
+    return alias_tables_from_rows(
+        ServedModel.objects.filter(provider_id__in=list(provider_ids)).values_list(
+            "provider_id", "slug", "name", "aliases", "family"
+        )
+    )
+
+
+def alias_tables_from_rows(
+    rows: Iterable[tuple[int, str, str, Any, str]],
+) -> dict[int, AliasTable]:
+    """Alias tables from [[model]] rows already read: (provider id, slug, name, aliases, family)."""
     found: dict[int, list[ModelNames]] = {}
-    for provider_id, slug, name, aliases, family in ServedModel.objects.filter(
-        provider_id__in=list(provider_ids)
-    ).values_list("provider_id", "slug", "name", "aliases", "family"):
+    for provider_id, slug, name, aliases, family in rows:
         names = tuple(str(a) for a in aliases) if isinstance(aliases, list) else ()
         found.setdefault(provider_id, []).append(ModelNames(slug, name, names, family))
     return {provider_id: AliasTable.build(models) for provider_id, models in found.items()}
