@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.models import Playbook
-from probes.models import Incident, ProbeResult, Provider, Source
+from probes.models import Feature, Incident, ProbeResult, Provider, ServedModel, Source
 from tests.factories import (
     NOW,
     make_component,
@@ -238,9 +238,25 @@ def _first_and_cached(client, url: str) -> tuple[int, int]:
 PAGE_QUERY_TARGET = 15
 
 
+@pytest.fixture
+def team_stack(calm_providers) -> None:
+    """What a team sets up besides providers: a feature riding on them, the models they serve,
+    a playbook: each is read by the pages, so a count without them would flatter."""
+    Feature.objects.create(
+        slug="support-bot",
+        name="Support bot",
+        criticality="critical",
+        owner="Dana",
+        depends_on=[{"provider": "down0"}, {"provider": "calm0"}],
+    )
+    for provider in calm_providers:
+        ServedModel.objects.create(provider=provider, slug="chat-1", name="Chat 1")
+    Playbook.objects.create(provider=calm_providers[0], body="1. Switch to **Other**.")
+
+
 @pytest.mark.parametrize("url", [reverse("dashboard:index"), reverse("dashboard:overview-live")])
 def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down(
-    client, calm_providers, url
+    client, calm_providers, team_stack, url
 ):
     troubled = [_in_trouble(f"down{number}") for number in range(2)]
     for provider in [*calm_providers, *troubled]:
@@ -248,17 +264,26 @@ def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down
     small = _first_and_cached(client, url)
 
     troubled += [_in_trouble(f"down{number}") for number in range(2, 6)]
+    for provider in troubled[:2]:
+        Playbook.objects.create(provider=provider, body="Use the other one.")
+        ServedModel.objects.create(provider=provider, slug="chat-1", name="Chat 1")
     for provider in [*calm_providers, *troubled]:
         _add_history(provider, 365)
     large = _first_and_cached(client, url)
 
     assert large == small
     first, cached = large
+    # Rendering the parts (once per change, language and zone, or a minute) reads each set of
+    # rows once for every part: providers, bursts, clouds, models, features, plan B's
+    # candidates' incidents, acknowledgements, the pipeline's health.
+    assert first <= PAGE_QUERY_TARGET, first
     assert cached <= PAGE_QUERY_TARGET
-    # Rendering the parts (once per change, language and zone, or a minute): every part's own
-    # reads, alternatives read once for all those down, the pipeline banner's health (shared
-    # for 10 s); flat, but above the target.
-    assert first <= 31, first
+    assert cached <= 2
+
+
+# Above the target: the reads a provider page still makes each for a part of its own are
+# listed in docs/performance.md ("Pages"). Flat with history and providers down, all the same.
+PROVIDER_PAGE_UNCACHED = 33
 
 
 @pytest.mark.parametrize(
@@ -268,7 +293,9 @@ def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down
         reverse("dashboard:provider-live", args=["down0"]),
     ],
 )
-def test_the_provider_page_asks_as_much_with_a_year_of_history(client, calm_providers, url):
+def test_the_provider_page_asks_as_much_with_a_year_of_history(
+    client, calm_providers, team_stack, url
+):
     provider = _in_trouble("down0")
     _in_trouble("down1")
     _add_history(provider, 10)
@@ -280,20 +307,42 @@ def test_the_provider_page_asks_as_much_with_a_year_of_history(client, calm_prov
 
     assert large == small
     first, cached = large
-    assert cached <= PAGE_QUERY_TARGET
-    assert first <= 45, first
+    assert cached <= 2
+    assert first <= PROVIDER_PAGE_UNCACHED, first
 
 
-def test_the_history_page_asks_as_much_over_a_year_of_history(client, calm_providers):
+def _probed(provider: Provider) -> None:
+    """A probe of the provider with an observed outage and an incident to match it against."""
+    from probes.models import ObservedTransition
+
+    make_read_source(
+        provider, url=f"https://api.{provider.slug}.example/v1", kind=Source.Kind.HTTP_PROBE
+    )
+    began = NOW - timedelta(days=3)
+    for status, at in (("major_outage", began), ("operational", began + timedelta(hours=1))):
+        ObservedTransition.objects.create(provider=provider, at=at, new_status=status)
+
+
+def test_the_history_page_asks_as_much_over_a_year_and_with_more_providers(client, calm_providers):
     for provider in calm_providers:
         _add_history(provider, 30)
+        _probed(provider)
     url = reverse("dashboard:history") + "?range=1y"
-    small = _queries(client, url)
+    small = _first_and_cached(client, url)
     for provider in calm_providers:
         _add_history(provider, 365)
+    for number in range(6):
+        more = make_provider(f"more{number}")
+        make_read_source(more)
+        _add_history(more, 365)
+        _probed(more)
     _in_trouble("down0")
-    assert _queries(client, url) == small
-    assert small <= 8
+
+    assert _first_and_cached(client, url) == small
+    first, cached = small
+    # The accuracy scorecard reads every probed provider in the same three queries.
+    assert first <= PAGE_QUERY_TARGET, first
+    assert cached <= 2
 
 
 def test_a_cached_provider_page_asks_fewer_queries_and_a_change_shows_at_once(client):
