@@ -178,18 +178,23 @@ def first_watched(provider: Provider) -> dict[int | None, datetime]:
 
 
 def provider_history(
-    provider: Provider, *, now: datetime, components: Sequence[Component] | None = None
+    provider: Provider,
+    *,
+    now: datetime,
+    components: Sequence[Component] | None = None,
+    version: str | None = None,
 ) -> ProviderHistory:
     """compute_provider_history, from the cache while the provider's data has not changed.
 
-    One query for the key; the figures also move with the clock (an outage going on), so an
-    entry lives a minute at most (history_cache.TTL).
+    One query for the key (none with `version`, the provider_version() the page read); the
+    figures also move with the clock (an outage going on), so an entry lives a minute at most
+    (history_cache.TTL).
     """
     found = history_cache.cached(
         (
             "provider-history",
             provider.pk,
-            history_cache.provider_version(provider),
+            version or history_cache.provider_version(provider),
             now.astimezone(UTC).date(),
         ),
         lambda: compute_provider_history(provider, now=now, components=components),

@@ -64,20 +64,40 @@ def history_version() -> str:
 
 def provider_version(provider: Provider) -> str:
     """The newest change of one provider (its transitions, incidents and their updates)."""
-    changes, incidents, updates = _quoted(StatusChange, Incident, IncidentUpdate)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {changes} WHERE provider_id = %s),"
-            f" (SELECT MAX(updated_at) FROM {incidents} WHERE provider_id = %s),"
-            f" (SELECT MAX(id) FROM {incidents} WHERE provider_id = %s),"
-            # Per incident of the provider, through the updates' incident index: a join let
-            # PostgreSQL read every update of every provider (seen by bench/pages.py's EXPLAIN).
-            f" (SELECT MAX((SELECT MAX(u.id) FROM {updates} u WHERE u.incident_id = i.id))"
-            f" FROM {incidents} i WHERE i.provider_id = %s)",
-            [provider.pk] * 4,
-        )
+        cursor.execute(f"SELECT {_provider_columns('%s')}", [provider.pk] * 4)
         row = cursor.fetchone()
     return "-".join(str(value) for value in row)
+
+
+def _provider_columns(provider_id: str) -> str:
+    """`provider_version()`'s columns, for the provider whose id the SQL `provider_id` gives
+    (it is used four times)."""
+    changes, incidents, updates = _quoted(StatusChange, Incident, IncidentUpdate)
+    return (
+        f"(SELECT MAX(id) FROM {changes} WHERE provider_id = {provider_id}),"
+        f" (SELECT MAX(updated_at) FROM {incidents} WHERE provider_id = {provider_id}),"
+        f" (SELECT MAX(id) FROM {incidents} WHERE provider_id = {provider_id}),"
+        # Per incident of the provider, through the updates' incident index: a join let
+        # PostgreSQL read every update of every provider (seen by bench/pages.py's EXPLAIN).
+        f" (SELECT MAX((SELECT MAX(u.id) FROM {updates} u WHERE u.incident_id = i.id))"
+        f" FROM {incidents} i WHERE i.provider_id = {provider_id})"
+    )
+
+
+def state_and_provider_version(slug: str) -> tuple[str, str]:
+    """`state_version()` and the `provider_version()` of the provider `slug` names, in one
+    query (a provider page's keys)."""
+    (providers,) = _quoted(Provider)
+    provider_id = f"(SELECT id FROM {providers} WHERE slug = %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_state_columns()}, {_provider_columns(provider_id)}", [slug] * 4)
+        row = cursor.fetchone()
+    *state, changes, edited, incident, update = row
+    return (
+        "-".join(str(value) for value in state),
+        "-".join(str(value) for value in (changes, edited, incident, update)),
+    )
 
 
 def state_version() -> str:

@@ -12,13 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboard import charts
-from probes.models import ProbeResult, ProbeRollup, Provider, Source
+from probes.models import ProbeResult, ProbeRollup, Provider, Source, TeamReport
 from probes.observe import detection, reports
 
 # Latency charts: (key, caption, rollup period, span).
@@ -106,11 +106,20 @@ def provider_observations(
         for window in windows:
             if period == window[0] and start >= window[1]:
                 points[window].setdefault(source_id, []).append((start, p50, p95))
+    # Each probe's newest result, all in one query.
+    newest = ProbeResult.objects.filter(source=OuterRef("pk")).order_by("-at", "-pk")
+    last = {
+        result.source_id: result
+        for result in ProbeResult.objects.filter(
+            pk__in=Source.objects.filter(pk__in=[probe.pk for probe in probes]).values(
+                newest_pk=Subquery(newest.values("pk")[:1])
+            )
+        )
+    }
     rows = []
     for source in probes:
-        last = ProbeResult.objects.filter(source=source).order_by("-at", "-pk").first()
         count, failures = day_totals.get(source.pk, (0, 0))
-        rows.append(ProbeRow(source, probe_name(source), last, count, failures))
+        rows.append(ProbeRow(source, probe_name(source), last.get(source.pk), count, failures))
 
     names = {row.source.pk: row.name for row in rows}
     latency_charts = []
@@ -130,7 +139,16 @@ def provider_observations(
             )
 
     step = reports.window()
-    counts = reports.report_counts(provider, start=now - REPORT_SPAN, end=now, step=step)
+    # The last day's team reports, newest first: the chart counts them, the "affected" list
+    # names the last hour's.
+    recent = list(
+        TeamReport.objects.filter(provider=provider, at__gte=now - REPORT_SPAN, at__lte=now)
+        .select_related("user")
+        .order_by("-at", "-pk")
+    )
+    counts = reports.report_counts(
+        provider, start=now - REPORT_SPAN, end=now, step=step, times=[r.at for r in recent]
+    )
     minutes = int(step.total_seconds() // 60)
     return {
         "probe_rows": rows,
@@ -145,7 +163,7 @@ def provider_observations(
         "report_window_minutes": minutes,
         "report_note_max": reports.NOTE_MAX_LENGTH,
         # Who reported in the last hour: names only for signed-in viewers (the template).
-        "affected": reports.affected(provider, now=now),
+        "affected": reports.affected(provider, now=now, reports=recent),
         "affected_minutes": int(reports.AFFECTED_SPAN.total_seconds() // 60),
         "report_anonymous": settings.AIWATCH_REPORT_ANONYMOUS,
         "login_url": resolve_url(settings.LOGIN_URL),

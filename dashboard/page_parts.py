@@ -109,8 +109,11 @@ def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
     return {"worst": headline.value, "count": count}
 
 
-def provider_context(provider: Provider, *, now: datetime, live: bool = False) -> dict[str, Any]:
+def provider_context(
+    provider: Provider, *, now: datetime, live: bool = False, history_version: str | None = None
+) -> dict[str, Any]:
     """What a provider page shows; `live` leaves out the parts the live fragment never shows.
+    `history_version`: the provider's `history_cache.provider_version()`, if already read.
 
     Every enabled provider is read once with for_dashboard() (the page's own, the candidates
     for plan B and what the features ride on come from it), and each other set of rows once
@@ -170,7 +173,10 @@ def provider_context(provider: Provider, *, now: datetime, live: bool = False) -
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
         ctx["recent_incidents"] = list(full.incidents.order_by("-started_at", "-pk")[:20])
         ctx["history"] = history.provider_history(
-            full, now=now, components=[c for c in summary.components if not c.is_group]
+            full,
+            now=now,
+            components=[c for c in summary.components if not c.is_group],
+            version=history_version,
         )
     return ctx
 
@@ -244,14 +250,16 @@ def provider_parts(
     live: bool,
     signed_in: bool,
     version: str | None = None,
+    history_version: str | None = None,
     refresh: bool = False,
 ) -> ProviderParts:
     """A provider page's parts (`live`: only those the live fragment shows). Who reported is
     named to signed-in viewers only, so there is one version for each. `version` and
-    `refresh` as for `overview_parts`."""
+    `refresh` as for `overview_parts`; `history_version`: the provider's
+    `history_cache.provider_version()`, if already read."""
 
     def compute() -> ProviderParts:
-        ctx = provider_context(provider, now=now, live=live)
+        ctx = provider_context(provider, now=now, live=live, history_version=history_version)
         ctx["signed_in"] = signed_in
         templates = PROVIDER_LIVE_PARTS if live else {**PROVIDER_LIVE_PARTS, **PROVIDER_PAGE_PARTS}
         html = {name: _render(template, ctx) for name, template in templates.items()}

@@ -106,7 +106,8 @@ def provider_live(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpResponse:
-    version = history_cache.state_version()
+    # The page's key, and its uptime history's (which other providers' changes do not move).
+    version, history_version = history_cache.state_and_provider_version(slug)
 
     def context(fresh: bool) -> dict[str, Any]:
         # The row alone: everything else the parts show is read only when they are rendered.
@@ -117,6 +118,7 @@ def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpRespon
             live=live,
             signed_in=request.user.is_authenticated,
             version=version,
+            history_version=history_version,
             refresh=fresh,
         )
         return page_parts.provider_page_context(provider, parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -224,16 +224,21 @@ class Affected:
         return len(self.teammates) + len(self.anonymous)
 
 
-def affected(provider: Provider, *, now: datetime) -> Affected:
+def affected(
+    provider: Provider, *, now: datetime, reports: Iterable[TeamReport] | None = None
+) -> Affected:
     """Each teammate once (their latest report and note), newest first; anonymous reports as
-    they came. One query."""
+    they came. One query, none when `reports` (the provider's, newest first, with their
+    users, over AFFECTED_SPAN at least) are given."""
     teammates: dict[int, AffectedPerson] = {}
     anonymous: list[AffectedPerson] = []
-    rows = (
-        TeamReport.objects.filter(provider=provider, at__gt=now - AFFECTED_SPAN, at__lte=now)
-        .select_related("user")
-        .order_by("-at", "-pk")
-    )
+    if reports is None:
+        reports = (
+            TeamReport.objects.filter(provider=provider, at__gt=now - AFFECTED_SPAN, at__lte=now)
+            .select_related("user")
+            .order_by("-at", "-pk")
+        )
+    rows = [row for row in reports if now - AFFECTED_SPAN < row.at <= now]
     for row in rows:
         if row.user is None or row.user_id is None:
             anonymous.append(AffectedPerson("", row.at, row.note))
@@ -243,14 +248,24 @@ def affected(provider: Provider, *, now: datetime) -> Affected:
 
 
 def report_counts(
-    provider: Provider, *, start: datetime, end: datetime, step: timedelta
+    provider: Provider,
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    times: Iterable[datetime] | None = None,
 ) -> list[tuple[datetime, int]]:
-    """Reports per `step` from `start` to `end`, zeros included, oldest first."""
+    """Reports per `step` from `start` to `end`, zeros included, oldest first. `times`: when
+    the provider's reports came, if already read (any span: those outside are left out)."""
     count = max(1, int((end - start) / step))
     buckets = [0] * count
-    for at in TeamReport.objects.filter(provider=provider, at__gte=start, at__lt=end).values_list(
-        "at", flat=True
-    ):
+    if times is None:
+        times = TeamReport.objects.filter(provider=provider, at__gte=start, at__lt=end).values_list(
+            "at", flat=True
+        )
+    for at in times:
+        if not start <= at < end:
+            continue
         index = int((at - start) / step)
         if 0 <= index < count:
             buckets[index] += 1

@@ -151,7 +151,13 @@ def model_records(
     incidents = window_incidents(provider, table, start=start, end=now)
     watched_from = first_watched(provider)
     probed: dict[str, int] = {}
-    for source in provider.sources.filter(enabled=True, kind="inference").exclude(model=""):
+    # As for_dashboard() prefetched them, when it did.
+    enabled = getattr(provider, "enabled_sources", None)
+    if enabled is None:
+        enabled = provider.sources.filter(enabled=True)
+    for source in enabled:
+        if source.kind != "inference" or not source.model:
+            continue
         slug = table.model_of_probe(source.model)
         probed[slug] = probed.get(slug, 0) + 1
     records = []
