@@ -149,15 +149,22 @@ class HistoryData:
         return len(self.incidents) == self.incident_count
 
 
-def cached_history_data(window: Window, *, now: datetime) -> tuple[HistoryData, str]:
-    """history_data, from the cache while nothing changed (and for at most a minute), with the
-    version it was cached under (for the fragments rendered from it)."""
-    version = history_cache.history_version()
-    data = history_cache.cached(
-        ("history", window.start.isoformat(), window.end.isoformat(), version),
+def cached_history_data(
+    window: Window, *, now: datetime, version: str | None = None, refresh: bool = False
+) -> HistoryData:
+    """history_data, from the cache while nothing changed (and for at most a minute), under
+    `version` (history_cache.history_version(), read here when not given). `refresh`: compute
+    and cache it anew."""
+    return history_cache.cached(
+        (
+            "history",
+            window.start.isoformat(),
+            window.end.isoformat(),
+            version or history_cache.history_version(),
+        ),
         lambda: history_data(window, now=now),
+        refresh=refresh,
     )
-    return data, version
 
 
 def history_data(window: Window, *, now: datetime) -> HistoryData:

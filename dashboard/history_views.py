@@ -5,6 +5,7 @@ Thin views over dashboard/history.py; the uptime API is in dashboard/api/uptime.
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from dashboard import accuracy, history, history_cache
+from dashboard import accuracy, history, history_cache, page_shell
 from dashboard import history_page as history_page_data
 from probes.history import reliability
 from probes.models import Incident, Provider
@@ -32,7 +33,33 @@ def history_page(request: HttpRequest) -> HttpResponse:
     MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
     window, error = history_page_data.choose_window(request.GET, now=now)
-    data, version = history_page_data.cached_history_data(window, now=now)
+    version = history_cache.history_version()
+    state = history_cache.state_version()
+    if error:
+        ctx = _history_context(window, error, now=now, version=version, state=state)
+        return render(request, "dashboard/history.html", ctx, status=400)
+    # The same window shows the same page to every viewer with nothing of their own on it.
+    key = (window.start, window.end, window.preset, version, state)
+    return page_shell.shared_page(
+        request,
+        key,
+        "dashboard/history.html",
+        lambda fresh: _history_context(
+            window, error, now=now, version=version, state=state, refresh=fresh
+        ),
+    )
+
+
+def _history_context(
+    window: history_page_data.Window,
+    error: str,
+    *,
+    now: datetime,
+    version: str,
+    state: str,
+    refresh: bool = False,
+) -> dict[str, Any]:
+    data = history_page_data.cached_history_data(window, now=now, version=version, refresh=refresh)
     # The two incident lists are most of the page's rendering: kept as HTML for the same data,
     # language and time zone (times are shown in the viewer's zone). The HTML is our own
     # template's, escaped as it rendered, hence safe to insert as it is.
@@ -45,9 +72,10 @@ def history_page(request: HttpRequest) -> HttpResponse:
                 "dashboard/history_incident_items.html",
                 {"incidents": incidents, "with_provenance": with_provenance},
             ),
+            refresh=refresh,
         )
 
-    ctx = {
+    return {
         "data": data,
         "since": window.since.isoformat(),
         "until": window.until.isoformat(),
@@ -60,13 +88,13 @@ def history_page(request: HttpRequest) -> HttpResponse:
         "list_limit": history_page_data.LIST_LIMIT,
         "list_items": mark_safe(items("history-list", data.incidents, True)),
         "notable_items": mark_safe(items("history-notable", data.notable, False)),
-        # Four reads per provider: kept under every input of a status (observed outages too).
+        # Kept under every input of a status (observed outages too).
         "scorecard": history_cache.cached(
-            ("scorecard", history_cache.state_version()),
+            ("scorecard", state),
             lambda: accuracy.scorecard_rows(scorecards(now=now)),
+            refresh=refresh,
         ),
     }
-    return render(request, "dashboard/history.html", ctx, status=400 if error else 200)
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, history.IncidentFilters | None, str]:

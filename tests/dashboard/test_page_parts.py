@@ -77,6 +77,7 @@ OVERVIEW = reverse("dashboard:index")
 PROVIDER = reverse("dashboard:provider-detail", args=["example"])
 PROVIDER_LIVE = reverse("dashboard:provider-live", args=["example"])
 OVERVIEW_LIVE = reverse("dashboard:overview-live")
+HISTORY = reverse("dashboard:history")
 
 
 @pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE])
@@ -204,7 +205,7 @@ def _token(html: str) -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
 def test_each_anonymous_viewer_gets_a_token_of_their_own_that_works(example, url):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     one = _html(first, url)
@@ -223,7 +224,7 @@ def test_each_anonymous_viewer_gets_a_token_of_their_own_that_works(example, url
     assert taken.status_code == 302
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
 def test_the_pickers_come_back_to_each_viewers_own_address(client, example, url):
     _html(client, url)
     html = _html(Client(), url + "?from=a&to=%22b%22")
@@ -234,7 +235,7 @@ def test_the_pickers_come_back_to_each_viewers_own_address(client, example, url)
     assert f'name="next" value="{url}"' in _html(Client(), url)
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE])
+@pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE, HISTORY])
 def test_a_page_cached_whole_is_the_page_rendered_for_the_viewer(client, example, url):
     gzipped = client.get(url, headers={"accept-encoding": "gzip"})
     plain = client.get(url)
@@ -260,7 +261,7 @@ def test_a_message_waiting_for_a_viewer_stays_theirs(example):
     assert "Only for you, Tom" not in _html(Client(), OVERVIEW)
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
 def test_signed_in_and_anonymous_viewers_never_share_a_page(example, url):
     person = _signed_in("sam")
     anonymous = _html(Client(), url)
@@ -298,3 +299,13 @@ def test_a_probe_batch_that_blames_our_network_shows_on_the_cached_overview(clie
 
     assert "Our own network looks down" in _html(client, OVERVIEW)
     assert "Our own network looks down" in _html(Client(), OVERVIEW_LIVE)
+
+
+def test_a_new_incident_shows_on_the_cached_history_page(client, example):
+    assert "Chat is slow" not in _html(client, HISTORY)
+    assert "Chat is slow" not in _html(client, HISTORY)  # cached whole
+
+    make_incident(example.provider, "Chat is slow", started_at=LATER - timedelta(hours=1))
+
+    assert "Chat is slow" in _html(client, HISTORY)
+    assert "Chat is slow" in _html(Client(), HISTORY + "?range=7d")
