@@ -85,6 +85,15 @@ def _provider_columns(provider_id: str) -> str:
     )
 
 
+def state_and_history_version() -> tuple[str, str]:
+    """`state_version()` and `history_version()` in one query: the first four of the state's
+    columns are the history's."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_state_columns()}")
+        row = cursor.fetchone()
+    return "-".join(str(value) for value in row), "-".join(str(value) for value in row[:4])
+
+
 def state_and_provider_version(slug: str) -> tuple[str, str]:
     """`state_version()` and the `provider_version()` of the provider `slug` names, in one
     query (a provider page's keys)."""

@@ -33,8 +33,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
     MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
     window, error = history_page_data.choose_window(request.GET, now=now)
-    version = history_cache.history_version()
-    state = history_cache.state_version()
+    state, version = history_cache.state_and_history_version()
     if error:
         ctx = _history_context(window, error, now=now, version=version, state=state)
         return render(request, "dashboard/history.html", ctx, status=400)

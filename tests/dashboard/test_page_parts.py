@@ -19,7 +19,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from aiwatch.roles import EDITOR, set_role
-from dashboard import page_shell
+from dashboard import history_cache, page_shell
 from probes.models import ProbeResult, Provider, Source, TeamReport
 from probes.observe.verdicts import INCONCLUSIVE, OUR_NETWORK_DOWN
 from probes.parsers.types import ParsedComponent, ParsedPage, Status
@@ -309,3 +309,10 @@ def test_a_new_incident_shows_on_the_cached_history_page(client, example):
 
     assert "Chat is slow" in _html(client, HISTORY)
     assert "Chat is slow" in _html(Client(), HISTORY + "?range=7d")
+
+
+def test_the_history_pages_one_query_gives_both_its_keys(example):
+    make_incident(example.provider, "Chat is slow", started_at=LATER - timedelta(hours=1))
+    state, version = history_cache.state_and_history_version()
+    assert state == history_cache.state_version()
+    assert version == history_cache.history_version()
