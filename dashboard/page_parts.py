@@ -110,7 +110,7 @@ def tab_status(cards: list[summaries.ProviderSummary]) -> dict[str, Any]:
 
 
 def provider_context(
-    provider: Provider, *, now: datetime, live: bool = False, history_version: str | None = None
+    slug: str, *, now: datetime, live: bool = False, history_version: str | None = None
 ) -> dict[str, Any]:
     """What a provider page shows; `live` leaves out the parts the live fragment never shows.
     `history_version`: the provider's `history_cache.provider_version()`, if already read.
@@ -121,9 +121,8 @@ def provider_context(
     [[model]] rows, the provider's sources.
     """
     providers = list(Provider.objects.for_dashboard())
-    by_pk = {other.pk: other for other in providers}
-    full = by_pk.get(provider.pk)
-    if full is None:  # switched off since the view read it
+    full = next((other for other in providers if other.slug == slug), None)
+    if full is None:  # none by that name, or switched off
         raise Http404("No such provider.")
     summary = summaries.summarise_provider(full, now=now)
 
@@ -238,13 +237,15 @@ PROVIDER_PAGE_PARTS = {
 class ProviderParts:
     """A provider page's shared parts, and the rows its viewer-specific parts are built from."""
 
+    # The provider's own row (no prefetched rows), for the page around the parts.
+    provider: Provider
     html: dict[str, SafeString]
     # For the acknowledgement forms, rendered for each viewer.
     ack_targets: list[Target]
 
 
 def provider_parts(
-    provider: Provider,
+    slug: str,
     *,
     now: datetime,
     live: bool,
@@ -253,26 +254,41 @@ def provider_parts(
     history_version: str | None = None,
     refresh: bool = False,
 ) -> ProviderParts:
-    """A provider page's parts (`live`: only those the live fragment shows). Who reported is
+    """A provider page's parts (`live`: only those the live fragment shows), Http404 for a slug
+    no enabled provider has. Who reported is
     named to signed-in viewers only, so there is one version for each. `version` and
     `refresh` as for `overview_parts`; `history_version`: the provider's
     `history_cache.provider_version()`, if already read."""
 
     def compute() -> ProviderParts:
-        ctx = provider_context(provider, now=now, live=live, history_version=history_version)
+        ctx = provider_context(slug, now=now, live=live, history_version=history_version)
         ctx["signed_in"] = signed_in
         templates = PROVIDER_LIVE_PARTS if live else {**PROVIDER_LIVE_PARTS, **PROVIDER_PAGE_PARTS}
         html = {name: _render(template, ctx) for name, template in templates.items()}
-        return ProviderParts(html=html, ack_targets=ctx["ack_targets"])
+        return ProviderParts(_bare(ctx["provider"]), html=html, ack_targets=ctx["ack_targets"])
 
-    key = ("provider", provider.pk, live, signed_in, version or history_cache.state_version())
+    # A provider switched off or renamed moves the version (providers' edits are in it).
+    key = ("provider", slug, live, signed_in, version or history_cache.state_version())
     return history_cache.cached(key, compute, refresh=refresh)
 
 
-def provider_page_context(provider: Provider, parts: ProviderParts) -> dict[str, Any]:
+def _bare(provider: Provider) -> Provider:
+    """The provider's row alone, without what for_dashboard() prefetched onto it."""
+    bare = Provider(
+        **{
+            field.attname: getattr(provider, field.attname)
+            for field in Provider._meta.concrete_fields
+        }
+    )
+    bare._state.adding = False
+    bare._state.db = provider._state.db
+    return bare
+
+
+def provider_page_context(parts: ProviderParts) -> dict[str, Any]:
     """The context of the page around the parts: what the viewer's own forms need."""
     return {
-        "provider": provider,
+        "provider": parts.provider,
         "parts": parts.html,
         "ack_targets": parts.ack_targets,
         "ack_on_it_max": acks.ON_IT_MAX_LENGTH,

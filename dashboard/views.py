@@ -25,7 +25,7 @@ from dashboard import (
     timezones,
 )
 from probes.health import PipelineHealth
-from probes.models import Incident, Provider
+from probes.models import Incident
 from probes.observe import network
 from probes.parsers.types import LABELS
 
@@ -110,10 +110,8 @@ def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpRespon
     version, history_version = history_cache.state_and_provider_version(slug)
 
     def context(fresh: bool) -> dict[str, Any]:
-        # The row alone: everything else the parts show is read only when they are rendered.
-        provider = get_object_or_404(Provider.objects.filter(enabled=True), slug=slug)
         parts = page_parts.provider_parts(
-            provider,
+            slug,
             now=timezone.now(),
             live=live,
             signed_in=request.user.is_authenticated,
@@ -121,7 +119,7 @@ def _provider_page(request: HttpRequest, slug: str, *, live: bool) -> HttpRespon
             history_version=history_version,
             refresh=fresh,
         )
-        return page_parts.provider_page_context(provider, parts)
+        return page_parts.provider_page_context(parts)
 
     template = "dashboard/provider_live.html" if live else "dashboard/provider_detail.html"
     # A provider switched off moves the version (providers' edits are in it): no stale page.

@@ -144,7 +144,7 @@ def scorecard_for(provider: Provider, *, now: datetime, days: int = DAYS) -> Sco
 
 
 def scorecards(*, now: datetime, days: int = DAYS) -> list[Scorecard]:
-    """Every probed provider's scorecard, by name (four queries, however many providers)."""
+    """Every probed provider's scorecard, by name (three queries, however many providers)."""
     providers = probed_providers()
     found = detections_for_many(providers, now=now, days=days)
     window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)

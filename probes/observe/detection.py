@@ -1,7 +1,7 @@
 """Detection lead and silent outages: our confirmed observed outages set against official posts.
 
 `outage_episodes` and `match_incidents` are pure; `detection_for` reads one provider's rows,
-`detections_for_many` as many providers' in the same three queries.
+`detections_for_many` as many providers' in the same two queries.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from probes.models import Incident, IncidentUpdate, ObservedTransition, Provider
 from probes.observe.observed import OUTAGE_STATUSES
@@ -127,25 +127,24 @@ def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detec
 def detections_for_many(
     providers: Sequence[Provider], *, now: datetime, days: int = 90
 ) -> dict[int, Detection]:
-    """`detection_for` each of `providers` (by pk), in three queries however many."""
+    """`detection_for` each of `providers` (by pk), in two queries however many."""
     since = now - timedelta(days=days)
     ids = [provider.pk for provider in providers]
     window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
     provider_level = ObservedTransition.objects.filter(provider_id__in=ids, source__isnull=True)
-    # The outage may have started before the window: begin from the status in force then.
+    # The outage may have started before the window: begin from the status in force then,
+    # each provider's newest transition before it, read with those inside it.
     timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
     before = provider_level.filter(provider_id=OuterRef("pk"), at__lt=since).order_by("-at", "-pk")
-    for pk, status in Provider.objects.filter(pk__in=ids).values_list(
-        "pk", Subquery(before.values("new_status")[:1])
-    ):
-        if status:
-            timelines[pk].append((since, Status(status)))
+    newest_before = Provider.objects.filter(pk__in=ids).values(
+        newest=Subquery(before.values("pk")[:1])
+    )
     for provider_id, at, status in (
-        provider_level.filter(at__gte=since)
+        provider_level.filter(Q(at__gte=since) | Q(pk__in=newest_before))
         .order_by("at", "pk")
         .values_list("provider_id", "at", "new_status")
     ):
-        timelines[provider_id].append((at, Status(status)))
+        timelines[provider_id].append((max(at, since), Status(status)))
     incidents: dict[int, list[OfficialIncident]] = {pk: [] for pk in ids}
     rows = (
         Incident.objects.filter(provider_id__in=ids)
