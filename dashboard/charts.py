@@ -93,10 +93,11 @@ def build_uptime_bars(
     """
     x = [day.isoformat() for day in days]
     z: list[list[float | None]] = []
+    # Per cell only what differs from cell to cell: the uptime, and the lines that follow it on
+    # days with downtime or incidents. The row, the day and the words are in the template once
+    # (a year of a 30-component provider is 11,000 cells).
     text: list[list[str]] = []
-    # Translated once, not once per cell: a year of a 30-component provider is 11,000 cells.
-    day_line = {day: _("%(day)s (UTC day)") % {"day": day.isoformat()} for day in days}
-    uptime_line = _("Uptime: %(uptime)s")
+    extra: list[list[str]] = []
     down_line = _("Down: %(minutes)s min")
     incident_line = _("Incident: %(title)s")
     decimal = str(formats.get_format("DECIMAL_SEPARATOR"))
@@ -104,11 +105,13 @@ def build_uptime_bars(
         by_day = {d.day: d for d in row.days}
         z_row: list[float | None] = []
         text_row: list[str] = []
+        extra_row: list[str] = []
         for day in days:
             value = by_day.get(day)
             uptime = value.uptime if value else None
             z_row.append(None if uptime is None else round(uptime * 100, 3))
-            lines = [row.name, day_line[day], uptime_line % {"uptime": _pct(uptime)}]
+            text_row.append(_pct(uptime))
+            lines = []
             if value is not None and value.down_seconds:
                 down = f"{value.minutes_down:g}".replace(".", decimal)
                 lines.append(down_line % {"minutes": down})
@@ -116,9 +119,17 @@ def build_uptime_bars(
             lines += [incident_line % {"title": title} for title in titles[:5]]
             if len(titles) > 5:
                 lines.append(_("and %(count)d more") % {"count": len(titles) - 5})
-            text_row.append("<br>".join(lines))
+            extra_row.append("".join(f"<br>{line}" for line in lines))
         z.append(z_row)
         text.append(text_row)
+        extra.append(extra_row)
+    hover = "<br>".join(
+        [
+            "%{y}",
+            _("%(day)s (UTC day)") % {"day": "%{x|%Y-%m-%d}"},
+            _("Uptime: %(uptime)s") % {"uptime": "%{text}"},
+        ]
+    )
     return {
         "data": [
             {
@@ -127,7 +138,8 @@ def build_uptime_bars(
                 "y": [row.name for row in rows],
                 "z": z,
                 "text": text,
-                "hovertemplate": "%{text}<extra></extra>",
+                "customdata": extra,
+                "hovertemplate": hover + "%{customdata}<extra></extra>",
                 "zmin": 0,
                 "zmax": 100,
                 "colorscale": [[stop, colour] for stop, colour in UPTIME_COLOURSCALE],

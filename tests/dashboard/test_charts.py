@@ -19,6 +19,18 @@ from probes.history.uptime import DayUptime
 DAYS = [date(2024, 12, 25), date(2024, 12, 26), date(2024, 12, 27)]
 
 
+def _cell_hover(heatmap: dict, row: int, column: int) -> str:
+    """The hover text a browser shows for one cell: the template with the cell's values."""
+    return (
+        heatmap["hovertemplate"]
+        .replace("%{y}", heatmap["y"][row])
+        .replace("%{x|%Y-%m-%d}", heatmap["x"][column])
+        .replace("%{text}", heatmap["text"][row][column])
+        .replace("%{customdata}", heatmap["customdata"][row][column])
+        .removesuffix("<extra></extra>")
+    )
+
+
 def test_uptime_bars_have_a_cell_per_component_and_day_and_leave_no_data_empty():
     rows = [
         UptimeRow("API", [DayUptime(DAYS[1], 86400, 8640), DayUptime(DAYS[2], 86400, 0)]),
@@ -30,12 +42,13 @@ def test_uptime_bars_have_a_cell_per_component_and_day_and_leave_no_data_empty()
     assert heatmap["x"] == ["2024-12-25", "2024-12-26", "2024-12-27"]
     assert heatmap["y"] == ["API", "ChatGPT"]
     assert heatmap["z"] == [[None, 90.0, 100.0], [None, None, None]]
-    hover = heatmap["text"][0][1]
-    assert "2024-12-26 (UTC day)" in hover
-    assert "Uptime: 90.00%" in hover
-    assert "Down: 144 min" in hover
-    assert "Incident: Power failure" in hover
-    assert "Uptime: no data" in heatmap["text"][1][0]
+    assert _cell_hover(heatmap, 0, 1) == (
+        "API<br>2024-12-26 (UTC day)<br>Uptime: 90.00%<br>Down: 144 min<br>Incident: Power failure"
+    )
+    assert _cell_hover(heatmap, 1, 0) == "ChatGPT<br>2024-12-25 (UTC day)<br>Uptime: no data"
+    # Only what differs from cell to cell is sent for each one.
+    assert heatmap["text"][0] == ["no data", "90.00%", "100.00%"]
+    assert heatmap["customdata"][0][2] == ""
 
 
 def test_the_timeline_has_a_row_per_provider_bars_by_impact_and_incident_links():
@@ -110,7 +123,7 @@ def test_a_day_with_any_downtime_never_reads_one_hundred_percent():
 
     rows = [UptimeRow("API", [DayUptime(DAYS[0], 86400, 1)])]
     figure = build_uptime_bars(rows, days=DAYS[:1], incidents_by_day={})
-    assert "Uptime: 99.99%" in figure["data"][0]["text"][0][0]
+    assert "Uptime: 99.99%" in _cell_hover(figure["data"][0], 0, 0)
     assert percent(1 - 1 / 86400) == "99.99%"
     assert percent(1.0) == "100.00%"
     assert percent(None) == "no data"
