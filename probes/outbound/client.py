@@ -9,9 +9,13 @@ costs a 304, and names the project in its User-Agent.
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import ssl
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -200,6 +204,27 @@ async def fetch_async(
     )
 
 
+_resolvers: dict[int, ThreadPoolExecutor] = {}
+_resolvers_lock = threading.Lock()
+
+
+def _resolver() -> ThreadPoolExecutor:
+    """The threads that resolve and check addresses for `fetch_async`, one pool per process.
+
+    Each batch runs on an event loop of its own, whose default executor starts its threads
+    anew and joins them at the end: that cost more than the lookups it ran. The pool outlives
+    the loops; a forked worker process makes its own (threads do not survive a fork).
+    """
+    pid = os.getpid()
+    with _resolvers_lock:
+        pool = _resolvers.get(pid)
+        if pool is None:
+            pool = _resolvers[pid] = ThreadPoolExecutor(
+                max_workers=8, thread_name_prefix="aiwatch-resolve"
+            )
+        return pool
+
+
 async def _exchange(
     client: httpx.AsyncClient,
     url: str,
@@ -227,7 +252,9 @@ async def _exchange(
             for _hop in range(limits.max_redirects + 1):
                 public_only = first is not None and not first.exempted
                 if resolve_in_thread:
-                    target = await asyncio.to_thread(check_url, current, public_only=public_only)
+                    target = await asyncio.get_running_loop().run_in_executor(
+                        _resolver(), functools.partial(check_url, current, public_only=public_only)
+                    )
                 else:
                     # One request on its own loop: nothing else waits while DNS answers.
                     target = check_url(current, public_only=public_only)
