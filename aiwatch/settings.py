@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from aiwatch.environment import envbool, envint, envlist, envsecret
 
@@ -213,6 +214,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat's dispatcher and the alert deliveries have a queue of their own, which every worker
+# consumes too (a worker consumes every queue listed here, taking them in turn). In one queue
+# with the poll batches, a tick waited behind the whole backlog of a round of changed pages
+# and expired: sources due meanwhile were claimed late, and all in one tick; an alert waited
+# for the round to end. Now each waits for one batch at most.
+CELERY_TASK_QUEUES = (Queue("control"), Queue("celery"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "probes.dispatch_due_polls": {"queue": "control"},
+    "alerts.deliver_pending": {"queue": "control"},
+}
 # A poll is at most AIWATCH_HTTP_TOTAL_TIMEOUT (20 s) of HTTP plus AIWATCH_PARSE_SECONDS (10 s)
 # of parsing plus one short transaction; anything slower is stuck. The soft limit raises inside
 # the task so it ends cleanly; the hard limit kills the child process. A task stopped by either

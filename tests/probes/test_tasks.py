@@ -174,3 +174,16 @@ def test_a_real_worker_runs_the_dispatcher_and_the_poll(redis_server, status_ser
     provider.refresh_from_db()
     assert provider.status == "major_outage"
     assert provider.incidents.get().external_id == "k2v9x8w7q1rt"
+
+
+def test_the_dispatcher_and_alert_deliveries_do_not_wait_behind_the_poll_batches():
+    from aiwatch.celery import app
+
+    def queue(name: str) -> str:
+        return app.amqp.router.route({}, name)["queue"].name
+
+    assert queue("probes.dispatch_due_polls") == "control"
+    assert queue("alerts.deliver_pending") == "control"
+    assert queue("probes.poll_sources") == "celery"
+    # A worker started without -Q consumes both (taking them in turn).
+    assert {"control", "celery"} <= set(app.amqp.queues)
