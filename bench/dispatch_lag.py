@@ -34,7 +34,7 @@ from bench.harness.stack import (
     wait_for_worker,
     worker_command,
 )
-from bench.poll_round import INTERVAL, create_sources
+from bench.poll_round import HEAD_START, INTERVAL, SPREAD, create_sources
 
 
 def sample_lags(minutes: int) -> tuple[list[float], int, int]:
@@ -43,12 +43,15 @@ def sample_lags(minutes: int) -> tuple[list[float], int, int]:
 
     from probes.models import Source
 
-    # Setting a due time per source takes a while: the first is due once that is done.
-    start = timezone.now() + timedelta(seconds=5)
+    # Setting a due time per source takes a while: the first is due once that is done. The
+    # due times spread over what is left of one interval from now: a next poll time further
+    # ahead than an interval, with no poll before it, is the clock going back, and the
+    # dispatcher rightly claims it at once.
+    start = timezone.now() + timedelta(seconds=HEAD_START)
     ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
     due: dict[int, datetime] = {}
     for position, pk in enumerate(ids):
-        due[pk] = start + timedelta(seconds=INTERVAL * position / len(ids))
+        due[pk] = start + timedelta(seconds=SPREAD * position / len(ids))
         Source.objects.filter(pk=pk).update(
             next_poll_at=due[pk], last_polled_at=None, claimed_at=None
         )
@@ -57,10 +60,12 @@ def sample_lags(minutes: int) -> tuple[list[float], int, int]:
     due_count = 0
     end = time.monotonic() + minutes * 60
     while time.monotonic() < end:
-        for pk, polled, next_due in Source.objects.values_list(
-            "pk", "last_polled_at", "next_poll_at"
+        for pk, polled, next_due, claimed in Source.objects.values_list(
+            "pk", "last_polled_at", "next_poll_at", "claimed_at"
         ):
-            if polled is not None and polled != seen[pk]:
+            # A poll with no claim was claimed before the due times above were set (the
+            # claim is what they cleared): a poll of the first round, not of these minutes.
+            if polled is not None and polled != seen[pk] and claimed is not None:
                 lags.append(max(0.0, (polled - due[pk]).total_seconds()))
                 seen[pk] = polled
                 due[pk] = next_due
@@ -70,7 +75,7 @@ def sample_lags(minutes: int) -> tuple[list[float], int, int]:
 
     horizon = timezone.now() - timedelta(seconds=2 * settings.AIWATCH_DISPATCH_SECONDS)
     for position in range(len(ids)):
-        first = start + timedelta(seconds=INTERVAL * position / len(ids))
+        first = start + timedelta(seconds=SPREAD * position / len(ids))
         if first <= horizon:
             due_count += int((horizon - first).total_seconds() // INTERVAL) + 1
     return lags, len(lags), due_count

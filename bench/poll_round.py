@@ -43,6 +43,9 @@ from bench.harness.stack import (
 )
 
 INTERVAL = 60
+# A spread round's first source is due this long after the round is set up.
+HEAD_START = 5
+SPREAD = INTERVAL - HEAD_START
 
 
 def bare_round(base_url: str, count: int, etags: dict[int, str]) -> float:
@@ -109,11 +112,13 @@ def run_pipeline_round(*, spread: bool, timeout: float) -> tuple[float, list[flo
         every=0.5,
     )
     # Spread: setting a due time per source takes a while; the round starts once it is done.
-    start = timezone.now() + (timedelta(seconds=5) if spread else timedelta(0))
+    # Spread over what is left of one interval from now: a next poll time further ahead than
+    # an interval, with no poll before it, is the clock going back (claimed at once).
+    start = timezone.now() + (timedelta(seconds=HEAD_START) if spread else timedelta(0))
     ids = list(Source.objects.order_by("pk").values_list("pk", flat=True))
     due: dict[int, object] = {}
     for position, pk in enumerate(ids):
-        offset = timedelta(seconds=INTERVAL * position / len(ids)) if spread else timedelta(0)
+        offset = timedelta(seconds=SPREAD * position / len(ids)) if spread else timedelta(0)
         due[pk] = start + offset
     # A new round: no poll of the last one is under way any more (its claims are dropped).
     Source.objects.update(next_poll_at=start, last_polled_at=None, claimed_at=None)
