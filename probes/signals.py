@@ -14,7 +14,7 @@ from django.dispatch import Signal
 
 if TYPE_CHECKING:
     from probes.models import Incident, StatusChange
-    from probes.status.headline import ProviderRows
+    from probes.status.provider_rows import ProviderRows
 
 
 @dataclass

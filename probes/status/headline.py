@@ -5,14 +5,13 @@ The rules are in `probes.status.headline_rules` (pure). Here the rows become its
 overview can call it for every provider), `refresh_provider_status` records the official status
 after each poll, and `provider_headline` is the whole headline for alerts and alternatives.
 
-A recorded poll reads the provider's rows once (`load_provider_rows`): the refresh and the
-alert outbox's headline of the same poll both work from them.
+A recorded poll reads the provider's rows once (`provider_rows.load_provider_rows`): the
+refresh and the alert outbox's headline of the same poll both work from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -30,6 +29,7 @@ from probes.status.headline_rules import (
     decide_headline,
     official_status,
 )
+from probes.status.provider_rows import ProviderRows, load_provider_rows
 from probes.status.scheduling import is_fresh
 
 ACTIVE_MAINTENANCE = {IncidentStatus.IN_PROGRESS.value, IncidentStatus.VERIFYING.value}
@@ -110,27 +110,6 @@ def official_readings(
             reason, since = "", None
         readings.append(OfficialReading(source.url, state, tuple(said[source.pk]), reason, since))
     return readings, unattributed
-
-
-@dataclass(frozen=True)
-class ProviderRows:
-    """The rows a provider's headline is computed from, read once: its enabled sources (probes
-    too), active components that are not groups, and open incidents."""
-
-    provider: Provider
-    sources: list[Source]
-    components: list[Component]
-    open_incidents: list[Incident]
-
-
-def load_provider_rows(provider: Provider) -> ProviderRows:
-    """Three queries, whatever the number of sources, components and incidents."""
-    return ProviderRows(
-        provider,
-        list(Source.objects.filter(provider=provider, enabled=True)),
-        list(Component.objects.filter(provider=provider, is_active=True, is_group=False)),
-        list(Incident.objects.open().filter(provider=provider)),
-    )
 
 
 def compute_provider_status(

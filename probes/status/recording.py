@@ -23,13 +23,14 @@ from probes.parsers.types import (
     Status,
 )
 from probes.signals import PollOutcome
-from probes.status.headline import load_provider_rows, refresh_provider_status
+from probes.status.headline import refresh_provider_status
 from probes.status.incidents import (
     STATELESS_KEY,
     IncidentRecording,
     close_aged_stateless,
     expire_stateless,
 )
+from probes.status.provider_rows import load_provider_rows
 from probes.status.resolution import PENDING_KEY, RETRY_WINDOW, Resolutions
 
 

@@ -198,18 +198,20 @@ def test_a_committed_delivery_wakes_a_worker_through_the_broker(
 
     settings.AIWATCH_ALERT_ENQUEUE_ON_COMMIT = True
     client = redis_server.client()
-    client.delete("celery")
+    client.delete("control", "celery")
     previous = app.conf.broker_url
     app.conf.broker_url = redis_server.celery_url  # type: ignore[misc]
     try:
         Channel.objects.create(name="all", url="json://127.0.0.1:9/hook")
         poll(status_server, source, summary({"api": "operational"}))
-        assert client.llen("celery") == 0
+        assert client.llen("control") == 0
         poll(status_server, source, summary({"api": "major_outage"}))
-        assert client.llen("celery") == 1
+        # On the control queue, ahead of any backlog of poll batches.
+        assert client.llen("control") == 1
+        assert client.llen("celery") == 0
     finally:
         app.conf.broker_url = previous  # type: ignore[misc]
-        client.delete("celery")
+        client.delete("control", "celery")
 
 
 def test_the_observed_signal_receiver_takes_only_provider_wide_changes(status_server, source):
