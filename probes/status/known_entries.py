@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 from probes.models import Source
 from probes.parsers import ReusingParser
+from probes.parsers.payload import digest
 from probes.parsers.types import Filters, ParsedIncident, ParsedPage
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def parse_reusing(
     source: Source, parser: ReusingParser, content: bytes, filters: Filters
 ) -> ParsedPage:
     """Parse `content` with what the source's last poll read of its entries."""
-    key = f"feed-entries:{source.pk}"
+    # The filters are part of what the entries were read as.
+    key = f"feed-entries:{source.pk}:{digest(sorted(filters.items()))}"
     known = _read(key)
     page, entries = parser(content, filters, known)
     seconds = max(MINIMUM_SECONDS, 3 * source.interval_seconds)

@@ -256,6 +256,12 @@ def redis_cache(settings, redis_server):
     cache.clear()
 
 
+def kept_key(source):
+    from probes.parsers.payload import digest
+
+    return f"feed-entries:{source.pk}:{digest(sorted(source.filters.items()))}"
+
+
 def poll_feed(server, source, content):
     from probes.status.polling import poll_source
 
@@ -274,7 +280,7 @@ def test_a_poll_keeps_its_entries_in_redis_and_the_next_reads_only_the_new_one(
     source = make_source(kind="statuspage_feed", url=status_server.url("/history.atom"))
     old = [entry(number) for number in range(1, 12)]
     assert poll_feed(status_server, source, feed(old)).state == "ok"
-    assert len(redis_cache.get(f"feed-entries:{source.pk}")) == 11
+    assert len(redis_cache.get(kept_key(source))) == 11
 
     import probes.parsers.statuspage_feeds as module
 
@@ -288,7 +294,7 @@ def test_a_poll_keeps_its_entries_in_redis_and_the_next_reads_only_the_new_one(
 
     assert [document.count(b"<entry>") for document in documents] == [1]
     assert Incident.objects.filter(provider=source.provider).count() == 12
-    assert len(redis_cache.get(f"feed-entries:{source.pk}")) == 12
+    assert len(redis_cache.get(kept_key(source))) == 12
 
 
 @pytest.mark.django_db
