@@ -32,6 +32,7 @@ from probes.admin_actions import (
     set_enabled,
 )
 from probes.admin_forms import URL_FIELD_OVERRIDES, ProviderForm, catalog_state
+from probes.admin_read_only import ReadOnlyAdmin
 from probes.admin_sources import SourceInline
 from probes.models import (
     Component,
@@ -205,7 +206,7 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StatusChangeAdmin(ReadOnlyAdmin):
     """The audit trail: read-only, since uptime is computed from it."""
 
     list_display = ("at", "provider", "component", "old_status", "new_status")
@@ -213,28 +214,6 @@ class StatusChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("provider__name", "component__name")
     list_select_related = ("provider", "component")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Rows the pipeline writes: visible, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ProbeResult)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from probes.admin_read_only import ReadOnlyAdmin
 from probes.audit import CATALOG_USERNAME
 
 
@@ -34,7 +35,7 @@ class MadeByFilter(admin.SimpleListFilter):
 
 
 @admin.register(LogEntry)
-class AuditTrailAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditTrailAdmin(ReadOnlyAdmin):
     date_hierarchy = "action_time"
     list_display = ("action_time", "user", "content_type", "object_repr", "action", "message")
     list_filter = (MadeByFilter, "action_flag", "content_type", "user", "action_time")
@@ -50,12 +51,3 @@ class AuditTrailAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("change message"))
     def message(self, entry: LogEntry) -> str:
         return str(entry.get_change_message())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
