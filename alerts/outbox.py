@@ -31,6 +31,7 @@ from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
 from probes.status.headline_rules import Headline
+from probes.status.provider_rows import load_provider_rows
 from probes.status.resolution import PENDING_KEY
 
 logger = logging.getLogger(__name__)
@@ -78,9 +79,9 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
     if not _poll_has_news(source, outcome):
         return None  # the usual poll: nothing happened
     unreadable_now = _unreadable_now(source)
-    rows = outcome.rows
-    # The poll's own read of the provider's rows, taken after its writes; else read them.
-    provider = rows.provider if rows is not None else Provider.objects.get(pk=source.provider_id)
+    # The poll's own read of the provider's rows, taken after its writes; else read them now.
+    rows = outcome.rows or load_provider_rows(Provider.objects.get(pk=source.provider_id))
+    provider = rows.provider
     types: set[str] = set()
     severities: list[Status] = []
     payload: dict[str, Any] = {}
@@ -99,9 +100,7 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
             payload["status"] = {"old": old, "new": change.new_status}
             severities += [Status(change.new_status), Status(old or Status.OPERATIONAL)]
 
-    components = _component_changes(
-        outcome.component_changes, rows.components if rows is not None else ()
-    )
+    components = _component_changes(outcome.component_changes, rows.components)
     if components:
         types.add(EventType.STATUS_CHANGED)
         payload["components"] = components
@@ -163,7 +162,6 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
 
     if not types:
         return None
-    now_says = provider_headline(provider, now=at, rows=rows) if rows is not None else None
     return write_event(
         provider,
         types,
@@ -171,8 +169,8 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
         payload,
         at=at,
         root=root,
-        now_says=now_says,
-        open_incidents=rows.open_incidents if rows is not None else None,
+        now_says=provider_headline(provider, now=at, rows=rows),
+        open_incidents=rows.open_incidents,
     )
 
 
@@ -360,10 +358,10 @@ def fan_out(
 
 
 def _component_changes(
-    changes: list[StatusChange], known: Sequence[Component] = ()
+    changes: list[StatusChange], known: Sequence[Component]
 ) -> list[dict[str, Any]]:
     """The changed components as messages list them. `known`: components already read (the
-    poll's headline rows); only the others are read here."""
+    headline's rows); only the others (groups, inactive ones) are read here."""
     components = {c.pk: c for c in known}
     ids = [c.component_id for c in changes if c.component_id and c.component_id not in components]
     if ids:
