@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+N = TypeVar("N", int, float)
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -20,23 +24,21 @@ def envbool(name: str, default: bool) -> bool:
 
 
 def envint(name: str, default: int) -> int:
-    value = os.getenv(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    return _envnumber(name, default, int, "a whole number")
 
 
 def envfloat(name: str, default: float) -> float:
+    return _envnumber(name, default, float, "a number")
+
+
+def _envnumber(name: str, default: N, parse: Callable[[str], N], what: str) -> N:
     value = os.getenv(name)
     if value is None or value == "":
         return default
     try:
-        return float(value)
+        return parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}") from None
 
 
 def envlist(name: str, default: str = "") -> list[str]:
