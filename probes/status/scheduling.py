@@ -1,10 +1,15 @@
 """Which sources are due, claimed atomically so two dispatchers never poll one source twice.
 
+A claim keeps each source's phase: the next poll time is the due time plus whole intervals.
+Moved to now + interval instead, every source claimed in one tick after a stall (workers down,
+a backlog) would share that tick's phase and poll in lock-step from then on.
+
 The clock is not trusted to move forwards. A step back (an NTP correction, a restored VM) would
 otherwise leave every next poll time far ahead of "now" and stop polling until the clock caught
-up. So a next poll time more than one interval ahead is capped at now + interval - unless it was
-set on purpose, by a Retry-After measured from the source's last poll - and a poll never records
-its time before the newest transition already recorded for its provider.
+up. So a next poll time further ahead than any claim sets (an interval and a half) is capped at
+now + interval - unless it was set on purpose, by a Retry-After measured from the source's last
+poll - and a poll never records its time before the newest transition already recorded for its
+provider.
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ WORKER_CLOCK_SKEW = timedelta(seconds=5)
 def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> list[int]:
     """Claim every due source and move its next poll time on; return the claimed ids.
 
-    Due: the next poll time has come, or it lies further ahead than one interval without a
-    Retry-After to explain it (the clock went back). The cost is flat in the number of
-    sources: one read, one UPDATE per distinct interval for the due sources, one read of the
-    winners. Each UPDATE is conditional on the source still being due, so a source another
-    dispatcher claimed in between (its next poll time moved past `now`) is skipped, and the
-    winners are the rows holding exactly the next poll time this claim wrote.
+    Due: the next poll time has come, or it lies further ahead than any claim sets it without
+    a Retry-After to explain it (the clock went back). The cost is flat in the number of
+    sources: one read, one UPDATE per distinct shift of the due sources' next poll times (one
+    per interval when they are on time), one read of the winners. Each UPDATE is conditional
+    on the source still being due, so a source another dispatcher claimed in between (its next
+    poll time moved past `now`) is skipped, and the winners are the rows stamped with this
+    claim's time.
     """
     shortest = timedelta(seconds=settings.AIWATCH_MIN_INTERVAL_SECONDS)
     rows = (
@@ -48,17 +54,15 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
         .order_by("next_poll_at")
         .values_list("pk", "next_poll_at", "interval_seconds", "last_polled_at")
     )
-    due: dict[int, list[int]] = defaultdict(list)
+    shifted: dict[timedelta, list[int]] = defaultdict(list)
     ahead: list[tuple[int, datetime, int]] = []
     candidates: list[int] = []
     for pk, next_poll_at, interval_seconds, last_polled_at in rows:
+        interval = timedelta(seconds=interval_seconds)
         if next_poll_at <= now:
-            due[interval_seconds].append(pk)
+            shifted[phase_shift(next_poll_at, interval=interval, now=now)].append(pk)
         elif is_ahead_of_the_clock(
-            next_poll_at,
-            interval=timedelta(seconds=interval_seconds),
-            last_polled_at=last_polled_at,
-            now=now,
+            next_poll_at, interval=interval, last_polled_at=last_polled_at, now=now
         ):
             ahead.append((pk, next_poll_at, interval_seconds))
         else:
@@ -67,23 +71,33 @@ def claim_due_sources(now: datetime, *, limit: int = MAX_CLAIMS_PER_TICK) -> lis
         if len(candidates) >= limit:
             break
     with transaction.atomic():
-        for interval_seconds, pks in due.items():
+        for shift, pks in shifted.items():
             Source.objects.filter(pk__in=pks, next_poll_at__lte=now).update(
-                next_poll_at=now + timedelta(seconds=interval_seconds), claimed_at=now
+                next_poll_at=F("next_poll_at") + shift, claimed_at=now
             )
-        # Rare (the clock went back): conditional on the exact next poll time we read.
+        # Rare (the clock went back, so the phase means nothing): conditional on the exact next
+        # poll time we read.
         for pk, next_poll_at, interval_seconds in ahead:
             Source.objects.filter(pk=pk, next_poll_at=next_poll_at).update(
                 next_poll_at=now + timedelta(seconds=interval_seconds), claimed_at=now
             )
-        won = {
-            pk
-            for pk, next_poll_at, interval_seconds in Source.objects.filter(
-                pk__in=candidates
-            ).values_list("pk", "next_poll_at", "interval_seconds")
-            if next_poll_at == now + timedelta(seconds=interval_seconds)
-        }
+        won = set(
+            Source.objects.filter(pk__in=candidates, claimed_at=now).values_list("pk", flat=True)
+        )
     return [pk for pk in candidates if pk in won]
+
+
+def phase_shift(due: datetime, *, interval: timedelta, now: datetime) -> timedelta:
+    """How far a claim at `now` moves the next poll time of a source due at `due`: whole
+    intervals, to the first time in the source's phase at least half an interval after `now`.
+
+    Half an interval, so that a source overdue by almost a whole interval is not polled again
+    a moment after this poll, and a second dispatcher never finds it due again at once.
+    """
+    steps = (now - due) // interval + 1
+    if due + steps * interval - now < interval / 2:
+        steps += 1
+    return steps * interval
 
 
 def not_under_way(now: datetime) -> Q:
@@ -111,11 +125,12 @@ def is_ahead_of_the_clock(
 ) -> bool:
     """True when `next_poll_at` is further ahead than a claim at `now` could have set it.
 
-    A claim sets now + interval. Only a server's Retry-After sets more, and it is measured from
-    the poll that got it: a next poll time more than an interval after a last poll that lies
-    in the past is such a postponement, and stands.
+    A claim sets less than an interval and a half ahead (`phase_shift`). Only a server's
+    Retry-After sets more, and it is measured from the poll that got it: a next poll time more
+    than an interval after a last poll that lies in the past is such a postponement, and
+    stands.
     """
-    if next_poll_at <= now + interval:
+    if next_poll_at <= now + interval * 3 / 2:
         return False
     postponed = (
         last_polled_at is not None

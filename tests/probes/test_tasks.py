@@ -37,11 +37,13 @@ def test_the_poll_task_ignores_a_deleted_or_disabled_source(source):
 
 
 def test_claiming_moves_the_next_poll_on_and_a_second_claim_gets_nothing(source):
+    due = source.next_poll_at
     now = timezone.now()
     assert scheduling.claim_due_sources(now) == [source.pk]
     assert scheduling.claim_due_sources(now) == []
     source.refresh_from_db()
-    assert source.next_poll_at == now + timedelta(seconds=source.interval_seconds)
+    # One interval after the time it was due, not after the tick that claimed it.
+    assert source.next_poll_at == due + timedelta(seconds=source.interval_seconds)
 
 
 def test_a_source_whose_claimed_poll_has_not_run_is_not_claimed_again(source, settings):
