@@ -1,6 +1,6 @@
 """Benchmark: one poll round of many status sources, the real pipeline against a bare fetch.
 
-    python bench/poll_round.py [--quick] [--sources 1000] [--concurrency 2]
+    python bench/poll_round.py [--quick] [--sources 1000] [--concurrency 2] [--rounds same]
 
 Serves N generated pages (Statuspage, incident.io and Atom, 5-200 KB each; bench/harness/
 pages.py) from a local process, and measures in the same run:
@@ -172,6 +172,11 @@ def main() -> None:
     parser.add_argument("--sources", type=int)
     parser.add_argument("--repeat", type=int)
     parser.add_argument("--concurrency", type=int, help="override the Procfile's concurrency")
+    parser.add_argument(
+        "--rounds",
+        default="changed,etag,same",
+        help="which rounds, comma-separated: changed, etag (unchanged 304), same (unchanged 200)",
+    )
     args = parser.parse_args()
     count = args.sources or quick_or_full(args.quick, quick_value=200, full_value=1000)
     repeat = args.repeat or quick_or_full(args.quick, quick_value=1, full_value=3)
@@ -188,11 +193,9 @@ def main() -> None:
             require_readable_sources()
             rows: list[tuple[str, float, float]] = []
             lag_rows: list[str] = []
-            for mode, label in (
-                ("changed", "changed"),
-                ("etag", "unchanged 304"),
-                ("same", "unchanged 200"),
-            ):
+            labels = {"changed": "changed", "etag": "unchanged 304", "same": "unchanged 200"}
+            for mode in args.rounds.split(","):
+                label = labels[mode]
                 set_page_mode(base_url, mode)
                 pipeline_times, bare_times = [], []
                 etags: dict[int, str] = {}
