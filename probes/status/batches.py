@@ -11,7 +11,6 @@ transaction (`recording.record_unchanged_batch`).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -46,17 +45,18 @@ def poll_batch(sources: Sequence[Source], *, now: datetime | None = None) -> dic
     fetched = asyncio.run(_fetch_all(sources))
 
     results: dict[int, PollResult] = {}
-    unchanged = [
-        source
-        for source in sources
-        if isinstance(fetched[source.pk], outbound.FetchResult)
-        and times[source.pk] == now
-        and polling.is_unchanged(source, fetched[source.pk])  # type: ignore[arg-type]
-    ]
+    validators: dict[int, Validators] = {}
+    for source in sources:
+        result = fetched[source.pk]
+        if isinstance(result, outbound.FetchResult) and times[source.pk] == now:
+            found = polling.unchanged_validators(source, result)
+            if found is not None:
+                validators[source.pk] = found
+    unchanged = [source for source in sources if source.pk in validators]
     own = recording.needs_own_unchanged(unchanged, at=now) if unchanged else set()
     together = [source for source in unchanged if source.pk not in own]
     if together:
-        entries = [(source, _validators(source, fetched[source.pk])) for source in together]
+        entries = [(source, validators[source.pk]) for source in together]
         try:
             outcomes = recording.record_unchanged_batch(entries, at=now)
         except Exception:
@@ -111,13 +111,6 @@ async def _fetch_all(sources: Sequence[Source]) -> dict[int, Fetched]:
     async with outbound.async_client(max_connections=limit) as client:
         pairs = await asyncio.gather(*(one(client, source) for source in sources))
     return dict(pairs)
-
-
-def _validators(source: Source, result: Fetched) -> Validators:
-    assert isinstance(result, outbound.FetchResult)
-    if result.not_modified:
-        return Validators(result.etag, result.last_modified)
-    return Validators(result.etag, result.last_modified, hashlib.sha256(result.content).hexdigest())
 
 
 def _not_modified(result: Fetched) -> bool:

@@ -60,14 +60,17 @@ def record_fetch_error(source: Source, error: outbound.FetchError, *, at: dateti
     return _fail(source, f"fetch failed ({error.kind}): {error}", at)
 
 
-def is_unchanged(source: Source, fetched: outbound.FetchResult) -> bool:
-    """Whether `fetched` says the page is as the last good poll read it (304, or same body)."""
+def unchanged_validators(source: Source, fetched: outbound.FetchResult) -> Validators | None:
+    """The validators to record when `fetched` says the page is as the last good poll read it
+    (304, or the same body); None when it does not."""
     if fetched.not_modified:
-        return True
+        return Validators(fetched.etag, fetched.last_modified)
     if not 200 <= fetched.status_code < 300:
-        return False
+        return None
     body_hash = hashlib.sha256(fetched.content).hexdigest()
-    return body_hash == source.body_hash and bool(source.format) and not source.is_failing
+    if body_hash == source.body_hash and source.format and not source.is_failing:
+        return Validators(fetched.etag, fetched.last_modified, body_hash)
+    return None
 
 
 def record_fetched(
