@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone, translation
 
+from aiwatch.code_version import code_version
 from alerts.models import Playbook
 from probes.models import (
     Acknowledgement,
@@ -199,10 +200,15 @@ def _state_columns() -> str:
 
 
 def cache_key(parts: tuple[object, ...]) -> str:
-    """The cache key of `parts` in the current language and time zone."""
+    """The cache key of `parts` in the current language and time zone, for this release."""
     raw = "|".join(
         str(part)
-        for part in (*parts, translation.get_language(), timezone.get_current_timezone_name())
+        for part in (
+            *parts,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            code_version(),
+        )
     )
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 

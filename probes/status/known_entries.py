@@ -16,6 +16,7 @@ import logging
 
 from django.core.cache import cache
 
+from aiwatch.code_version import code_version
 from probes.models import Source
 from probes.parsers import ReusingParser
 from probes.parsers.payload import digest
@@ -31,8 +32,9 @@ def parse_reusing(
     source: Source, parser: ReusingParser, content: bytes, filters: Filters
 ) -> ParsedPage:
     """Parse `content` with what the source's last poll read of its entries."""
-    # The filters are part of what the entries were read as.
-    key = f"feed-entries:{source.pk}:{digest(sorted(filters.items()))}"
+    # The filters are part of what the entries were read as, and so is the parser: a release
+    # that reads entries differently starts afresh.
+    key = f"feed-entries:{source.pk}:{digest([code_version(), *sorted(filters.items())])}"
     known = _read(key)
     page, entries = parser(content, filters, known)
     seconds = max(MINIMUM_SECONDS, 3 * source.interval_seconds)

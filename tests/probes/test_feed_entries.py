@@ -257,9 +257,10 @@ def redis_cache(settings, redis_server):
 
 
 def kept_key(source):
+    from aiwatch.code_version import code_version
     from probes.parsers.payload import digest
 
-    return f"feed-entries:{source.pk}:{digest(sorted(source.filters.items()))}"
+    return f"feed-entries:{source.pk}:{digest([code_version(), *sorted(source.filters.items())])}"
 
 
 def poll_feed(server, source, content):
