@@ -17,11 +17,17 @@ CAPABILITIES = frozenset(
 
 
 class ProviderQuerySet(models.QuerySet["Provider"]):
-    def for_dashboard(self) -> ProviderQuerySet:
-        """Providers with everything the overview shows, in a fixed number of queries."""
+    def for_dashboard(self, *, every_source: bool = False) -> ProviderQuerySet:
+        """Providers with everything the overview shows, in a fixed number of queries.
+
+        `every_source`: each provider's switched-off sources are read too, all of them as
+        `every_source` (by pk) instead of the `enabled_sources` the pages' summaries take
+        (a provider page lists them all; `with_enabled_sources()` then sets those).
+        """
         from probes.models.incidents import Component, Incident, IncidentUpdate
         from probes.models.sources import Source
 
+        sources = Source.objects.order_by("pk")
         return (
             self.filter(enabled=True)
             .prefetch_related(
@@ -40,12 +46,21 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
                 ),
                 Prefetch(
                     "sources",
-                    queryset=Source.objects.filter(enabled=True).order_by("pk"),
-                    to_attr="enabled_sources",
+                    queryset=sources if every_source else sources.filter(enabled=True),
+                    to_attr="every_source" if every_source else "enabled_sources",
                 ),
             )
             .order_by("name")
         )
+
+
+def with_enabled_sources(providers: list[Provider]) -> list[Provider]:
+    """Providers read with `for_dashboard(every_source=True)`, each given the
+    `enabled_sources` that for_dashboard() would have read."""
+    for provider in providers:
+        every = provider.every_source  # type: ignore[attr-defined]
+        provider.enabled_sources = [s for s in every if s.enabled]  # type: ignore[attr-defined]
+    return providers
 
 
 class Provider(models.Model):

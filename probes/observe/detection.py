@@ -119,9 +119,49 @@ class Detection:
         return ordered[(len(ordered) - 1) // 2]
 
 
-def detection_for(provider: Provider, *, now: datetime, days: int = 90) -> Detection:
-    """Leads and silent outages of `provider` over the last `days`."""
-    return detections_for_many([provider], now=now, days=days)[provider.pk]
+def detection_for(
+    provider: Provider,
+    *,
+    now: datetime,
+    days: int = 90,
+    incidents: Sequence[OfficialIncident] | None = None,
+) -> Detection:
+    """Leads and silent outages of `provider` over the last `days`. `incidents`: its incidents
+    overlapping `incident_window(now, days)`, as the page read them (one query fewer)."""
+    if incidents is None:
+        return detections_for_many([provider], now=now, days=days)[provider.pk]
+    since = now - timedelta(days=days)
+    timeline = _timelines([provider.pk], since=since)[provider.pk]
+    return _detect(timeline, incidents, now=now)
+
+
+def incident_window(now: datetime, days: int = 90) -> tuple[datetime, datetime]:
+    """The incidents detection sets against the last `days` of outages: those overlapping
+    this span (an outage may come `AIWATCH_DETECTION_WINDOW_MINUTES` before or after a post)."""
+    window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
+    return now - timedelta(days=days) - window, now + window
+
+
+def first_post_at() -> Subquery:
+    """When an incident's first update was posted, as an annotation."""
+    # Per incident through the updates' incident index: an aggregate over a join let
+    # PostgreSQL read every update of every provider (bench/pages.py's EXPLAIN).
+    return Subquery(
+        IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("at").values("at")[:1]
+    )
+
+
+def official(incident: Incident) -> OfficialIncident:
+    """An incident annotated with `first_post_at()` as `first_post`, as detection sets it."""
+    return OfficialIncident(
+        pk=incident.pk,
+        title=incident.title,
+        started_at=incident.started_at,
+        first_post_at=incident.first_post or incident.started_at,  # type: ignore[attr-defined]
+        resolved_at=incident.resolved_at,
+        is_maintenance=incident.is_maintenance,
+        external_id=incident.external_id,
+    )
 
 
 def detections_for_many(
@@ -130,34 +170,12 @@ def detections_for_many(
     """`detection_for` each of `providers` (by pk), in two queries however many."""
     since = now - timedelta(days=days)
     ids = [provider.pk for provider in providers]
-    window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
-    provider_level = ObservedTransition.objects.filter(provider_id__in=ids, source__isnull=True)
-    # The outage may have started before the window: begin from the status in force then,
-    # each provider's newest transition before it, read with those inside it.
-    timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
-    before = provider_level.filter(provider_id=OuterRef("pk"), at__lt=since).order_by("-at", "-pk")
-    newest_before = Provider.objects.filter(pk__in=ids).values(
-        newest=Subquery(before.values("pk")[:1])
-    )
-    for provider_id, at, status in (
-        provider_level.filter(Q(at__gte=since) | Q(pk__in=newest_before))
-        .order_by("at", "pk")
-        .values_list("provider_id", "at", "new_status")
-    ):
-        timelines[provider_id].append((max(at, since), Status(status)))
+    timelines = _timelines(ids, since=since)
     incidents: dict[int, list[OfficialIncident]] = {pk: [] for pk in ids}
     rows = (
         Incident.objects.filter(provider_id__in=ids)
-        .overlapping(since - window, now + window)
-        # Per incident through the updates' incident index: an aggregate over a join let
-        # PostgreSQL read every update of every provider (bench/pages.py's EXPLAIN).
-        .annotate(
-            first_post=Subquery(
-                IncidentUpdate.objects.filter(incident=OuterRef("pk"))
-                .order_by("at")
-                .values("at")[:1]
-            )
-        )
+        .overlapping(*incident_window(now, days))
+        .annotate(first_post=first_post_at())
         .values_list(
             "provider_id",
             "pk",
@@ -181,9 +199,35 @@ def detections_for_many(
                 external_id=external,
             )
         )
-    found = {}
-    for pk in ids:
-        episodes = outage_episodes(timelines[pk])
-        leads, silent = match_incidents(episodes, incidents[pk], window=window, now=now)
-        found[pk] = Detection(leads=leads, silent=silent, episodes=episodes)
-    return found
+    return {pk: _detect(timelines[pk], incidents[pk], now=now) for pk in ids}
+
+
+def _timelines(ids: Sequence[int], *, since: datetime) -> dict[int, list[tuple[datetime, Status]]]:
+    """Each provider's provider-level observed transitions from `since` on, in one query."""
+    provider_level = ObservedTransition.objects.filter(provider_id__in=ids, source__isnull=True)
+    # The outage may have started before the window: begin from the status in force then,
+    # each provider's newest transition before it, read with those inside it.
+    timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
+    before = provider_level.filter(provider_id=OuterRef("pk"), at__lt=since).order_by("-at", "-pk")
+    newest_before = Provider.objects.filter(pk__in=ids).values(
+        newest=Subquery(before.values("pk")[:1])
+    )
+    for provider_id, at, status in (
+        provider_level.filter(Q(at__gte=since) | Q(pk__in=newest_before))
+        .order_by("at", "pk")
+        .values_list("provider_id", "at", "new_status")
+    ):
+        timelines[provider_id].append((max(at, since), Status(status)))
+    return timelines
+
+
+def _detect(
+    timeline: Sequence[tuple[datetime, Status]],
+    incidents: Sequence[OfficialIncident],
+    *,
+    now: datetime,
+) -> Detection:
+    window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
+    episodes = outage_episodes(timeline)
+    leads, silent = match_incidents(episodes, incidents, window=window, now=now)
+    return Detection(leads=leads, silent=silent, episodes=episodes)

@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from probes.history.reliability import Interval, compute_reliability
 from probes.history.uptime import DOWN_WEIGHTS
@@ -109,24 +110,55 @@ def model_record(
     return figures.incidents, down, uptime, figures.mttr, since
 
 
+class ModelReads(Protocol):
+    """Where a record's rows come from: the provider's incidents (non-maintenance, overlapping
+    a window, each with its components' names) and when we first recorded its status."""
+
+    def model_incidents(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[Incident, Sequence[str]]]: ...
+
+    def first_recorded(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OwnReads:
+    """`ModelReads` of one provider, read for the record: its incidents with their components
+    (two queries) and when it was first watched (one)."""
+
+    provider: Provider
+
+    def model_incidents(self, start: datetime, end: datetime) -> list[tuple[Incident, list[str]]]:
+        rows = (
+            Incident.objects.filter(provider=self.provider, is_maintenance=False)
+            .overlapping(start, end)
+            .prefetch_related("components")
+        )
+        return [(incident, [c.name for c in incident.components.all()]) for incident in rows]
+
+    def first_recorded(self) -> datetime | None:
+        return first_watched(self.provider)
+
+
 def window_incidents(
-    provider: Provider, table: AliasTable, *, start: datetime, end: datetime
+    provider: Provider,
+    table: AliasTable,
+    *,
+    start: datetime,
+    end: datetime,
+    reads: ModelReads | None = None,
 ) -> list[ModelIncident]:
     """The provider's non-maintenance incidents overlapping the window, with the models they
-    name (two queries)."""
-    rows = (
-        Incident.objects.filter(provider=provider, is_maintenance=False)
-        .overlapping(start, end)
-        .prefetch_related("components")
-    )
+    name (two queries, none with `reads`: what the page read)."""
+    rows = (reads or OwnReads(provider)).model_incidents(start, end)
     return [
         ModelIncident(
             incident.started_at,
             incident.resolved_at,
             incident.impact,
-            table.match(*incident_texts(incident, [c.name for c in incident.components.all()])),
+            table.match(*incident_texts(incident, names)),
         )
-        for incident in rows
+        for incident, names in rows
     ]
 
 
@@ -141,15 +173,22 @@ def first_watched(provider: Provider) -> datetime | None:
 
 
 def model_records(
-    provider: Provider, facts: ProviderFacts, *, now: datetime, days: int = WINDOW_DAYS
+    provider: Provider,
+    facts: ProviderFacts,
+    *,
+    now: datetime,
+    days: int = WINDOW_DAYS,
+    reads: ModelReads | None = None,
 ) -> list[ModelRecord]:
-    """Every model of the provider's alias table, with its state now and its record."""
+    """Every model of the provider's alias table, with its state now and its record.
+    `reads`: the rows as the page read them (three queries fewer)."""
     table = facts.table
     if not table.models:
         return []
+    reads = reads or OwnReads(provider)
     start = now - timedelta(days=days)
-    incidents = window_incidents(provider, table, start=start, end=now)
-    watched_from = first_watched(provider)
+    incidents = window_incidents(provider, table, start=start, end=now, reads=reads)
+    watched_from = reads.first_recorded()
     probed: dict[str, int] = {}
     # As for_dashboard() prefetched them, when it did.
     enabled = getattr(provider, "enabled_sources", None)
