@@ -17,6 +17,7 @@ from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dashboard import charts, history_cache
+from dashboard.provider_rows import HISTORY_DAYS, ProviderRows
 from probes.history import reliability, rollups, uptime
 from probes.models import Component, Incident, IncidentUpdate, Provider, StatusChange
 from probes.parsers.types import Impact, Status
@@ -183,12 +184,13 @@ def provider_history(
     now: datetime,
     components: Sequence[Component] | None = None,
     version: str | None = None,
+    rows: ProviderRows | None = None,
 ) -> ProviderHistory:
     """compute_provider_history, from the cache while the provider's data has not changed.
 
     One query for the key (none with `version`, the provider_version() the page read); the
     figures also move with the clock (an outage going on), so an entry lives a minute at most
-    (history_cache.TTL).
+    (history_cache.TTL). `rows`: the page's rows, read once for all its parts.
     """
     found = history_cache.cached(
         (
@@ -197,7 +199,7 @@ def provider_history(
             version or history_cache.provider_version(provider),
             now.astimezone(UTC).date(),
         ),
-        lambda: compute_provider_history(provider, now=now, components=components),
+        lambda: compute_provider_history(provider, now=now, components=components, rows=rows),
     )
     # The page's own row, not the cached copy of it.
     found.provider = provider
@@ -205,13 +207,18 @@ def provider_history(
 
 
 def compute_provider_history(
-    provider: Provider, *, now: datetime, components: Sequence[Component] | None = None
+    provider: Provider,
+    *,
+    now: datetime,
+    components: Sequence[Component] | None = None,
+    rows: ProviderRows | None = None,
 ) -> ProviderHistory:
     """Uptime bars (90 days), 90/365-day uptime and reliability figures, in four queries (three
     with `components`: its active components that are not groups, in page order, as the page
-    read them)."""
-    year, by_subject = rollups.read_days(provider, 365, now=now)
-    firsts = first_watched(provider)
+    read them; one with `rows` too: the page's rows give the incidents and when each subject
+    was first watched)."""
+    year, by_subject = rollups.read_days(provider, HISTORY_DAYS, now=now)
+    firsts = rows.first_watched() if rows is not None else first_watched(provider)
     if components is None:
         components = list(
             Component.objects.filter(provider=provider, is_group=False, is_active=True).order_by(
@@ -235,11 +242,14 @@ def compute_provider_history(
     ]
 
     start = uptime.day_start(year[0])
-    incidents = list(
-        Incident.objects.filter(provider=provider, is_maintenance=False)
-        .overlapping(start, now)
-        .order_by("started_at", "pk")
-    )
+    if rows is not None:
+        incidents = rows.overlapping(start, now, maintenance=False)
+    else:
+        incidents = list(
+            Incident.objects.filter(provider=provider, is_maintenance=False)
+            .overlapping(start, now)
+            .order_by("started_at", "pk")
+        )
     days_90 = year[-90:]
     incidents_by_day: dict[date, list[str]] = defaultdict(list)
     for incident in incidents:

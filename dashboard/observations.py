@@ -76,12 +76,14 @@ def provider_observations(
     now: datetime,
     sources: Sequence[Source] | None = None,
     burst: reports.Burst | None = None,
+    incidents: Sequence[detection.OfficialIncident] | None = None,
 ) -> dict[str, Any]:
     """Context for the provider page's probe, latency, detection and report sections.
 
     `sources`: every source of the provider, as the page read them (by pk); `burst`: its team
-    reports' burst, when the page has it. The probe rollups of the last day and of every
-    latency window are read in one query.
+    reports' burst, and `incidents`: what detection sets its outages against
+    (`detection.detection_for`), when the page has them. The probe rollups of the last day
+    and of every latency window are read in one query, and not at all with no probe on.
     """
     if sources is None:
         sources = list(provider.sources.order_by("pk"))
@@ -95,11 +97,13 @@ def provider_observations(
         wanted |= Q(period=period, start__gte=since)
     day_totals: dict[int, tuple[int, int]] = {}
     points: dict[tuple[str, datetime], dict[int, list[Any]]] = {key: {} for key in windows}
-    for period, source_id, start, count, failures, p50, p95 in (
+    rollups = (
         ProbeRollup.objects.filter(wanted, provider=provider)
         .order_by("start", "pk")
         .values_list("period", "source_id", "start", "count", "failures", "p50_ms", "p95_ms")
-    ):
+    )
+    # Only the probes switched on are shown: with none, no rollup would be (none is read).
+    for period, source_id, start, count, failures, p50, p95 in rollups if probes else []:
         if period == day[0] and start >= day[1]:
             total = day_totals.get(source_id, (0, 0))
             day_totals[source_id] = (total[0] + count, total[1] + failures)
@@ -153,7 +157,7 @@ def provider_observations(
     return {
         "probe_rows": rows,
         "latency_charts": latency_charts,
-        "detection": detection.detection_for(provider, now=now),
+        "detection": detection.detection_for(provider, now=now, incidents=incidents),
         "report_chart": charts.build_report_chart(
             counts,
             title=_("Team reports per %(minutes)d minutes, last 24 hours") % {"minutes": minutes},

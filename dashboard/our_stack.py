@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from dashboard.provider_rows import ProviderRows
 from dashboard.summaries import ProviderSummary, probe_sources, summarise_provider
 from probes.models import Feature, Provider, ServedModel
 from probes.stack.evaluation import carried_by, evaluate_features
@@ -125,17 +126,22 @@ def read_upstreams() -> tuple[dict[int, list[int]], dict[str, list[str]]]:
     return ids, slugs
 
 
+# incident ids -> the ids of the components each touches (provider_facts.incident_parts).
+PartsReader = Callable[[Iterable[int]], Mapping[int, frozenset[int]]]
+
+
 def facts_from_summaries(
     summaries: Mapping[str, ProviderSummary],
     *,
     now: datetime,
     rows: StackRows | None = None,
+    parts: PartsReader = incident_parts,
 ) -> dict[str, ProviderFacts]:
     """The stack's facts from summaries already built (two queries: models, incident parts;
-    one with `rows`, the models read already)."""
+    one with `rows`, the models read already; none with `parts` too, the parts read)."""
     ids = [summary.provider.pk for summary in summaries.values()]
     tables = rows.alias_tables(ids) if rows is not None else alias_tables(ids)
-    parts_of = incident_parts(
+    parts_of = parts(
         item.incident.pk for summary in summaries.values() for item in summary.open_incidents
     )
     facts = {}
@@ -161,11 +167,12 @@ def features_on(
     now: datetime,
     summaries: Callable[[], Mapping[str, ProviderSummary]] | None = None,
     rows: StackRows | None = None,
+    parts: PartsReader = incident_parts,
 ) -> list[FeatureRow]:
     """The features that ride on this provider (directly or through a provider that runs on it,
     or as a fallback), with their state. No feature: a single query. `summaries`: every
-    provider's, as the page has them (called only if a feature rides on it); `rows`: the
-    stack's rows as the page read them."""
+    provider's, as the page has them (called only if a feature rides on it); `rows` and
+    `parts`: the stack's rows and the open incidents' parts as the page read them."""
     features = [f for f in Feature.objects.filter(enabled=True) if f.provider_slugs]
     if not features:
         return []
@@ -173,7 +180,7 @@ def features_on(
     if not carried:
         return []
     found = summaries() if summaries is not None else summaries_by_slug(now=now)
-    return feature_rows(found, features=carried, now=now, rows=rows)
+    return feature_rows(found, features=carried, now=now, rows=rows, parts=parts)
 
 
 def feature_rows(
@@ -182,11 +189,12 @@ def feature_rows(
     features: Iterable[Feature] | None = None,
     now: datetime | None = None,
     rows: StackRows | None = None,
+    parts: PartsReader = incident_parts,
 ) -> list[FeatureRow]:
     """Each enabled feature with its state, its cause in words and its fallbacks' states.
 
     Critical features first, then by name. No feature: one query, or none when `features` is
-    given. `rows`: the stack's rows as the page read them.
+    given. `rows` and `parts`: as for `facts_from_summaries`.
     """
     chosen = list(Feature.objects.filter(enabled=True) if features is None else features)
     if not chosen:
@@ -194,7 +202,7 @@ def feature_rows(
     evaluated = evaluate_features(
         chosen,
         # Probe freshness is judged now, as the summaries' headlines were.
-        facts_from_summaries(summaries, now=now or timezone.now(), rows=rows),
+        facts_from_summaries(summaries, now=now or timezone.now(), rows=rows, parts=parts),
         upstreams=rows.upstream_slugs if rows is not None else upstream_slugs(),
         model_names=rows.model_names if rows is not None else model_names(),
     )
@@ -202,12 +210,25 @@ def feature_rows(
 
 
 def model_health(
-    summary: ProviderSummary, *, now: datetime, rows: StackRows | None = None
+    summary: ProviderSummary,
+    *,
+    now: datetime,
+    rows: StackRows | None = None,
+    page: ProviderRows | None = None,
 ) -> list[ModelRecord]:
     """The provider's models (its alias table) with their state now and their 90-day record.
-    A provider with no [[model]] rows: two queries (one with `rows`)."""
-    facts = facts_from_summaries({summary.provider.slug: summary}, now=now, rows=rows)
+    A provider with no [[model]] rows: two queries (none with `rows`, the stack's rows as the
+    page read them). `page`: the provider's rows as its page read them (its incidents, their
+    components, when it was first watched), which the record is then made from."""
+    if rows is not None and not rows.alias_tables([summary.provider.pk]):
+        return []
+    facts = facts_from_summaries(
+        {summary.provider.slug: summary},
+        now=now,
+        rows=rows,
+        parts=page.incident_parts if page is not None else incident_parts,
+    )
     found = facts.get(summary.provider.slug)
     if found is None:
         return []
-    return model_records(summary.provider, found, now=now)
+    return model_records(summary.provider, found, now=now, reads=page)

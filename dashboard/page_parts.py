@@ -33,9 +33,11 @@ from dashboard import (
     our_stack,
     summaries,
 )
+from dashboard.provider_rows import ProviderRows
 from probes import acknowledge as acks
 from probes.acknowledge import Target
 from probes.models import Drill, Provider
+from probes.models.providers import with_enabled_sources
 from probes.observe import reports
 from probes.parsers.types import SEVERITY, Status, worst
 
@@ -115,12 +117,13 @@ def provider_context(
     """What a provider page shows; `live` leaves out the parts the live fragment never shows.
     `history_version`: the provider's `history_cache.provider_version()`, if already read.
 
-    Every enabled provider is read once with for_dashboard() (the page's own, the candidates
-    for plan B and what the features ride on come from it), and each other set of rows once
-    for the parts that need it: the team reports' bursts, the clouds each runs on, the
-    [[model]] rows, the provider's sources.
+    Every enabled provider is read once with for_dashboard() (the page's own with all its
+    sources, the candidates for plan B and what the features ride on come from it), and each
+    other set of rows once for the parts that need it: the team reports' bursts, the clouds
+    each runs on, the [[model]] rows (`our_stack.StackRows`), the provider's incidents, their
+    components and when each of its subjects was first watched (`provider_rows.ProviderRows`).
     """
-    providers = list(Provider.objects.for_dashboard())
+    providers = with_enabled_sources(list(Provider.objects.for_dashboard(every_source=True)))
     full = next((other for other in providers if other.slug == slug), None)
     if full is None:  # none by that name, or switched off
         raise Http404("No such provider.")
@@ -144,24 +147,35 @@ def provider_context(
     bursts = reports.bursts(providers, now=now)
     stack = our_stack.StackRows()
     loaded = Loaded(providers, headlines, bursts, stack.upstream_id_map)
-    sources = list(full.sources.order_by("pk"))
+    rows = ProviderRows(
+        full,
+        now=now,
+        page=not live,
+        open_incident_ids=[i.pk for p in providers for i in p.open_incidents],  # type: ignore[attr-defined]
+    )
 
     ctx = {
         "provider": full,
         "summary": summary,
-        "sources": sources,
+        "sources": full.every_source,  # type: ignore[attr-defined]
         "component_groups": summaries.group_components(summary.components),
         # One plan B for the page: shown at the top while in trouble, folded away otherwise.
         "plan": presentation.plan_b_for(
             full, presentation.page_status(full, summary), now=now, loaded=loaded
         ),
         **observations.provider_observations(
-            full, now=now, sources=sources, burst=bursts.get(full.pk)
+            full,
+            now=now,
+            sources=full.every_source,  # type: ignore[attr-defined]
+            burst=bursts.get(full.pk),
+            incidents=rows.detection_incidents(),
         ),
         # The team's features that ride on this provider, with their state.
-        "features": our_stack.features_on(full.slug, now=now, summaries=every_summary, rows=stack),
+        "features": our_stack.features_on(
+            full.slug, now=now, summaries=every_summary, rows=stack, parts=rows.incident_parts
+        ),
         # Each model it serves: state now, uptime and MTTR over 90 days.
-        "models": our_stack.model_health(summary, now=now, rows=stack),
+        "models": our_stack.model_health(summary, now=now, rows=stack, page=rows),
         # What is open to acknowledge, and who acknowledged it.
         **acknowledgements.provider_acknowledgements(
             full,
@@ -170,12 +184,13 @@ def provider_context(
     }
     if not live:
         # Uptime bars, 90/365-day uptime and reliability figures, the report form, recent ones.
-        ctx["recent_incidents"] = list(full.incidents.order_by("-started_at", "-pk")[:20])
+        ctx["recent_incidents"] = rows.recent()
         ctx["history"] = history.provider_history(
             full,
             now=now,
             components=[c for c in summary.components if not c.is_group],
             version=history_version,
+            rows=rows,
         )
     return ctx
 

@@ -283,7 +283,7 @@ def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down
 
 # Above the target: the reads a provider page still makes each for a part of its own are
 # listed in docs/performance.md ("Pages"). Flat with history and providers down, all the same.
-PROVIDER_PAGE_UNCACHED = 28
+PROVIDER_PAGE_UNCACHED = 19
 
 
 @pytest.mark.parametrize(

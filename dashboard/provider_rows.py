@@ -1,0 +1,160 @@
+"""A provider page's own rows, each set read once for every part that shows it.
+
+The recent incidents, the detection lead, the uptime history and each served model's record
+all look at the provider's incidents over a window of their own; they are read in one query
+over the widest window (with the newest ones of any age) and each part takes its window from
+them. The same goes for when each of its subjects was first watched (the uptime history's and
+the models' record) and for the components that incidents touch (the features' state and the
+models' record). Each set is read when first asked for, and not at all when no part asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from django.db.models import Min, Q
+
+from probes.models import Incident, Provider, StatusChange
+from probes.observe import detection
+from probes.parsers.types import Status
+from probes.stack import model_history
+
+# How many of the provider's incidents the page lists, newest first, however old.
+RECENT_INCIDENTS = 20
+# The uptime history's window (dashboard.history): a year of UTC days.
+HISTORY_DAYS = 365
+
+
+class ProviderRows:
+    """The rows of one provider that several parts of its page show (`page`: the whole page;
+    otherwise the live fragment, which shows neither the uptime history nor the recent list).
+
+    `open_incident_ids`: every enabled provider's open incidents, whose components the
+    features' state asks for along with this provider's."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        now: datetime,
+        page: bool,
+        open_incident_ids: Iterable[int] = (),
+    ) -> None:
+        self.provider = provider
+        self.now = now
+        self.page = page
+        self.open_incident_ids = list(open_incident_ids)
+
+    @cached_property
+    def incidents(self) -> list[Incident]:
+        """Every incident of the provider a part looks at, in one query: those overlapping the
+        widest window (detection's margin around it) and, on the page, the newest ones.
+        Each carries `first_post` (detection.first_post_at())."""
+        start, end = detection.incident_window(self.now)
+        if self.page:
+            # A day more than the year: the history's first UTC day starts before now - 365d.
+            start = min(start, self.now - timedelta(days=HISTORY_DAYS + 1))
+        wanted = Q(started_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gt=start))
+        if self.page:
+            newest = Incident.objects.filter(provider=self.provider).order_by("-started_at", "-pk")
+            wanted |= Q(pk__in=newest.values("pk")[:RECENT_INCIDENTS])
+        return list(
+            Incident.objects.filter(wanted, provider=self.provider).annotate(
+                first_post=detection.first_post_at()
+            )
+        )
+
+    def overlapping(
+        self, start: datetime, end: datetime, *, maintenance: bool = True
+    ) -> list[Incident]:
+        """`Incident.objects.overlapping(start, end)` of the provider, oldest first (without
+        maintenance unless `maintenance`)."""
+        found = [
+            incident
+            for incident in self.incidents
+            if incident.started_at < end
+            and (incident.resolved_at is None or incident.resolved_at > start)
+            and (maintenance or not incident.is_maintenance)
+        ]
+        return sorted(found, key=lambda incident: (incident.started_at, incident.pk))
+
+    def recent(self) -> list[Incident]:
+        """The provider's newest incidents, however old (the page's list)."""
+        newest = sorted(self.incidents, key=lambda i: (i.started_at, i.pk), reverse=True)
+        return newest[:RECENT_INCIDENTS]
+
+    def detection_incidents(self) -> list[detection.OfficialIncident]:
+        """What detection.detection_for() sets the provider's outages against."""
+        found = self.overlapping(*detection.incident_window(self.now))
+        return [detection.official(incident) for incident in sorted(found, key=lambda i: i.pk)]
+
+    # -- what model_history.ModelReads asks for ------------------------------------------------
+
+    def model_incidents(self, start: datetime, end: datetime) -> list[tuple[Incident, list[str]]]:
+        names = self.component_names
+        return [
+            (incident, names.get(incident.pk, []))
+            for incident in self.overlapping(start, end, maintenance=False)
+        ]
+
+    def first_recorded(self) -> datetime | None:
+        return self._first_watched[None][1]
+
+    # -- first watched ---------------------------------------------------------------------------
+
+    def first_watched(self) -> dict[int | None, datetime]:
+        """When we first knew each subject's status (None: the provider as a whole), as
+        dashboard.history.first_watched() gives it."""
+        return {
+            component_id: first
+            for component_id, (first, _any) in self._first_watched.items()
+            if first is not None
+        }
+
+    @cached_property
+    def _first_watched(self) -> dict[int | None, tuple[datetime | None, datetime | None]]:
+        """Per subject: its first status change to a known status, and its first of any (the
+        models' watched time starts there), in one query."""
+        found: dict[int | None, tuple[datetime | None, datetime | None]] = {None: (None, None)}
+        for component_id, known, first in (
+            StatusChange.objects.filter(provider=self.provider)
+            .values("component_id")
+            .annotate(known=Min("at", filter=~Q(new_status=Status.UNKNOWN)), first=Min("at"))
+            .values_list("component_id", "known", "first")
+        ):
+            found[component_id] = (known, first)
+        return found
+
+    # -- incidents' components -------------------------------------------------------------------
+
+    @cached_property
+    def _parts(self) -> list[tuple[int, int, str]]:
+        """(incident, component, component's name) of every open incident and of the
+        provider's incidents in the models' window, in one query."""
+        start = self.now - timedelta(days=model_history.WINDOW_DAYS)
+        ids = {*self.open_incident_ids}
+        ids.update(i.pk for i in self.overlapping(start, self.now, maintenance=False))
+        through = Incident.components.through
+        return list(
+            through.objects.filter(incident_id__in=sorted(ids)).values_list(
+                "incident_id", "component_id", "component__name"
+            )
+        )
+
+    def incident_parts(self, incident_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+        """As probes.stack.provider_facts.incident_parts(), for open incidents."""
+        wanted = set(incident_ids)
+        found: dict[int, set[int]] = {}
+        for incident_id, component_id, _name in self._parts:
+            if incident_id in wanted:
+                found.setdefault(incident_id, set()).add(component_id)
+        return {key: frozenset(value) for key, value in found.items()}
+
+    @cached_property
+    def component_names(self) -> dict[int, list[str]]:
+        names: dict[int, list[str]] = {}
+        for incident_id, _component_id, name in self._parts:
+            names.setdefault(incident_id, []).append(name)
+        return names
