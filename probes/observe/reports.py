@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from probes import signals
@@ -163,6 +163,8 @@ class Burst:
     usual: float
     is_burst: bool
     weighted: float = 0.0
+    # Reports over the usual level's days, the current window's among them (None: not counted).
+    reports: int | None = None
 
 
 def burst_level(recent: float, earlier: float, *, windows: float, count: int = 0) -> Burst:
@@ -177,30 +179,68 @@ def burst_level(recent: float, earlier: float, *, windows: float, count: int = 0
     return Burst(count, usual, recent + 1e-9 >= threshold, recent)
 
 
+def _burst_counts(now: datetime) -> tuple[QuerySet[TeamReport], dict[str, Aggregate]]:
+    """The reports a burst is judged on, and what is counted of each provider's: reports and
+    their weight in the current window, the earlier ones' weight, and all of them."""
+    current = Q(at__gt=now - window())
+    counted = TeamReport.objects.filter(
+        at__gt=now - timedelta(days=USUAL_LEVEL_DAYS), at__lte=now
+    ).order_by()
+    return counted, {
+        "n": Count("pk", filter=current),
+        "recent_weight": Sum("weight", filter=current),
+        "earlier_weight": Sum("weight", filter=~current),
+        "total": Count("pk"),
+    }
+
+
 def bursts(providers: Sequence[Provider], *, now: datetime) -> dict[int, Burst]:
     """Burst state for each provider, in one query."""
     ids = [provider.pk for provider in providers]
-    start = now - window()
-    usual_start = now - timedelta(days=USUAL_LEVEL_DAYS)
-    current = Q(at__gt=start)
+    counted, aggregates = _burst_counts(now)
     found = {
-        pk: (n, float(weight or 0.0), float(earlier or 0.0))
-        for pk, n, weight, earlier in TeamReport.objects.filter(
-            provider_id__in=ids, at__gt=usual_start, at__lte=now
-        )
+        pk: tuple(values)
+        for pk, *values in counted.filter(provider_id__in=ids)
         .values_list("provider_id")
-        .annotate(
-            n=Count("pk", filter=current),
-            recent_weight=Sum("weight", filter=current),
-            earlier_weight=Sum("weight", filter=~current),
-        )
-        .values_list("provider_id", "n", "recent_weight", "earlier_weight")
+        .annotate(**aggregates)
+        .values_list("provider_id", *aggregates)
     }
-    windows = (start - usual_start) / window()
+    return _levels(ids, found, now=now)
+
+
+def burst_columns(*, now: datetime) -> dict[str, Subquery]:
+    """What `bursts()` counts of each provider, as annotations of a query of providers: a page
+    that reads them anyway reads their bursts with them (`bursts_of()`)."""
+    counted, aggregates = _burst_counts(now)
+    mine = counted.filter(provider=OuterRef("pk")).values("provider")
+    return {
+        f"burst_{name}": Subquery(mine.annotate(value=aggregate).values("value"))
+        for name, aggregate in aggregates.items()
+    }
+
+
+def bursts_of(providers: Sequence[Provider], *, now: datetime) -> dict[int, Burst]:
+    """`bursts()` of providers read with `burst_columns(now=now)`, without a query."""
+    names = _burst_counts(now)[1]
+    found = {
+        provider.pk: tuple(getattr(provider, f"burst_{name}") for name in names)
+        for provider in providers
+    }
+    return _levels([provider.pk for provider in providers], found, now=now)
+
+
+def _levels(
+    ids: Sequence[int], found: dict[int, tuple[Any, ...]], *, now: datetime
+) -> dict[int, Burst]:
+    """Each provider's burst from what `_burst_counts()` counted of it (none: no report)."""
+    windows = (timedelta(days=USUAL_LEVEL_DAYS) - window()) / window()
     levels = {}
     for pk in ids:
-        count, weight, earlier = found.get(pk, (0, 0.0, 0.0))
-        levels[pk] = burst_level(weight, earlier, windows=windows, count=count)
+        count, weight, earlier, total = found.get(pk) or (0, 0.0, 0.0, 0)
+        level = burst_level(
+            float(weight or 0.0), float(earlier or 0.0), windows=windows, count=count or 0
+        )
+        levels[pk] = replace(level, reports=total or 0)
     return levels
 
 

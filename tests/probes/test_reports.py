@@ -180,3 +180,21 @@ def test_the_burst_signal_fires_once_when_a_report_tips_the_level(provider, sett
     finally:
         signals.report_burst_started.disconnect(dispatch_uid="test.burst")
     assert heard == [("example", 2)]
+
+
+def test_bursts_read_with_the_providers_are_the_bursts_read_alone(provider, settings):
+    # A provider page reads the bursts as columns of its providers' query: the same figures.
+    settings.AIWATCH_REPORT_BURST_MIN = 2
+    quiet = Provider.objects.create(slug="quiet", name="Quiet")
+    other = Provider.objects.create(slug="other", name="Other")
+    for day in range(1, 9):
+        report(provider, person=f"p{day}", at=NOW - timedelta(days=day, minutes=1))
+    for person in ("a", "b"):
+        report(provider, person=person, network=person, at=NOW - timedelta(minutes=2))
+    submit_report(other, person="x", network="x", note="", now=NOW, weight=0.5)
+    alone = reports.bursts([provider, quiet, other], now=NOW)
+
+    annotated = Provider.objects.annotate(**reports.burst_columns(now=NOW)).order_by("pk")
+    assert reports.bursts_of(list(annotated), now=NOW) == alone
+    # The usual level's days hold six of the eight older reports and the two recent ones.
+    assert [alone[p.pk].reports for p in (provider, quiet, other)] == [8, 0, 1]
