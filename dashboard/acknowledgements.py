@@ -8,7 +8,7 @@ overview, the provider page and the incident page are here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from aiwatch.access import permission_required
 from probes import acknowledge as acks
 from probes import audit
-from probes.models import Drill, Incident, Provider
+from probes.models import Drill, Incident, ObservedTransition, Provider
 from probes.observe.reports import display_name
 from probes.stack.drills import DrillError
 from probes.stack.drills import acknowledge as acknowledge_drill_step
@@ -112,10 +112,18 @@ def overview_acknowledged(
 
 
 def provider_acknowledgements(
-    provider: Provider, *, open_incidents: Iterable[Incident] | None = None
+    provider: Provider,
+    *,
+    open_incidents: Iterable[Incident] | None = None,
+    transitions: Sequence[ObservedTransition] | None = None,
 ) -> dict[str, Any]:
+    """What is open to acknowledge on the provider's page, and who acknowledged it
+    (`open_incidents`, `transitions`: as `acks.open_targets()` takes them, as the page read
+    them)."""
+    held = {provider.pk: transitions} if transitions is not None else None
+    targets = acks.open_targets([provider], open_incidents=open_incidents, transitions=held)
     return {
-        "ack_targets": acks.open_targets([provider], open_incidents=open_incidents)[provider.pk],
+        "ack_targets": targets[provider.pk],
         "ack_on_it_max": acks.ON_IT_MAX_LENGTH,
         "ack_note_max": acks.NOTE_MAX_LENGTH,
     }

@@ -9,7 +9,7 @@ message with it or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,10 +64,21 @@ class Target:
         return max(first.at - self.started_at, timedelta(0)) if first else None
 
 
-def observed_outage(provider: Provider) -> ObservedTransition | None:
-    """The provider-wide transition that started its current observed outage, if it has one."""
+def observed_outage(
+    provider: Provider, *, transitions: Sequence[ObservedTransition] | None = None
+) -> ObservedTransition | None:
+    """The provider-wide transition that started its current observed outage, if it has one.
+
+    `transitions`: its provider-level transitions as the page read them, oldest first, its
+    newest of all among them (`probes.observe.detection.provider_transitions`); they are read
+    only when the outage began before the first of them.
+    """
     if provider.observed_status not in OBSERVED_DOWN:
         return None
+    if transitions is not None:
+        start, certain = _outage_start(transitions)
+        if certain:
+            return start
     latest = (
         ObservedTransition.objects.filter(provider=provider, source__isnull=True)
         .order_by("-at", "-pk")
@@ -86,13 +97,36 @@ def observed_outage(provider: Provider) -> ObservedTransition | None:
     return start
 
 
+def _outage_start(
+    transitions: Sequence[ObservedTransition],
+) -> tuple[ObservedTransition | None, bool]:
+    """`observed_outage()` from transitions oldest first, and whether they settle it: not when
+    every one is of the outage (it may have begun before the first)."""
+    newest_first = sorted(transitions, key=lambda t: (t.at, t.pk), reverse=True)
+    if not newest_first or newest_first[0].new_status not in OBSERVED_DOWN:
+        return None, True
+    latest = start = newest_first[0]
+    # Back up over changes between bad states (degraded → major), as observed_outage() does.
+    for earlier in newest_first[1:]:
+        if earlier.at >= latest.at:
+            continue
+        if earlier.new_status not in OBSERVED_DOWN:
+            return start, True
+        start = earlier
+    return start, False
+
+
 def open_targets(
-    providers: Sequence[Provider], *, open_incidents: Iterable[Incident] | None = None
+    providers: Sequence[Provider],
+    *,
+    open_incidents: Iterable[Incident] | None = None,
+    transitions: Mapping[int, Sequence[ObservedTransition]] | None = None,
 ) -> dict[int, list[Target]]:
     """Per provider: its open incidents, then its observed outage, each with its
-    acknowledgements (oldest first). A fixed number of queries plus one per provider in an
+    acknowledgements (oldest first). A fixed number of queries plus two per provider in an
     observed outage. `open_incidents`: the providers' open incidents as the page already read
-    them (`Incident.objects.open()`), one query fewer."""
+    them (`Incident.objects.open()`), one query fewer; `transitions`: their provider-level
+    transitions, as `observed_outage()` takes them, none for those it holds."""
     ids = [provider.pk for provider in providers]
     by_pk = {provider.pk: provider for provider in providers}
     targets: dict[int, list[Target]] = {pk: [] for pk in ids}
@@ -105,7 +139,8 @@ def open_targets(
     for incident in incidents:
         targets[incident.provider_id].append(Target(by_pk[incident.provider_id], incident=incident))
     for provider in providers:
-        start = observed_outage(provider)
+        held = transitions.get(provider.pk) if transitions is not None else None
+        start = observed_outage(provider, transitions=held)
         if start is not None:
             targets[provider.pk].append(Target(provider, observed=start))
     _attach(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from probes.models import Incident, IncidentUpdate, ObservedTransition, Provider
 from probes.observe.observed import OUTAGE_STATUSES
@@ -119,23 +119,32 @@ class Detection:
         return ordered[(len(ordered) - 1) // 2]
 
 
+# The days detection looks back over, unless told.
+DAYS = 90
+
+
 def detection_for(
     provider: Provider,
     *,
     now: datetime,
-    days: int = 90,
+    days: int = DAYS,
     incidents: Sequence[OfficialIncident] | None = None,
+    transitions: Sequence[ObservedTransition] | None = None,
 ) -> Detection:
     """Leads and silent outages of `provider` over the last `days`. `incidents`: its incidents
-    overlapping `incident_window(now, days)`, as the page read them (one query fewer)."""
-    if incidents is None:
+    overlapping `incident_window(now, days)`, and `transitions`: its
+    `provider_transitions()` since `days` ago, as the page read them (a query fewer each)."""
+    if incidents is None and transitions is None:
         return detections_for_many([provider], now=now, days=days)[provider.pk]
     since = now - timedelta(days=days)
-    timeline = _timelines([provider.pk], since=since)[provider.pk]
-    return _detect(timeline, incidents, now=now)
+    if transitions is None:
+        transitions = provider_transitions([provider.pk], since=since)[provider.pk]
+    if incidents is None:
+        incidents = _official([provider.pk], now=now, days=days)[provider.pk]
+    return _detect(_timeline(transitions, since=since), incidents, now=now)
 
 
-def incident_window(now: datetime, days: int = 90) -> tuple[datetime, datetime]:
+def incident_window(now: datetime, days: int = DAYS) -> tuple[datetime, datetime]:
     """The incidents detection sets against the last `days` of outages: those overlapping
     this span (an outage may come `AIWATCH_DETECTION_WINDOW_MINUTES` before or after a post)."""
     window = timedelta(minutes=settings.AIWATCH_DETECTION_WINDOW_MINUTES)
@@ -165,12 +174,18 @@ def official(incident: Incident) -> OfficialIncident:
 
 
 def detections_for_many(
-    providers: Sequence[Provider], *, now: datetime, days: int = 90
+    providers: Sequence[Provider], *, now: datetime, days: int = DAYS
 ) -> dict[int, Detection]:
     """`detection_for` each of `providers` (by pk), in two queries however many."""
     since = now - timedelta(days=days)
     ids = [provider.pk for provider in providers]
     timelines = _timelines(ids, since=since)
+    incidents = _official(ids, now=now, days=days)
+    return {pk: _detect(timelines[pk], incidents[pk], now=now) for pk in ids}
+
+
+def _official(ids: Sequence[int], *, now: datetime, days: int) -> dict[int, list[OfficialIncident]]:
+    """Each provider's incidents overlapping `incident_window(now, days)`, in one query."""
     incidents: dict[int, list[OfficialIncident]] = {pk: [] for pk in ids}
     rows = (
         Incident.objects.filter(provider_id__in=ids)
@@ -199,26 +214,46 @@ def detections_for_many(
                 external_id=external,
             )
         )
-    return {pk: _detect(timelines[pk], incidents[pk], now=now) for pk in ids}
+    return incidents
+
+
+def provider_transitions(
+    ids: Sequence[int], *, since: datetime
+) -> dict[int, list[ObservedTransition]]:
+    """Each provider's provider-level observed transitions from `since` on, oldest first, with
+    the newest before `since` (so its newest of all is among them), in one query."""
+    found: dict[int, list[ObservedTransition]] = {pk: [] for pk in ids}
+    for transition in _provider_level(ids, since=since):
+        found[transition.provider_id].append(transition)
+    return found
 
 
 def _timelines(ids: Sequence[int], *, since: datetime) -> dict[int, list[tuple[datetime, Status]]]:
-    """Each provider's provider-level observed transitions from `since` on, in one query."""
+    """`_timeline()` of each provider's `provider_transitions()`, in one query (of tuples)."""
+    timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
+    for provider_id, at, status in _provider_level(ids, since=since).values_list(
+        "provider_id", "at", "new_status"
+    ):
+        timelines[provider_id].append((max(at, since), Status(status)))
+    return timelines
+
+
+def _provider_level(ids: Sequence[int], *, since: datetime) -> QuerySet[ObservedTransition]:
     provider_level = ObservedTransition.objects.filter(provider_id__in=ids, source__isnull=True)
     # The outage may have started before the window: begin from the status in force then,
     # each provider's newest transition before it, read with those inside it.
-    timelines: dict[int, list[tuple[datetime, Status]]] = {pk: [] for pk in ids}
     before = provider_level.filter(provider_id=OuterRef("pk"), at__lt=since).order_by("-at", "-pk")
     newest_before = Provider.objects.filter(pk__in=ids).values(
         newest=Subquery(before.values("pk")[:1])
     )
-    for provider_id, at, status in (
-        provider_level.filter(Q(at__gte=since) | Q(pk__in=newest_before))
-        .order_by("at", "pk")
-        .values_list("provider_id", "at", "new_status")
-    ):
-        timelines[provider_id].append((max(at, since), Status(status)))
-    return timelines
+    return provider_level.filter(Q(at__gte=since) | Q(pk__in=newest_before)).order_by("at", "pk")
+
+
+def _timeline(
+    transitions: Sequence[ObservedTransition], *, since: datetime
+) -> list[tuple[datetime, Status]]:
+    """(time, new status) of each transition, oldest first, from `since` at the earliest."""
+    return [(max(t.at, since), Status(t.new_status)) for t in transitions]
 
 
 def _detect(

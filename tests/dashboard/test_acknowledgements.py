@@ -178,3 +178,35 @@ def test_a_drill_answered_from_the_page_times_the_drill(editor):
         .status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        ["operational", "major_outage"],
+        ["operational", "partial_outage", "major_outage"],
+        ["major_outage", "operational"],
+        ["operational", "degraded_performance", "operational", "major_outage", "partial_outage"],
+        ["major_outage"],
+        [],
+    ],
+)
+@pytest.mark.parametrize("days_ago", [1, 200])
+def test_the_observed_outage_found_in_the_pages_transitions_is_the_one_read(statuses, days_ago):
+    # A provider page hands detection's transitions to the acknowledgements; an outage older
+    # than them (or with no transition before it) is read as before.
+    from probes.acknowledge import observed_outage
+    from probes.observe.detection import provider_transitions
+
+    provider = make_provider("example", name="Example AI")
+    began = timezone.now() - timedelta(days=days_ago)
+    for hours, status in enumerate(statuses):
+        ObservedTransition.objects.create(
+            provider=provider, new_status=status, at=began + timedelta(hours=hours)
+        )
+    Provider.objects.filter(pk=provider.pk).update(observed_status=(statuses or ["unknown"])[-1])
+    provider.refresh_from_db()
+    since = timezone.now() - timedelta(days=90)
+    held = provider_transitions([provider.pk], since=since)[provider.pk]
+
+    assert observed_outage(provider, transitions=held) == observed_outage(provider)
