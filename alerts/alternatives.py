@@ -216,13 +216,37 @@ class Loaded:
     `providers`: every enabled provider, with what `Provider.objects.for_dashboard()`
     prefetches; `headlines`: each one's headline by pk (the summaries' own); `bursts`: the
     team reports' bursts by pk (`probes.observe.reports.bursts`); `upstreams`: provider pk ->
-    the pks of the clouds it runs on.
+    the pks of the clouds it runs on; `incident_spans`, if read: provider pk -> (start, end)
+    of its incidents in `incident_spans_of()`, for at least every candidate.
     """
 
     providers: Sequence[Provider]
     headlines: Mapping[int, Any]
     bursts: Mapping[int, Any]
     upstreams: Mapping[int, Sequence[int]]
+    incident_spans: Mapping[int, Sequence[tuple[datetime, datetime | None]]] | None = None
+
+
+def candidates_for(providers: Sequence[Provider], loaded: Sequence[Provider]) -> list[Provider]:
+    """Those of `loaded` (every enabled provider) that may stand in for one of `providers`:
+    they share a capability (the providers themselves among them, if they have one)."""
+    tagged = set().union(*(set(provider.capabilities or []) for provider in providers))
+    return [other for other in loaded if tagged & set(other.capabilities or [])]
+
+
+def incident_spans_of(
+    incidents: Iterable[Incident], *, now: datetime
+) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """(start, end) of the non-maintenance ones of `incidents` overlapping the last
+    `RELIABILITY_WINDOW`, by provider pk: the incident minutes a candidate is ranked by."""
+    start = now - RELIABILITY_WINDOW
+    spans: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for incident in incidents:
+        ended = incident.resolved_at
+        if incident.is_maintenance or incident.started_at >= now or (ended and ended <= start):
+            continue
+        spans.setdefault(incident.provider_id, []).append((incident.started_at, ended))
+    return spans
 
 
 def alternatives_for(
@@ -243,7 +267,8 @@ def alternatives_for_many(
 
     The overview asks this for every provider it shows in trouble: the candidates, their
     headlines, incidents, upstreams and team reports are read once for all of them, and not at
-    all when the page has read them already (`loaded`: one query then, the incidents).
+    all when the page has read them already (`loaded`: one query then, the incidents; none
+    with its `incident_spans`).
     """
     result: dict[int, list[Alternative]] = {provider.pk: [] for provider in providers}
     wanted = [provider for provider in providers if provider.capabilities]
@@ -251,17 +276,20 @@ def alternatives_for_many(
         return result
     if loaded is None:
         loaded = _load(now)
-    tagged = set().union(*(set(provider.capabilities) for provider in wanted))
-    pool = [other for other in loaded.providers if tagged & set(other.capabilities or [])]
+    pool = candidates_for(wanted, loaded.providers)
     by_pk = {other.pk: other for other in loaded.providers}
     start = now - RELIABILITY_WINDOW
     spans: dict[int, list[tuple[datetime, datetime | None]]] = {other.pk: [] for other in pool}
-    for provider_id, began, ended in (
-        Incident.objects.overlapping(start, now)
-        .filter(provider__in=pool, is_maintenance=False)
-        .values_list("provider_id", "started_at", "resolved_at")
-    ):
-        spans[provider_id].append((began, ended))
+    if loaded.incident_spans is not None:
+        for other in pool:
+            spans[other.pk] = list(loaded.incident_spans.get(other.pk, ()))
+    else:
+        for provider_id, began, ended in (
+            Incident.objects.overlapping(start, now)
+            .filter(provider__in=pool, is_maintenance=False)
+            .values_list("provider_id", "started_at", "resolved_at")
+        ):
+            spans[provider_id].append((began, ended))
     facts = {}
     for other in pool:
         headline = loaded.headlines[other.pk]

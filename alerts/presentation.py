@@ -51,10 +51,15 @@ def plan_b_for(
     """The playbook (sanitised) and, when the provider is degraded or down, its alternatives.
 
     `status` is what the page shows for the provider (the dashboard's summary status);
-    `loaded`, what the page has read already (alerts.alternatives.Loaded).
+    `loaded`, what the page has read already (alerts.alternatives.Loaded). The playbook is
+    read, unless the provider was read with it (`select_related("playbook")`).
     """
     status = Status(status)
-    playbook = Playbook.objects.filter(provider=provider).first()
+    if Provider.playbook.related.is_cached(provider):  # type: ignore[attr-defined]
+        # Read with the provider: None when it has none, without a query.
+        playbook = getattr(provider, "playbook", None)
+    else:
+        playbook = Playbook.objects.filter(provider=provider).first()
     rendered = render_markdown(playbook.body) if playbook and playbook.body.strip() else None
     return PlanB(
         provider=provider,
