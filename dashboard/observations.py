@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboard import charts
-from probes.models import ProbeResult, ProbeRollup, Provider, Source, TeamReport
+from probes.models import (
+    ObservedTransition,
+    ProbeResult,
+    ProbeRollup,
+    Provider,
+    Source,
+    TeamReport,
+)
 from probes.observe import detection, reports
 
 # Latency charts: (key, caption, rollup period, span).
@@ -77,11 +84,12 @@ def provider_observations(
     sources: Sequence[Source] | None = None,
     burst: reports.Burst | None = None,
     incidents: Sequence[detection.OfficialIncident] | None = None,
+    transitions: Sequence[ObservedTransition] | None = None,
 ) -> dict[str, Any]:
     """Context for the provider page's probe, latency, detection and report sections.
 
     `sources`: every source of the provider, as the page read them (by pk); `burst`: its team
-    reports' burst, and `incidents`: what detection sets its outages against
+    reports' burst, and `incidents` and `transitions`: what detection sets against what
     (`detection.detection_for`), when the page has them. The probe rollups of the last day
     and of every latency window are read in one query, and not at all with no probe on.
     """
@@ -143,12 +151,18 @@ def provider_observations(
             )
 
     step = reports.window()
+    burst = burst or reports.bursts([provider], now=now)[provider.pk]
     # The last day's team reports, newest first: the chart counts them, the "affected" list
-    # names the last hour's.
-    recent = list(
-        TeamReport.objects.filter(provider=provider, at__gte=now - REPORT_SPAN, at__lte=now)
-        .select_related("user")
-        .order_by("-at", "-pk")
+    # names the last hour's. None over the usual level's days (the burst counts them): none
+    # in the last day either.
+    recent = (
+        list(
+            TeamReport.objects.filter(provider=provider, at__gte=now - REPORT_SPAN, at__lte=now)
+            .select_related("user")
+            .order_by("-at", "-pk")
+        )
+        if burst.reports != 0
+        else []
     )
     counts = reports.report_counts(
         provider, start=now - REPORT_SPAN, end=now, step=step, times=[r.at for r in recent]
@@ -157,13 +171,15 @@ def provider_observations(
     return {
         "probe_rows": rows,
         "latency_charts": latency_charts,
-        "detection": detection.detection_for(provider, now=now, incidents=incidents),
+        "detection": detection.detection_for(
+            provider, now=now, incidents=incidents, transitions=transitions
+        ),
         "report_chart": charts.build_report_chart(
             counts,
             title=_("Team reports per %(minutes)d minutes, last 24 hours") % {"minutes": minutes},
         ),
         "report_total": sum(count for _, count in counts),
-        "report_burst": burst or reports.bursts([provider], now=now)[provider.pk],
+        "report_burst": burst,
         "report_window_minutes": minutes,
         "report_note_max": reports.NOTE_MAX_LENGTH,
         # Who reported in the last hour: names only for signed-in viewers (the template).

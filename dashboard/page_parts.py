@@ -24,7 +24,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from alerts import presentation
-from alerts.alternatives import Loaded
+from alerts.alternatives import Loaded, candidates_for
+from alerts.events import DOWN_STATUSES
 from dashboard import (
     acknowledgements,
     history,
@@ -118,12 +119,20 @@ def provider_context(
     `history_version`: the provider's `history_cache.provider_version()`, if already read.
 
     Every enabled provider is read once with for_dashboard() (the page's own with all its
-    sources, the candidates for plan B and what the features ride on come from it), and each
-    other set of rows once for the parts that need it: the team reports' bursts, the clouds
-    each runs on, the [[model]] rows (`our_stack.StackRows`), the provider's incidents, their
-    components and when each of its subjects was first watched (`provider_rows.ProviderRows`).
+    sources, the candidates for plan B and what the features ride on come from it), each with
+    its playbook and its team reports' burst, and each other set of rows once for the parts
+    that need it: the clouds each runs on and the [[model]] rows (`our_stack.StackRows`); the
+    provider's incidents (with plan B's candidates' recent ones), their components, its
+    observed transitions and when each of its subjects was first watched
+    (`provider_rows.ProviderRows`).
     """
-    providers = with_enabled_sources(list(Provider.objects.for_dashboard(every_source=True)))
+    # With what plan B and the team reports need of each: the playbook, the bursts.
+    query = (
+        Provider.objects.for_dashboard(every_source=True)
+        .select_related("playbook")
+        .annotate(**reports.burst_columns(now=now))
+    )
+    providers = with_enabled_sources(list(query))
     full = next((other for other in providers if other.slug == slug), None)
     if full is None:  # none by that name, or switched off
         raise Http404("No such provider.")
@@ -144,14 +153,23 @@ def provider_context(
         return {found.provider.pk: found.headline for found in every_summary().values()}
 
     headlines = our_stack.LazyMapping(every_headline)
-    bursts = reports.bursts(providers, now=now)
+    bursts = reports.bursts_of(providers, now=now)
     stack = our_stack.StackRows()
-    loaded = Loaded(providers, headlines, bursts, stack.upstream_id_map)
+    status = presentation.page_status(full, summary)
     rows = ProviderRows(
         full,
         now=now,
         page=not live,
         open_incident_ids=[i.pk for p in providers for i in p.open_incidents],  # type: ignore[attr-defined]
+        # Plan B looks for alternatives only while the provider is degraded or down.
+        candidates=candidates_for([full], providers) if status in DOWN_STATUSES else (),
+    )
+    loaded = Loaded(
+        providers,
+        headlines,
+        bursts,
+        stack.upstream_id_map,
+        our_stack.LazyMapping(lambda: rows.incident_spans),
     )
 
     ctx = {
@@ -160,15 +178,14 @@ def provider_context(
         "sources": full.every_source,  # type: ignore[attr-defined]
         "component_groups": summaries.group_components(summary.components),
         # One plan B for the page: shown at the top while in trouble, folded away otherwise.
-        "plan": presentation.plan_b_for(
-            full, presentation.page_status(full, summary), now=now, loaded=loaded
-        ),
+        "plan": presentation.plan_b_for(full, status, now=now, loaded=loaded),
         **observations.provider_observations(
             full,
             now=now,
             sources=full.every_source,  # type: ignore[attr-defined]
             burst=bursts.get(full.pk),
             incidents=rows.detection_incidents(),
+            transitions=rows.observed_transitions,
         ),
         # The team's features that ride on this provider, with their state.
         "features": our_stack.features_on(
@@ -180,6 +197,7 @@ def provider_context(
         **acknowledgements.provider_acknowledgements(
             full,
             open_incidents=full.open_incidents,  # type: ignore[attr-defined]
+            transitions=rows.observed_transitions,
         ),
     }
     if not live:

@@ -4,8 +4,9 @@ The recent incidents, the detection lead, the uptime history and each served mod
 all look at the provider's incidents over a window of their own; they are read in one query
 over the widest window (with the newest ones of any age) and each part takes its window from
 them. The same goes for when each of its subjects was first watched (the uptime history's and
-the models' record) and for the components that incidents touch (the features' state and the
-models' record). Each set is read when first asked for, and not at all when no part asks.
+the models' record), for the components that incidents touch (the features' state and the
+models' record) and for its observed transitions (detection and the observed outage one
+acknowledges). Each set is read when first asked for, and not at all when no part asks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from functools import cached_property
 
 from django.db.models import Min, Q
 
-from probes.models import Incident, Provider, StatusChange
+from alerts import alternatives
+from probes.models import Incident, ObservedTransition, Provider, StatusChange
 from probes.observe import detection
 from probes.parsers.types import Status
 from probes.stack import model_history
@@ -32,7 +34,9 @@ class ProviderRows:
     otherwise the live fragment, which shows neither the uptime history nor the recent list).
 
     `open_incident_ids`: every enabled provider's open incidents, whose components the
-    features' state asks for along with this provider's."""
+    features' state asks for along with this provider's. `candidates`: the providers plan B
+    weighs as alternatives (`alerts.alternatives.candidates_for`), whose recent incidents are
+    read with the provider's."""
 
     def __init__(
         self,
@@ -41,30 +45,52 @@ class ProviderRows:
         now: datetime,
         page: bool,
         open_incident_ids: Iterable[int] = (),
+        candidates: Iterable[Provider] = (),
     ) -> None:
         self.provider = provider
         self.now = now
         self.page = page
         self.open_incident_ids = list(open_incident_ids)
+        self.candidates = [other.pk for other in candidates if other.pk != provider.pk]
 
     @cached_property
-    def incidents(self) -> list[Incident]:
-        """Every incident of the provider a part looks at, in one query: those overlapping the
-        widest window (detection's margin around it) and, on the page, the newest ones.
-        Each carries `first_post` (detection.first_post_at())."""
+    def _read(self) -> list[Incident]:
+        """The provider's incidents that a part looks at and the candidates' of the last
+        `RELIABILITY_WINDOW`, in one query, by pk. The provider's are those overlapping the
+        widest window (detection's margin around it) and, on the page, the newest ones; each
+        carries `first_post` (detection.first_post_at())."""
         start, end = detection.incident_window(self.now)
         if self.page:
             # A day more than the year: the history's first UTC day starts before now - 365d.
             start = min(start, self.now - timedelta(days=HISTORY_DAYS + 1))
-        wanted = Q(started_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gt=start))
+        own = Q(started_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gt=start))
         if self.page:
             newest = Incident.objects.filter(provider=self.provider).order_by("-started_at", "-pk")
-            wanted |= Q(pk__in=newest.values("pk")[:RECENT_INCIDENTS])
-        return list(
-            Incident.objects.filter(wanted, provider=self.provider).annotate(
-                first_post=detection.first_post_at()
+            own |= Q(pk__in=newest.values("pk")[:RECENT_INCIDENTS])
+        wanted = Q(own, provider=self.provider)
+        if self.candidates:
+            since = self.now - alternatives.RELIABILITY_WINDOW
+            wanted |= Q(
+                Q(resolved_at__isnull=True) | Q(resolved_at__gt=since),
+                provider_id__in=self.candidates,
+                is_maintenance=False,
+                started_at__lt=self.now,
             )
+        return list(
+            Incident.objects.filter(wanted)
+            .annotate(first_post=detection.first_post_at())
+            .order_by("pk")
         )
+
+    @cached_property
+    def incidents(self) -> list[Incident]:
+        """The provider's own incidents of `_read`."""
+        return [incident for incident in self._read if incident.provider_id == self.provider.pk]
+
+    @cached_property
+    def incident_spans(self) -> dict[int, list[tuple[datetime, datetime | None]]]:
+        """What `alerts.alternatives.Loaded.incident_spans` holds, for the candidates."""
+        return alternatives.incident_spans_of(self._read, now=self.now)
 
     def overlapping(
         self, start: datetime, end: datetime, *, maintenance: bool = True
@@ -89,6 +115,13 @@ class ProviderRows:
         """What detection.detection_for() sets the provider's outages against."""
         found = self.overlapping(*detection.incident_window(self.now))
         return [detection.official(incident) for incident in sorted(found, key=lambda i: i.pk)]
+
+    @cached_property
+    def observed_transitions(self) -> list[ObservedTransition]:
+        """Its provider-level observed transitions over detection's days, and the newest before
+        (`detection.provider_transitions()`): detection and the observed outage's start."""
+        since = self.now - timedelta(days=detection.DAYS)
+        return detection.provider_transitions([self.provider.pk], since=since)[self.provider.pk]
 
     # -- what model_history.ModelReads asks for ------------------------------------------------
 
