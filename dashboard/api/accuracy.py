@@ -11,8 +11,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 
 from dashboard.api.errors import ApiError, ErrorOut
+from dashboard.api.read_cache import cached_read
 from probes.models import Provider
 from probes.observe.accuracy import Scorecard, is_probed, scorecard_for, scorecards
 
@@ -73,6 +75,7 @@ def as_json(card: Scorecard, *, probed: bool = True) -> dict[str, Any]:
 
 
 @router.get("/accuracy/", response=AccuracyListOut, url_name="api-accuracy")
+@decorate_view(cached_read)
 def accuracy_list(request: HttpRequest) -> dict[str, Any]:
     """Every provider we probe: its status page set against our confirmed outages.
 
@@ -89,6 +92,7 @@ def accuracy_list(request: HttpRequest) -> dict[str, Any]:
     response={200: AccuracyOut, 404: ErrorOut},
     url_name="api-provider-accuracy",
 )
+@decorate_view(cached_read)
 def provider_accuracy(request: HttpRequest, slug: str) -> dict[str, Any]:
     """One provider's status-page accuracy over 90 days (`probed` false: no probe of ours
     watches it, and every count is zero)."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 import dashboard.api.schemas as schemas
@@ -15,6 +16,7 @@ from dashboard import history
 from dashboard.api.errors import ApiError, ErrorOut
 from dashboard.api.paging import link_next, page
 from dashboard.api.params import Moment, bounded
+from dashboard.api.read_cache import cached_read
 from dashboard.formatting import iso_utc
 from probes.models import Acknowledgement, Incident, IncidentUpdate, Provider
 
@@ -89,6 +91,7 @@ def overlapping(
     url_name="api-incidents",
     description=PAGING,
 )
+@decorate_view(cached_read)
 def incident_list(
     request: HttpRequest,
     response: HttpResponse,
@@ -130,6 +133,7 @@ def incident_list(
     url_name="api-incident-updates",
     description=PAGING,
 )
+@decorate_view(cached_read)
 def incident_updates(
     request: HttpRequest,
     response: HttpResponse,
@@ -188,6 +192,7 @@ def maintenance_dict(incident: Incident) -> dict[str, Any]:
     url_name="api-maintenance",
     description=PAGING,
 )
+@decorate_view(cached_read)
 def maintenance_list(
     request: HttpRequest,
     response: HttpResponse,

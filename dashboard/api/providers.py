@@ -8,12 +8,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
+from ninja.decorators import decorate_view
 
 import dashboard.api.schemas as schemas
 from aiwatch.access import client_address
 from dashboard import summaries
 from dashboard.api.access import Caller, WriteAccess
 from dashboard.api.errors import ApiError, ErrorOut
+from dashboard.api.read_cache import cached_read
 from dashboard.formatting import iso_utc
 from probes.models import Provider
 from probes.observe import detection, reports
@@ -147,6 +149,7 @@ def enabled_provider(slug: str) -> Provider:
 
 
 @router.get("/providers/", response=schemas.ProvidersOut, url_name="api-providers")
+@decorate_view(cached_read)
 def provider_list(request: HttpRequest) -> dict[str, Any]:
     """Every enabled provider: official status, components, open incidents, probes, reports."""
     return {"providers": [provider_dict(summary) for summary in current_summaries()]}
@@ -157,6 +160,7 @@ def provider_list(request: HttpRequest) -> dict[str, Any]:
     response={200: schemas.ProviderDetailOut, 404: ErrorOut},
     url_name="api-provider-detail",
 )
+@decorate_view(cached_read)
 def provider_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
     """One provider as in the list, plus detection lead and silent outages over 90 days."""
     provider = enabled_provider(slug)
@@ -176,6 +180,7 @@ def provider_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
     response={200: schemas.ComponentsOut, 404: ErrorOut},
     url_name="api-provider-components",
 )
+@decorate_view(cached_read)
 def provider_components(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Every active component in page order, groups included, with when its status changed."""
     provider = enabled_provider(slug)

@@ -9,12 +9,14 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 import dashboard.api.schemas as schemas
 from dashboard import history
 from dashboard.api.errors import ApiError, ErrorOut
 from dashboard.api.params import bounded
+from dashboard.api.read_cache import cached_read
 from dashboard.formatting import iso_utc
 from probes.history import reliability, rollups, uptime
 from probes.models import Incident, Provider
@@ -31,6 +33,7 @@ router = Router(tags=["history"])
     response={200: schemas.UptimeOut, 400: ErrorOut, 404: ErrorOut},
     url_name="api-provider-uptime",
 )
+@decorate_view(cached_read)
 def provider_uptime(request: HttpRequest, slug: str, days: Days = 90) -> dict[str, Any]:
     """One entry per UTC day, oldest first.
 
