@@ -109,9 +109,24 @@ def _filtered(request: HttpRequest) -> tuple[Any, history.IncidentFilters | None
 def incident_list(request: HttpRequest) -> HttpResponse:
     """/incidents/: every incident, filtered, searchable, paginated."""
     incidents, filters, error = _filtered(request)
+    if error:
+        ctx = _incident_list_context(request, incidents, filters, error)
+        return render(request, "dashboard/incident_list.html", ctx, status=400)
+    # The same filters and page show the same list to every viewer with nothing of their own.
+    key = ("incident-list", tuple(sorted(request.GET.lists())), history_cache.state_version())
+    return page_shell.shared_page(
+        request,
+        key,
+        "dashboard/incident_list.html",
+        lambda fresh: _incident_list_context(request, incidents, filters, error),
+    )
+
+
+def _incident_list_context(
+    request: HttpRequest, incidents: Any, filters: history.IncidentFilters | None, error: str
+) -> dict[str, Any]:
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = filters.as_query() if filters else {}
-    ctx = {
+    return {
         "page": page,
         "incidents": list(page.object_list),
         "filters": filters or history.IncidentFilters(),
@@ -119,12 +134,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             name: request.GET.get(name, "")
             for name in ("provider", "impact", "since", "until", "q")
         },
-        "query": query,
+        "query": filters.as_query() if filters else {},
         "providers": list(Provider.objects.order_by("name").values_list("slug", "name")),
         "impacts": history.IMPACT_CHOICES,
         "error": error,
     }
-    return render(request, "dashboard/incident_list.html", ctx, status=400 if error else 200)
 
 
 CSV_COLUMNS = [

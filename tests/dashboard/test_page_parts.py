@@ -78,6 +78,7 @@ PROVIDER = reverse("dashboard:provider-detail", args=["example"])
 PROVIDER_LIVE = reverse("dashboard:provider-live", args=["example"])
 OVERVIEW_LIVE = reverse("dashboard:overview-live")
 HISTORY = reverse("dashboard:history")
+INCIDENTS = reverse("dashboard:incident-list")
 
 
 @pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE])
@@ -205,7 +206,7 @@ def _token(html: str) -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY, INCIDENTS])
 def test_each_anonymous_viewer_gets_a_token_of_their_own_that_works(example, url):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     one = _html(first, url)
@@ -224,7 +225,7 @@ def test_each_anonymous_viewer_gets_a_token_of_their_own_that_works(example, url
     assert taken.status_code == 302
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY, INCIDENTS])
 def test_the_pickers_come_back_to_each_viewers_own_address(client, example, url):
     _html(client, url)
     html = _html(Client(), url + "?from=a&to=%22b%22")
@@ -235,7 +236,9 @@ def test_the_pickers_come_back_to_each_viewers_own_address(client, example, url)
     assert f'name="next" value="{url}"' in _html(Client(), url)
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE, HISTORY])
+@pytest.mark.parametrize(
+    "url", [OVERVIEW, OVERVIEW_LIVE, PROVIDER, PROVIDER_LIVE, HISTORY, INCIDENTS]
+)
 def test_a_page_cached_whole_is_the_page_rendered_for_the_viewer(client, example, url):
     gzipped = client.get(url, headers={"accept-encoding": "gzip"})
     plain = client.get(url)
@@ -261,7 +264,7 @@ def test_a_message_waiting_for_a_viewer_stays_theirs(example):
     assert "Only for you, Tom" not in _html(Client(), OVERVIEW)
 
 
-@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY])
+@pytest.mark.parametrize("url", [OVERVIEW, PROVIDER, HISTORY, INCIDENTS])
 def test_signed_in_and_anonymous_viewers_never_share_a_page(example, url):
     person = _signed_in("sam")
     anonymous = _html(Client(), url)
@@ -309,6 +312,22 @@ def test_a_new_incident_shows_on_the_cached_history_page(client, example):
 
     assert "Chat is slow" in _html(client, HISTORY)
     assert "Chat is slow" in _html(Client(), HISTORY + "?range=7d")
+
+
+def test_a_new_incident_shows_on_the_cached_incident_list_and_each_filter_has_its_own(
+    client, example
+):
+    make_incident(example.provider, "Chat is slow", started_at=LATER - timedelta(hours=1))
+    assert "Chat is slow" in _html(client, INCIDENTS)
+    assert "Chat is slow" in _html(client, INCIDENTS)  # cached whole
+    assert "Chat is slow" not in _html(client, INCIDENTS + "?q=login")
+
+    make_incident(example.provider, "Sign-in fails", started_at=LATER - timedelta(minutes=5))
+
+    assert "Sign-in fails" in _html(client, INCIDENTS)
+    assert "Sign-in fails" not in _html(client, INCIDENTS + "?q=slow")
+    assert "Chat is slow" in _html(client, INCIDENTS + "?q=slow")
+    assert client.get(INCIDENTS, {"impact": "terrible"}).status_code == 400
 
 
 def test_the_history_pages_one_query_gives_both_its_keys(example):
