@@ -77,6 +77,35 @@ def probe_name(source: Source) -> str:
     return f"{source.method} {host}"
 
 
+# What the page shows of a probe's newest result (templates/dashboard/probes_and_detection.html).
+NEWEST_RESULT_FIELDS = (
+    "id",
+    "at",
+    "verdict",
+    "error_class",
+    "status_code",
+    "latency_ms",
+    "ttft_ms",
+)
+
+
+def newest_result_columns() -> dict[str, Subquery]:
+    """Each source's newest probe result, the fields the page shows of it, as annotations of a
+    query of sources: a page that reads its sources anyway reads these with them
+    (`newest_result()`)."""
+    newest = ProbeResult.objects.filter(source=OuterRef("pk")).order_by("-at", "-pk")
+    return {f"newest_{name}": Subquery(newest.values(name)[:1]) for name in NEWEST_RESULT_FIELDS}
+
+
+def newest_result(source: Source) -> ProbeResult | None:
+    """The newest result of a source read with `newest_result_columns()` (its shown fields
+    only; None: it has none)."""
+    if source.newest_id is None:  # type: ignore[attr-defined]
+        return None
+    fields = {name: getattr(source, f"newest_{name}") for name in NEWEST_RESULT_FIELDS}
+    return ProbeResult(source=source, provider_id=source.provider_id, **fields)
+
+
 def provider_observations(
     provider: Provider,
     *,
@@ -88,13 +117,14 @@ def provider_observations(
 ) -> dict[str, Any]:
     """Context for the provider page's probe, latency, detection and report sections.
 
-    `sources`: every source of the provider, as the page read them (by pk); `burst`: its team
+    `sources`: every source of the provider, as the page read them (by pk, with
+    `newest_result_columns()`); `burst`: its team
     reports' burst, and `incidents` and `transitions`: what detection sets against what
     (`detection.detection_for`), when the page has them. The probe rollups of the last day
     and of every latency window are read in one query, and not at all with no probe on.
     """
     if sources is None:
-        sources = list(provider.sources.order_by("pk"))
+        sources = list(provider.sources.annotate(**newest_result_columns()).order_by("pk"))
     probes = [source for source in sources if source.enabled and source.is_probe]
     windows: list[tuple[str, datetime]] = [
         (str(period), now - span) for *_text, period, span in LATENCY_WINDOWS
@@ -118,20 +148,10 @@ def provider_observations(
         for window in windows:
             if period == window[0] and start >= window[1]:
                 points[window].setdefault(source_id, []).append((start, p50, p95))
-    # Each probe's newest result, all in one query.
-    newest = ProbeResult.objects.filter(source=OuterRef("pk")).order_by("-at", "-pk")
-    last = {
-        result.source_id: result
-        for result in ProbeResult.objects.filter(
-            pk__in=Source.objects.filter(pk__in=[probe.pk for probe in probes]).values(
-                newest_pk=Subquery(newest.values("pk")[:1])
-            )
-        )
-    }
     rows = []
     for source in probes:
         count, failures = day_totals.get(source.pk, (0, 0))
-        rows.append(ProbeRow(source, probe_name(source), last.get(source.pk), count, failures))
+        rows.append(ProbeRow(source, probe_name(source), newest_result(source), count, failures))
 
     names = {row.source.pk: row.name for row in rows}
     latency_charts = []

@@ -34,7 +34,11 @@ from dashboard import (
     our_stack,
     summaries,
 )
-from dashboard.provider_rows import ProviderRows
+from dashboard.provider_rows import (
+    ProviderRows,
+    component_first_watched_columns,
+    provider_first_watched_columns,
+)
 from probes import acknowledge as acks
 from probes.acknowledge import Target
 from probes.models import Drill, Provider
@@ -126,11 +130,17 @@ def provider_context(
     observed transitions and when each of its subjects was first watched
     (`provider_rows.ProviderRows`).
     """
-    # With what plan B and the team reports need of each: the playbook, the bursts.
+    # With what plan B and the team reports need of each: the playbook, the bursts; of the
+    # sources, each probe's newest result; and when each provider and component was first
+    # watched (its uptime history and models' record).
     query = (
-        Provider.objects.for_dashboard(every_source=True)
+        Provider.objects.for_dashboard(
+            every_source=True,
+            source_columns=observations.newest_result_columns(),
+            component_columns=component_first_watched_columns(),
+        )
         .select_related("playbook")
-        .annotate(**reports.burst_columns(now=now))
+        .annotate(**reports.burst_columns(now=now), **provider_first_watched_columns())
     )
     providers = with_enabled_sources(list(query))
     full = next((other for other in providers if other.slug == slug), None)

@@ -3,10 +3,11 @@
 The recent incidents, the detection lead, the uptime history and each served model's record
 all look at the provider's incidents over a window of their own; they are read in one query
 over the widest window (with the newest ones of any age) and each part takes its window from
-them. The same goes for when each of its subjects was first watched (the uptime history's and
-the models' record), for the components that incidents touch (the features' state and the
+them. The same goes for the components that incidents touch (the features' state and the
 models' record) and for its observed transitions (detection and the observed outage one
-acknowledges). Each set is read when first asked for, and not at all when no part asks.
+acknowledges). Each set is read when first asked for, and not at all when no part asks. When
+each of its subjects was first watched (the uptime history's and the models' record) comes
+with the provider's and its components' rows, read for the whole page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Min, Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from alerts import alternatives
 from probes.models import Incident, ObservedTransition, Provider, StatusChange
@@ -29,10 +30,36 @@ RECENT_INCIDENTS = 20
 HISTORY_DAYS = 365
 
 
+def _first_change(changes: QuerySet[StatusChange]) -> Subquery:
+    return Subquery(changes.order_by("at", "pk").values("at")[:1])
+
+
+def provider_first_watched_columns() -> dict[str, Subquery]:
+    """When each provider as a whole was first watched, as annotations of a query of providers:
+    its first status change to a known status and its first of any (the models' watched time
+    starts there). `ProviderRows` takes them from the page's provider."""
+    overall = StatusChange.objects.filter(provider=OuterRef("pk"), component=None)
+    return {
+        "first_known_at": _first_change(overall.exclude(new_status=Status.UNKNOWN)),
+        "first_change_at": _first_change(overall),
+    }
+
+
+def component_first_watched_columns() -> dict[str, Subquery]:
+    """When each component was first watched (its first status change to a known status), as
+    annotations of a query of components."""
+    changes = StatusChange.objects.filter(
+        provider=OuterRef("provider_id"), component=OuterRef("pk")
+    )
+    return {"first_known_at": _first_change(changes.exclude(new_status=Status.UNKNOWN))}
+
+
 class ProviderRows:
     """The rows of one provider that several parts of its page show (`page`: the whole page;
     otherwise the live fragment, which shows neither the uptime history nor the recent list).
 
+    `provider` is read with `provider_first_watched_columns()` and its components (prefetched)
+    with `component_first_watched_columns()`.
     `open_incident_ids`: every enabled provider's open incidents, whose components the
     features' state asks for along with this provider's. `candidates`: the providers plan B
     weighs as alternatives (`alerts.alternatives.candidates_for`), whose recent incidents are
@@ -133,32 +160,20 @@ class ProviderRows:
         ]
 
     def first_recorded(self) -> datetime | None:
-        return self._first_watched[None][1]
+        return self.provider.first_change_at  # type: ignore[attr-defined]
 
     # -- first watched ---------------------------------------------------------------------------
 
     def first_watched(self) -> dict[int | None, datetime]:
         """When we first knew each subject's status (None: the provider as a whole), as
-        dashboard.history.first_watched() gives it."""
-        return {
-            component_id: first
-            for component_id, (first, _any) in self._first_watched.items()
-            if first is not None
+        dashboard.history.first_watched() gives it, for the provider and its active
+        components (those the uptime history shows)."""
+        found: dict[int | None, datetime | None] = {
+            None: self.provider.first_known_at  # type: ignore[attr-defined]
         }
-
-    @cached_property
-    def _first_watched(self) -> dict[int | None, tuple[datetime | None, datetime | None]]:
-        """Per subject: its first status change to a known status, and its first of any (the
-        models' watched time starts there), in one query."""
-        found: dict[int | None, tuple[datetime | None, datetime | None]] = {None: (None, None)}
-        for component_id, known, first in (
-            StatusChange.objects.filter(provider=self.provider)
-            .values("component_id")
-            .annotate(known=Min("at", filter=~Q(new_status=Status.UNKNOWN)), first=Min("at"))
-            .values_list("component_id", "known", "first")
-        ):
-            found[component_id] = (known, first)
-        return found
+        for component in self.provider.components.all():
+            found[component.pk] = component.first_known_at  # type: ignore[attr-defined]
+        return {subject: first for subject, first in found.items() if first is not None}
 
     # -- incidents' components -------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
+from django.db.models.expressions import BaseExpression
 from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField, catalog_edits
@@ -17,24 +20,35 @@ CAPABILITIES = frozenset(
 
 
 class ProviderQuerySet(models.QuerySet["Provider"]):
-    def for_dashboard(self, *, every_source: bool = False) -> ProviderQuerySet:
+    def for_dashboard(
+        self,
+        *,
+        every_source: bool = False,
+        source_columns: Mapping[str, BaseExpression] | None = None,
+        component_columns: Mapping[str, BaseExpression] | None = None,
+    ) -> ProviderQuerySet:
         """Providers with everything the overview shows, in a fixed number of queries.
 
         `every_source`: each provider's switched-off sources are read too, all of them as
         `every_source` (by pk) instead of the `enabled_sources` the pages' summaries take
         (a provider page lists them all; `with_enabled_sources()` then sets those).
+        `source_columns`, `component_columns`: annotations of each source and each component
+        read, for what a page shows of them besides (a provider page: its probes' newest
+        results, when each component was first watched).
         """
         from probes.models.incidents import Component, Incident, IncidentUpdate
         from probes.models.sources import Source
 
-        sources = Source.objects.order_by("pk")
+        sources = Source.objects.order_by("pk").annotate(**(source_columns or {}))
+        components = (
+            Component.objects.filter(is_active=True)
+            .order_by("position", "name")
+            .annotate(**(component_columns or {}))
+        )
         return (
             self.filter(enabled=True)
             .prefetch_related(
-                Prefetch(
-                    "components",
-                    queryset=Component.objects.filter(is_active=True).order_by("position", "name"),
-                ),
+                Prefetch("components", queryset=components),
                 Prefetch(
                     "incidents",
                     queryset=Incident.objects.open()
