@@ -9,6 +9,7 @@ overview, the provider page and the incident page are here too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -24,6 +25,7 @@ from aiwatch.access import permission_required
 from probes import acknowledge as acks
 from probes import audit
 from probes.models import Drill, Incident, ObservedTransition, Provider
+from probes.observe import detection
 from probes.observe.reports import display_name
 from probes.stack.drills import DrillError
 from probes.stack.drills import acknowledge as acknowledge_drill_step
@@ -103,11 +105,15 @@ def acknowledge_drill(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def overview_acknowledged(
-    providers: list[Provider], *, open_incidents: Iterable[Incident] | None = None
+    providers: list[Provider], *, now: datetime, open_incidents: Iterable[Incident] | None = None
 ) -> list[acks.Target]:
     """The open incidents and outages someone acknowledged, for the overview's banner
-    (`open_incidents`: as the page already read them)."""
-    targets = acks.open_targets(providers, open_incidents=open_incidents)
+    (`open_incidents`: as the page already read them). The provider-level transitions of
+    those in an observed outage are read in one query, not each one's on its own."""
+    down = [p.pk for p in providers if p.observed_status in acks.OBSERVED_DOWN]
+    since = now - timedelta(days=detection.DAYS)
+    transitions = detection.provider_transitions(down, since=since) if down else {}
+    targets = acks.open_targets(providers, open_incidents=open_incidents, transitions=transitions)
     return [target for group in targets.values() for target in group if target.acknowledgements]
 
 

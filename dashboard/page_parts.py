@@ -49,13 +49,14 @@ from probes.parsers.types import SEVERITY, Status, worst
 
 def overview_context(*, now: datetime, running_drills: int | None = None) -> dict[str, Any]:
     """What the overview shows. Each set of rows is read once and handed to every part that
-    needs it: the providers (for_dashboard), the team reports' bursts, the clouds each runs
+    needs it: the providers (for_dashboard, with the team reports' bursts), the clouds each runs
     on and the [[model]] rows. `running_drills`: how many drills are under way, when the
     caller knows (none: no read)."""
-    providers = list(Provider.objects.for_dashboard())
+    # With each one's team reports' burst.
+    providers = list(Provider.objects.for_dashboard().annotate(**reports.burst_columns(now=now)))
     cards = summaries.sort_summaries([summaries.summarise_provider(p, now=now) for p in providers])
     counts = Counter(card.category for card in cards)
-    bursts = reports.bursts(providers, now=now)
+    bursts = reports.bursts_of(providers, now=now)
     for card in cards:
         card.report_burst = bursts.get(card.provider.pk)
     stack = our_stack.StackRows()
@@ -81,7 +82,7 @@ def overview_context(*, now: datetime, running_drills: int | None = None) -> dic
         "waiting": [card for card in cards if card.is_waiting],
         # Incidents and outages someone on the team said they are on.
         "acknowledged": acknowledgements.overview_acknowledged(
-            [card.provider for card in cards], open_incidents=open_incidents
+            [card.provider for card in cards], now=now, open_incidents=open_incidents
         ),
         # What to use instead of each provider shown degraded or down.
         "plans": presentation.overview_plans(cards, now=now, loaded=loaded),
