@@ -16,10 +16,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from dashboard.api.access import bearer_secret, identify, unauthorized
-from dashboard.assistant import server
 
 # The same cap as the rest of the API's bodies would want: tool arguments are small.
 MAX_BODY = 1024 * 1024
@@ -28,6 +26,12 @@ MAX_BODY = 1024 * 1024
 async def _exchange(
     scope: dict[str, Any], body: bytes
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    # The SDK is imported on first use: about 13 MB and 0.3 s for every process that loads the
+    # URLconf, and the workers load it too (they build links to pages), never to serve /mcp.
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+    from dashboard.assistant import server
+
     # A manager per request: stateless mode keeps nothing between requests, and a manager's
     # task group lives only as long as its run().
     manager = StreamableHTTPSessionManager(
