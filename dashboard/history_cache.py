@@ -21,6 +21,7 @@ import redis
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone, translation
 
 from aiwatch.code_version import code_version
@@ -197,6 +198,16 @@ def _state_columns() -> str:
         f" (SELECT MAX(updated_at) FROM {features}), (SELECT COUNT(*) FROM {features}),"
         f" (SELECT MAX(updated_at) FROM {playbooks}), (SELECT COUNT(*) FROM {playbooks})"
     )
+
+
+# A search's words and a page's cursor are rarely asked twice, and keeping every answer to
+# them would let any caller fill the Redis the broker shares with pages nobody reads again.
+UNKEPT_PARAMETERS = ("q", "cursor")
+
+
+def is_worth_keeping(request: HttpRequest) -> bool:
+    """Whether a whole answer to `request` is worth keeping for the next viewer."""
+    return not any(request.GET.get(name) for name in UNKEPT_PARAMETERS)
 
 
 def cache_key(parts: tuple[object, ...]) -> str:

@@ -109,9 +109,9 @@ def _filtered(request: HttpRequest) -> tuple[Any, history.IncidentFilters | None
 def incident_list(request: HttpRequest) -> HttpResponse:
     """/incidents/: every incident, filtered, searchable, paginated."""
     incidents, filters, error = _filtered(request)
-    if error:
+    if error or not history_cache.is_worth_keeping(request):
         ctx = _incident_list_context(request, incidents, filters, error)
-        return render(request, "dashboard/incident_list.html", ctx, status=400)
+        return render(request, "dashboard/incident_list.html", ctx, status=400 if error else 200)
     # The same filters and page show the same list to every viewer with nothing of their own.
     key = ("incident-list", tuple(sorted(request.GET.lists())), history_cache.state_version())
     return page_shell.shared_page(

@@ -68,6 +68,8 @@ def cached_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "GET" or identify(request) is None:
             return view(request, *args, **kwargs)  # the gate answers as it always does
+        if not history_cache.is_worth_keeping(request):
+            return view(request, *args, **kwargs)
         key = history_cache.cache_key(
             ("api", request.get_full_path(), history_cache.state_version())
         )

@@ -144,3 +144,18 @@ def test_with_the_cache_away_reads_are_computed(client, provider):
         response, _ = get(client, INCIDENTS)
     assert response.status_code == 200
     assert response.content == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [INCIDENTS + "?q=failing", INCIDENTS + "?limit=2", reverse("dashboard:incident-list") + "?q=x"],
+)
+def test_searches_and_later_pages_are_never_kept(client, provider, url):
+    from django.core.cache import cache
+
+    if "limit" in url:  # the second page, through the first page's cursor
+        url = client.get(url)["Link"].split(";")[0].strip("<>")
+    with mock.patch.object(cache, "set", wraps=cache.set) as kept:
+        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200
+    kept.assert_not_called()
