@@ -200,14 +200,15 @@ def _state_columns() -> str:
     )
 
 
-# A search's words and a page's cursor are rarely asked twice, and keeping every answer to
-# them would let any caller fill the Redis the broker shares with pages nobody reads again.
-UNKEPT_PARAMETERS = ("q", "cursor")
+# The filters a list is kept whole for. A search's words (`q`) and a page's cursor are rarely
+# asked twice, and any other parameter changes nothing but the key: keeping every such answer
+# would let any caller fill the Redis the broker shares with pages nobody reads again.
+KEPT_PARAMETERS = frozenset({"provider", "impact", "since", "until", "limit", "days", "page"})
 
 
 def is_worth_keeping(request: HttpRequest) -> bool:
     """Whether a whole answer to `request` is worth keeping for the next viewer."""
-    return not any(request.GET.get(name) for name in UNKEPT_PARAMETERS)
+    return all(name in KEPT_PARAMETERS and len(values) == 1 for name, values in request.GET.lists())
 
 
 def cache_key(parts: tuple[object, ...]) -> str:
