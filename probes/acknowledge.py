@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from django.db import transaction
@@ -76,38 +77,32 @@ def observed_outage(
     if provider.observed_status not in OBSERVED_DOWN:
         return None
     if transitions is not None:
-        start, certain = _outage_start(transitions)
-        if certain:
+        newest_first = sorted(transitions, key=lambda t: (t.at, t.pk), reverse=True)
+        start, settled = _outage_start(newest_first)
+        if settled:
             return start
-    latest = (
-        ObservedTransition.objects.filter(provider=provider, source__isnull=True)
-        .order_by("-at", "-pk")
-        .first()
-    )
-    if latest is None or latest.new_status not in OBSERVED_DOWN:
+    provider_level = ObservedTransition.objects.filter(provider=provider, source__isnull=True)
+    latest = provider_level.order_by("-at", "-pk").first()
+    if latest is None:
         return None
-    # Back up over changes between bad states (degraded → major): the outage began earlier.
-    start = latest
-    for earlier in ObservedTransition.objects.filter(
-        provider=provider, source__isnull=True, at__lt=latest.at
-    ).order_by("-at", "-pk"):
-        if earlier.new_status not in OBSERVED_DOWN:
-            break
-        start = earlier
+    # Read only when the newest is of an outage: the walk stops before it otherwise.
+    earlier = provider_level.filter(at__lt=latest.at).order_by("-at", "-pk")
+    start, _ = _outage_start(chain([latest], earlier))
     return start
 
 
 def _outage_start(
-    transitions: Sequence[ObservedTransition],
+    newest_first: Iterable[ObservedTransition],
 ) -> tuple[ObservedTransition | None, bool]:
-    """`observed_outage()` from transitions oldest first, and whether they settle it: not when
-    every one is of the outage (it may have begun before the first)."""
-    newest_first = sorted(transitions, key=lambda t: (t.at, t.pk), reverse=True)
-    if not newest_first or newest_first[0].new_status not in OBSERVED_DOWN:
+    """`observed_outage()` from provider-level transitions, newest first, and whether they
+    settle it: not when every one is of the outage (it may have begun before the first)."""
+    found = iter(newest_first)
+    latest = next(found, None)
+    if latest is None or latest.new_status not in OBSERVED_DOWN:
         return None, True
-    latest = start = newest_first[0]
-    # Back up over changes between bad states (degraded → major), as observed_outage() does.
-    for earlier in newest_first[1:]:
+    start = latest
+    # Back up over changes between bad states (degraded → major): the outage began earlier.
+    for earlier in found:
         if earlier.at >= latest.at:
             continue
         if earlier.new_status not in OBSERVED_DOWN:
