@@ -109,7 +109,7 @@ def record_fetched(
 
     try:
         with time_budget(settings.AIWATCH_PARSE_SECONDS):
-            detected, page = parse_payload(source, fetched.content)
+            detected, page, already = parse_payload(source, fetched.content, body_hash=body_hash)
     except ParseError as error:
         return _fail(source, str(error), at)
     except ParseTimeout as error:
@@ -136,6 +136,7 @@ def record_fetched(
             validators=validators,
             detected_format=detected,
             resolutions=resolutions,
+            already=already,
         )
     except (DataError, ValueError, OverflowError) as error:
         # A value the database will not take (too long, out of range): the transaction rolled
@@ -146,11 +147,15 @@ def record_fetched(
     return PollResult("ok", summary, outcome)
 
 
-def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
+def parse_payload(
+    source: Source, content: bytes, *, body_hash: str
+) -> tuple[str, ParsedPage, recording.AlreadyRecorded]:
     """Parse with the source's format, detecting it first when it is not known yet.
 
-    Returns the detected format ("" when the kind was fixed) and the page. Raises ParseError
-    with a reason that says whether the source's format changed.
+    Returns the detected format ("" when the kind was fixed), the page, and which of its
+    incidents were read from the entries of a page recorded before (probes.status.
+    known_entries). Raises ParseError with a reason that says whether the source's format
+    changed.
     """
     filters = source.filters if isinstance(source.filters, dict) else {}
     # Before any parser: DTDs are how XML entity bombs and XXE work, and no format needs one.
@@ -160,7 +165,7 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
         raise ParseError(f"unreadable: {error}") from None
     if not source.format:
         try:
-            return detect_format(content, filters)
+            return (*detect_format(content, filters), recording.AlreadyRecorded())
         except ParseError as error:
             raise ParseError(f"unreadable: {error}") from None
     parser = PARSERS.get(source.format)
@@ -169,8 +174,11 @@ def parse_payload(source: Source, content: bytes) -> tuple[str, ParsedPage]:
     try:
         reusing = REUSING_PARSERS.get(source.format)
         if reusing is not None:
-            return "", known_entries.parse_reusing(source, reusing, content, filters)
-        return "", parser(content, filters)
+            page, already = known_entries.parse_reusing(
+                source, reusing, content, filters, body_hash=body_hash
+            )
+            return "", page, already
+        return "", parser(content, filters), recording.AlreadyRecorded()
     except ParseError as error:
         if source.kind != Source.Kind.AUTO and source.last_success_at is None:
             # A chosen kind that never parsed: a wrong URL or kind, not a change.

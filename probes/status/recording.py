@@ -41,6 +41,16 @@ class Validators:
     body_hash: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class AlreadyRecorded:
+    """Incidents of a page (`external_ids`) read from the very entries of the page whose body
+    hash is `body_hash` (probes.status.known_entries): if the source's recorded body hash is
+    that one, they are stored as they read, and upserting them again would write nothing."""
+
+    body_hash: str = ""
+    external_ids: frozenset[str] = frozenset()
+
+
 @transaction.atomic
 def record_poll(
     source: Source,
@@ -51,11 +61,13 @@ def record_poll(
     detected_format: str = "",
     provenance: str = Incident.Provenance.LIVE,
     resolutions: Resolutions | None = None,
+    already: AlreadyRecorded = AlreadyRecorded(),
 ) -> PollOutcome:
     """Store a parsed page for `source`. Idempotent: the same page twice writes nothing new.
 
     `resolutions` holds what the incidents' own endpoints said about incidents that left the
-    page or still await their final text (probes.status.resolution).
+    page or still await their final text (probes.status.resolution). `already`: incidents
+    left alone when the source's last recorded page is the one it names.
     """
     resolutions = resolutions or {}
     # Lock the source row: two workers recording the same source queue up here instead of
@@ -63,6 +75,9 @@ def record_poll(
     locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
     provider = locked.provider
     outcome = PollOutcome(source_recovered=locked.is_failing)
+    # Read under the lock: the body hash says which page the stored incidents come from.
+    stored = already.external_ids if already.body_hash == locked.body_hash != "" else frozenset()
+    to_write = [parsed for parsed in page.incidents if parsed.external_id not in stored]
 
     # One read of the provider's components, for their states and the incidents' links.
     components = {c.external_id: c for c in Component.objects.filter(provider=provider)}
@@ -74,13 +89,14 @@ def record_poll(
     recording = IncidentRecording.start(
         provider,
         locked,
-        [*page.incidents, *finals],
+        [*to_write, *finals],
         outcome=outcome,
         provenance=provenance,
         components=list(components.values()),
     )
     impacts_before = _impact_signatures(recording)
-    for parsed in page.incidents:
+    # Stateless incidents left alone still age: close_aged_stateless reads them from the table.
+    for parsed in to_write:
         recording.upsert(expire_stateless(parsed, at))
     close_aged_stateless(locked, at, outcome)
     if page.lists_all_open_incidents:

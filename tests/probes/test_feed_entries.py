@@ -281,7 +281,7 @@ def test_a_poll_keeps_its_entries_in_redis_and_the_next_reads_only_the_new_one(
     source = make_source(kind="statuspage_feed", url=status_server.url("/history.atom"))
     old = [entry(number) for number in range(1, 12)]
     assert poll_feed(status_server, source, feed(old)).state == "ok"
-    assert len(redis_cache.get(kept_key(source))) == 11
+    assert len(redis_cache.get(kept_key(source)).entries) == 11
 
     import probes.parsers.statuspage_feeds as module
 
@@ -295,7 +295,71 @@ def test_a_poll_keeps_its_entries_in_redis_and_the_next_reads_only_the_new_one(
 
     assert [document.count(b"<entry>") for document in documents] == [1]
     assert Incident.objects.filter(provider=source.provider).count() == 12
-    assert len(redis_cache.get(kept_key(source))) == 12
+    assert len(redis_cache.get(kept_key(source)).entries) == 12
+
+
+def written_incidents(monkeypatch) -> list[str]:
+    """The external ids the recording upserts from now on, in order."""
+    from probes.status.incidents import IncidentRecording
+
+    written: list[str] = []
+    real = IncidentRecording.upsert
+
+    def upsert(self, parsed):
+        written.append(parsed.external_id)
+        return real(self, parsed)
+
+    monkeypatch.setattr(IncidentRecording, "upsert", upsert)
+    return written
+
+
+@pytest.mark.django_db
+def test_entries_of_the_page_recorded_last_are_not_written_again(
+    redis_cache, status_server, monkeypatch
+):
+    from probes.models import Incident
+    from tests.factories import make_source
+
+    source = make_source(kind="statuspage_feed", url=status_server.url("/history.atom"))
+    old = [entry(number) for number in range(1, 6)]
+    assert poll_feed(status_server, source, feed(old)).state == "ok"
+    written = written_incidents(monkeypatch)
+
+    top = entry(0, body="Something new.")
+    assert poll_feed(status_server, source, feed([top, *old], updated="2026-11-21T09:00Z")).state
+    assert written == ["abc000000"]
+    # The newest incident's entry changes again: only it is written; the others stand.
+    written.clear()
+    top = entry(0, label="Identified", body="Found it.")
+    again = feed([top, *old], updated="2026-11-21T10:00Z")
+    assert poll_feed(status_server, source, again).state == "ok"
+    assert written == ["abc000000"]
+    assert Incident.objects.filter(provider=source.provider).count() == 6
+    assert Incident.objects.get(external_id="abc000000").status == "identified"
+
+
+@pytest.mark.django_db
+def test_entries_are_written_again_when_the_page_they_came_from_was_not_recorded(
+    redis_cache, status_server, monkeypatch
+):
+    """The kept entries name the page they were read from; if the source's recorded page is
+    another one (a failed recording, a database restored from a backup), every entry is
+    written, and whatever the database lacks comes back."""
+    from probes.models import Incident, Source
+    from tests.factories import make_source
+
+    source = make_source(kind="statuspage_feed", url=status_server.url("/history.atom"))
+    old = [entry(number) for number in range(1, 6)]
+    assert poll_feed(status_server, source, feed(old)).state == "ok"
+    # As after restoring a backup taken before that poll: no incidents, another page recorded.
+    Incident.objects.filter(provider=source.provider).delete()
+    Source.objects.filter(pk=source.pk).update(body_hash="f" * 64)
+    written = written_incidents(monkeypatch)
+
+    newer = feed([entry(0), *old], updated="2026-11-21T09:00:00Z")
+    assert poll_feed(status_server, source, newer).state == "ok"
+    assert sorted(written) == [f"abc{number:06d}" for number in range(6)]
+    assert Incident.objects.filter(provider=source.provider).count() == 6
 
 
 @pytest.mark.django_db
