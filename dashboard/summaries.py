@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils.translation import gettext_noop
 
 from probes.models import Component, Incident, IncidentUpdate, Provider, Source
+from probes.models.incidents import newest_update
 from probes.observe.network import is_network_failure
 from probes.observe.observed import ObservedView, observed_view
 from probes.observe.reports import Burst
@@ -182,10 +183,9 @@ def summarise_provider(provider: Provider, *, now: datetime) -> ProviderSummary:
     updated_at = min(successes) if successes else None
     components = list(provider.components.all())
     if hasattr(provider, "open_incidents"):
-        # Prefetched by for_dashboard() with each incident's updates newest first.
+        # Prefetched by for_dashboard(), each with its newest update.
         open_incidents = [
-            OpenIncident(incident, next(iter(incident.updates.all()), None))
-            for incident in provider.open_incidents
+            OpenIncident(incident, newest_update(incident)) for incident in provider.open_incidents
         ]
     else:  # a provider loaded some other way: ask the database
         open_incidents = [

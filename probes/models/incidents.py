@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from probes.models.fields import StatusField
@@ -125,6 +125,33 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         return self.filter(started_at__lt=end).filter(
             Q(resolved_at__isnull=True) | Q(resolved_at__gt=start)
         )
+
+    def with_newest_update(self) -> IncidentQuerySet:
+        """Each incident with its newest update's fields as columns, which `newest_update()`
+        makes the update of: a read of incidents that shows their latest post reads no
+        updates besides."""
+        newest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-at", "-pk")
+        return self.annotate(
+            **{
+                f"newest_update_{name}": Subquery(newest.values(name)[:1])
+                for name in NEWEST_UPDATE_FIELDS
+            }
+        )
+
+
+# Every field of an update but its incident: what `with_newest_update()` reads.
+NEWEST_UPDATE_FIELDS = ("id", "key", "source_id", "status", "body", "at")
+
+
+def newest_update(incident: Incident) -> IncidentUpdate | None:
+    """The newest update of an incident read `with_newest_update()` (None: it has none)."""
+    if incident.newest_update_id is None:  # type: ignore[attr-defined]
+        return None
+    fields = {name: getattr(incident, f"newest_update_{name}") for name in NEWEST_UPDATE_FIELDS}
+    update = IncidentUpdate(incident=incident, **fields)
+    update._state.adding = False
+    update._state.db = incident._state.db
+    return update
 
 
 class Incident(models.Model):

@@ -36,7 +36,7 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
         read, for what a page shows of them besides (a provider page: its probes' newest
         results, when each component was first watched).
         """
-        from probes.models.incidents import Component, Incident, IncidentUpdate
+        from probes.models.incidents import Component, Incident
         from probes.models.sources import Source
 
         sources = Source.objects.order_by("pk").annotate(**(source_columns or {}))
@@ -51,11 +51,8 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
                 Prefetch("components", queryset=components),
                 Prefetch(
                     "incidents",
-                    queryset=Incident.objects.open()
-                    .order_by("-started_at")
-                    .prefetch_related(
-                        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-at"))
-                    ),
+                    # The summaries show each one's newest update, read with it.
+                    queryset=Incident.objects.open().with_newest_update().order_by("-started_at"),
                     to_attr="open_incidents",
                 ),
                 Prefetch(
