@@ -37,6 +37,7 @@ from dashboard import (
 from dashboard.provider_rows import (
     ProviderRows,
     component_first_watched_columns,
+    incident_parts_columns,
     provider_first_watched_columns,
 )
 from probes import acknowledge as acks
@@ -132,13 +133,15 @@ def provider_context(
     (`provider_rows.ProviderRows`).
     """
     # With what plan B and the team reports need of each: the playbook, the bursts; of the
-    # sources, each probe's newest result; and when each provider and component was first
-    # watched (its uptime history and models' record).
+    # sources, each probe's newest result; when each provider and component was first
+    # watched (its uptime history and models' record); of the open incidents, which
+    # components each touches (the features' state).
     query = (
         Provider.objects.for_dashboard(
             every_source=True,
             source_columns=observations.newest_result_columns(),
             component_columns=component_first_watched_columns(),
+            incident_columns=incident_parts_columns(),
         )
         .select_related("playbook")
         .annotate(**reports.burst_columns(now=now), **provider_first_watched_columns())
@@ -171,7 +174,7 @@ def provider_context(
         full,
         now=now,
         page=not live,
-        open_incident_ids=[i.pk for p in providers for i in p.open_incidents],  # type: ignore[attr-defined]
+        open_incidents=[i for p in providers for i in p.open_incidents],  # type: ignore[attr-defined]
         # Plan B looks for alternatives only while the provider is degraded or down.
         candidates=candidates_for([full], providers) if status in DOWN_STATUSES else (),
     )

@@ -3,11 +3,11 @@
 The recent incidents, the detection lead, the uptime history and each served model's record
 all look at the provider's incidents over a window of their own; they are read in one query
 over the widest window (with the newest ones of any age) and each part takes its window from
-them. The same goes for the components that incidents touch (the features' state and the
-models' record) and for its observed transitions (detection and the observed outage one
+them. The same goes for its observed transitions (detection and the observed outage one
 acknowledges). Each set is read when first asked for, and not at all when no part asks. When
 each of its subjects was first watched (the uptime history's and the models' record) comes
-with the provider's and its components' rows, read for the whole page.
+with the provider's and its components' rows, read for the whole page, and which components
+each incident touches (the features' state and the models' record) with the incidents' rows.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONArray
 
 from alerts import alternatives
-from probes.models import Incident, ObservedTransition, Provider, StatusChange
+from probes.models import Component, Incident, ObservedTransition, Provider, StatusChange
 from probes.observe import detection
 from probes.parsers.types import Status
-from probes.stack import model_history
 
 # How many of the provider's incidents the page lists, newest first, however old.
 RECENT_INCIDENTS = 20
@@ -54,16 +55,44 @@ def component_first_watched_columns() -> dict[str, Subquery]:
     return {"first_known_at": _first_change(changes.exclude(new_status=Status.UNKNOWN))}
 
 
+class _JSONArrayAgg(Aggregate):
+    """The values of a group as one JSON array: SQLite's JSON_GROUP_ARRAY, PostgreSQL's
+    JSONB_AGG (jsonb, which JSONField reads as it reads its own column)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def incident_parts_columns() -> dict[str, Subquery]:
+    """Which components each incident touches, as an annotation of a query of incidents:
+    [component id, component name] pairs (`parts_of()`). `ProviderRows` takes them from the
+    open incidents and its own read."""
+    touched = Component.objects.filter(incidents=OuterRef("pk")).order_by()
+    pairs = touched.values("incidents").annotate(pairs=_JSONArrayAgg(JSONArray("pk", "name")))
+    return {"component_parts": Subquery(pairs.values("pairs"), output_field=JSONField())}
+
+
+def parts_of(incident: Incident) -> list[tuple[int, str]]:
+    """(component id, name) of each component an incident read with `incident_parts_columns()`
+    touches, by id."""
+    pairs = incident.component_parts or []  # type: ignore[attr-defined]
+    return sorted((component_id, name) for component_id, name in pairs)
+
+
 class ProviderRows:
     """The rows of one provider that several parts of its page show (`page`: the whole page;
     otherwise the live fragment, which shows neither the uptime history nor the recent list).
 
     `provider` is read with `provider_first_watched_columns()` and its components (prefetched)
     with `component_first_watched_columns()`.
-    `open_incident_ids`: every enabled provider's open incidents, whose components the
-    features' state asks for along with this provider's. `candidates`: the providers plan B
-    weighs as alternatives (`alerts.alternatives.candidates_for`), whose recent incidents are
-    read with the provider's."""
+    `open_incidents`: every enabled provider's open incidents, read with
+    `incident_parts_columns()`, whose components the features' state asks for along with this
+    provider's. `candidates`: the providers plan B weighs as alternatives
+    (`alerts.alternatives.candidates_for`), whose recent incidents are read with the
+    provider's."""
 
     def __init__(
         self,
@@ -71,13 +100,13 @@ class ProviderRows:
         *,
         now: datetime,
         page: bool,
-        open_incident_ids: Iterable[int] = (),
+        open_incidents: Iterable[Incident] = (),
         candidates: Iterable[Provider] = (),
     ) -> None:
         self.provider = provider
         self.now = now
         self.page = page
-        self.open_incident_ids = list(open_incident_ids)
+        self.open_incidents = list(open_incidents)
         self.candidates = [other.pk for other in candidates if other.pk != provider.pk]
 
     @cached_property
@@ -85,7 +114,8 @@ class ProviderRows:
         """The provider's incidents that a part looks at and the candidates' of the last
         `RELIABILITY_WINDOW`, in one query, by pk. The provider's are those overlapping the
         widest window (detection's margin around it) and, on the page, the newest ones; each
-        carries `first_post` (detection.first_post_at())."""
+        carries `first_post` (detection.first_post_at()) and its components
+        (`incident_parts_columns()`)."""
         start, end = detection.incident_window(self.now)
         if self.page:
             # A day more than the year: the history's first UTC day starts before now - 365d.
@@ -105,7 +135,7 @@ class ProviderRows:
             )
         return list(
             Incident.objects.filter(wanted)
-            .annotate(first_post=detection.first_post_at())
+            .annotate(first_post=detection.first_post_at(), **incident_parts_columns())
             .order_by("pk")
         )
 
@@ -178,31 +208,18 @@ class ProviderRows:
     # -- incidents' components -------------------------------------------------------------------
 
     @cached_property
-    def _parts(self) -> list[tuple[int, int, str]]:
-        """(incident, component, component's name) of every open incident and of the
-        provider's incidents in the models' window, in one query."""
-        start = self.now - timedelta(days=model_history.WINDOW_DAYS)
-        ids = {*self.open_incident_ids}
-        ids.update(i.pk for i in self.overlapping(start, self.now, maintenance=False))
-        through = Incident.components.through
-        return list(
-            through.objects.filter(incident_id__in=sorted(ids)).values_list(
-                "incident_id", "component_id", "component__name"
-            )
-        )
+    def _parts(self) -> dict[int, list[tuple[int, str]]]:
+        """(component, component's name) of each component that an open incident or one of the
+        provider's incidents touches, by incident, as they were read with them."""
+        return {
+            incident.pk: parts_of(incident) for incident in [*self.open_incidents, *self.incidents]
+        }
 
     def incident_parts(self, incident_ids: Iterable[int]) -> dict[int, frozenset[int]]:
         """As probes.stack.provider_facts.incident_parts(), for open incidents."""
-        wanted = set(incident_ids)
-        found: dict[int, set[int]] = {}
-        for incident_id, component_id, _name in self._parts:
-            if incident_id in wanted:
-                found.setdefault(incident_id, set()).add(component_id)
-        return {key: frozenset(value) for key, value in found.items()}
+        found = {pk: self._parts.get(pk, []) for pk in incident_ids}
+        return {pk: frozenset(c for c, _name in parts) for pk, parts in found.items() if parts}
 
     @cached_property
     def component_names(self) -> dict[int, list[str]]:
-        names: dict[int, list[str]] = {}
-        for incident_id, _component_id, name in self._parts:
-            names.setdefault(incident_id, []).append(name)
-        return names
+        return {pk: [name for _c, name in parts] for pk, parts in self._parts.items() if parts}

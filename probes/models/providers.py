@@ -26,15 +26,17 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
         every_source: bool = False,
         source_columns: Mapping[str, BaseExpression] | None = None,
         component_columns: Mapping[str, BaseExpression] | None = None,
+        incident_columns: Mapping[str, BaseExpression] | None = None,
     ) -> ProviderQuerySet:
         """Providers with everything the overview shows, in a fixed number of queries.
 
         `every_source`: each provider's switched-off sources are read too, all of them as
         `every_source` (by pk) instead of the `enabled_sources` the pages' summaries take
         (a provider page lists them all; `with_enabled_sources()` then sets those).
-        `source_columns`, `component_columns`: annotations of each source and each component
-        read, for what a page shows of them besides (a provider page: its probes' newest
-        results, when each component was first watched).
+        `source_columns`, `component_columns`, `incident_columns`: annotations of each source,
+        component and open incident read, for what a page shows of them besides (a provider
+        page: its probes' newest results, when each component was first watched, which
+        components each incident touches).
         """
         from probes.models.incidents import Component, Incident
         from probes.models.sources import Source
@@ -52,7 +54,10 @@ class ProviderQuerySet(models.QuerySet["Provider"]):
                 Prefetch(
                     "incidents",
                     # The summaries show each one's newest update, read with it.
-                    queryset=Incident.objects.open().with_newest_update().order_by("-started_at"),
+                    queryset=Incident.objects.open()
+                    .with_newest_update()
+                    .annotate(**(incident_columns or {}))
+                    .order_by("-started_at"),
                     to_attr="open_incidents",
                 ),
                 Prefetch(

@@ -285,11 +285,11 @@ def test_the_overview_asks_as_much_with_a_year_of_history_and_six_providers_down
 # Each set of rows read once for all the page's parts (dashboard/provider_rows.py); the reads
 # are listed in docs/performance.md ("Pages"). Flat with history and providers down (the live
 # fragment asks one fewer).
-PROVIDER_PAGE_UNCACHED = 13
+PROVIDER_PAGE_UNCACHED = 12
 # With what a provider in trouble may have besides: probes (their rollups; their newest
 # results come with the sources), team reports in the last day, an observed outage, a
-# playbook, a model it serves. The target (PAGE_QUERY_TARGET); the live fragment 14.
-PROVIDER_PAGE_IN_FULL_TROUBLE = 15
+# playbook, a model it serves. One under the target (PAGE_QUERY_TARGET); the live fragment 13.
+PROVIDER_PAGE_IN_FULL_TROUBLE = 14
 
 
 def _in_full_trouble(provider: Provider) -> None:
