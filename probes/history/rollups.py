@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
@@ -104,15 +104,17 @@ def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None
 
     Carried on incrementally when it can be done exactly, else the days are recomputed.
     """
-    last = (
-        UptimeDay.objects.filter(provider=provider)
-        .order_by("-day", "-computed_until")
-        .values_list("computed_until", flat=True)
-        .first()
-    )
+    if connection.features.has_select_for_update:
+        # Two sources of one provider recorded at once: their writes of these rows queue
+        # here, so neither carries on (or recomputes) rows the other is rewriting.
+        Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk").first()
+    # The rows of the newest day, where the provider's rows stopped, in one read.
+    newest = UptimeDay.objects.filter(provider=provider).order_by("-day").values("day")[:1]
+    rows = list(UptimeDay.objects.filter(provider=provider, day=Subquery(newest)))
+    last = max((row.computed_until for row in rows), default=None)
     reaches_back = since is not None and last is not None and since < uptime.day_start(last)
     if last is not None and not reaches_back and now - last <= MAX_CATCH_UP:
-        written = increments.advance(provider, last=last, now=now)
+        written = increments.advance(provider, rows, last=last, now=now)
         if written is not None:
             return written
     if last is None:
