@@ -88,8 +88,10 @@ class IncidentRecording:
         outcome: PollOutcome,
         provenance: str,
         components: Sequence[Component] | None = None,
+        sources: Sequence[Source] | None = None,
     ) -> IncidentRecording:
-        """`components` are the provider's components when the caller has read them already."""
+        """`components` are the provider's components, and `sources` its enabled sources, when
+        the caller has read them already."""
         if components is None:
             components = list(Component.objects.filter(provider=provider))
         return cls(
@@ -97,7 +99,7 @@ class IncidentRecording:
             source=source,
             outcome=outcome,
             provenance=provenance,
-            known=KnownIncidents(provider, incidents),
+            known=KnownIncidents(provider, incidents, sources),
             components_by_id={component.external_id: component for component in components},
         )
 

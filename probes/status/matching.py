@@ -79,7 +79,13 @@ class KnownIncidents:
     list cost seconds; here a whole page needs a handful of queries.
     """
 
-    def __init__(self, provider: Provider, parsed: Sequence[ParsedIncident]) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        parsed: Sequence[ParsedIncident],
+        sources: Sequence[Source] | None = None,
+    ) -> None:
+        """`sources`: the provider's enabled sources, when the caller has read them."""
         rows = list(
             Incident.objects.filter(provider=provider).values_list("pk", "external_id", "aliases")
         )
@@ -97,9 +103,14 @@ class KnownIncidents:
         self._load({self._match(incident) for incident in parsed} - {None})
         self.enabled_sources: set[int] = set()
         self.feed_sources: set[int] = set()
-        for pk, kind, detected in Source.objects.filter(
-            provider=provider, enabled=True
-        ).values_list("pk", "kind", "detected_format"):
+        enabled = (
+            [(source.pk, source.kind, source.detected_format) for source in sources]
+            if sources is not None
+            else Source.objects.filter(provider=provider, enabled=True).values_list(
+                "pk", "kind", "detected_format"
+            )
+        )
+        for pk, kind, detected in enabled:
             self.enabled_sources.add(pk)
             if (detected if kind == Source.Kind.AUTO else kind) in FEED_FORMATS:
                 self.feed_sources.add(pk)

@@ -8,7 +8,7 @@ status really changes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,6 +86,9 @@ def record_poll(
             provider, locked, page.components, at, components
         )
     finals = [final for final in resolutions.values() if final is not None]
+    # Read once for the incidents' owners and the headline (this source's row is brought up
+    # to date below, as written).
+    sources = list(Source.objects.filter(provider=provider, enabled=True))
     recording = IncidentRecording.start(
         provider,
         locked,
@@ -93,6 +96,7 @@ def record_poll(
         outcome=outcome,
         provenance=provenance,
         components=list(components.values()),
+        sources=sources,
     )
     impacts_before = _impact_signatures(recording)
     # Stateless incidents left alone still age: close_aged_stateless reads them from the table.
@@ -121,18 +125,27 @@ def record_poll(
     if detected_format:
         fields["detected_format"] = detected_format
     Source.objects.filter(pk=locked.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(source, name, value)
+    for row in (source, *(row for row in sources if row.pk == locked.pk)):
+        for name, value in fields.items():
+            setattr(row, name, value)
 
-    _refresh_headline(provider, outcome, at=at)
+    _refresh_headline(provider, outcome, at=at, sources=sources, components=components.values())
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
 
-def _refresh_headline(provider: Provider, outcome: PollOutcome, *, at: datetime) -> None:
-    """The provider's status after this poll's writes, from one read of its rows, which the
-    outcome carries on to the receivers of poll_recorded."""
-    outcome.rows = load_provider_rows(provider)
+def _refresh_headline(
+    provider: Provider,
+    outcome: PollOutcome,
+    *,
+    at: datetime,
+    sources: Sequence[Source] | None = None,
+    components: Iterable[Component] | None = None,
+) -> None:
+    """The provider's status after this poll's writes, from one read of its rows (or the
+    `sources` and `components` the recording read and kept up to date), which the outcome
+    carries on to the receivers of poll_recorded."""
+    outcome.rows = load_provider_rows(provider, sources=sources, components=components)
     outcome.provider_change = refresh_provider_status(provider, at=at, rows=outcome.rows)
 
 

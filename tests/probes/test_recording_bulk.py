@@ -107,11 +107,48 @@ def test_a_changed_poll_reads_the_providers_headline_rows_once_for_its_status_an
     # The status refresh and the event share one read of the headline's rows: the event
     # reads neither the provider, nor its sources, nor its components again.
     assert reads("probes_provider") == 1  # the status the refresh compares with
-    # The sources the incident matching weighs, the headline's, and the locked source (its
-    # read is a FOR UPDATE, left out above, where the database has row locks).
+    # The enabled sources, read once for the incident matching and the headline, and the
+    # locked source (its read is a FOR UPDATE, left out above, where the database has row
+    # locks).
     locked = 0 if connection.features.has_select_for_update else 1
-    assert reads("probes_source") == 2 + locked
-    # The recording's own, the headline's, the rollup's subjects.
-    assert reads("probes_component") == 3
+    assert reads("probes_source") == 1 + locked
+    # The recording's own (which the headline takes as written), the rollup's subjects.
+    assert reads("probes_component") == 2
     assert outcome.rows is not None
     assert outcome.rows.provider.status == Status.MAJOR_OUTAGE
+
+
+def test_the_headline_rows_a_poll_keeps_are_the_rows_the_database_holds_after_it():
+    """The headline takes the sources and components as the recording wrote them, without
+    reading them again: they must be what a fresh read gives (new, changed, gone, groups)."""
+    source = source_named("written")
+    other = Source.objects.create(
+        provider=source.provider, url="https://written.example.com/other.json"
+    )
+    record_poll(source, page(4, Status.OPERATIONAL, groups=True), at=AT)
+    later = page(6, Status.OPERATIONAL, groups=True)
+    # c1 degrades, c3 leaves the page, c4 and c5 are new.
+    parsed = [
+        component
+        if component.external_id != "c1"
+        else ParsedComponent(
+            external_id="c1", name="Component 1", status=Status.DEGRADED_PERFORMANCE, position=1
+        )
+        for component in later.components
+        if component.external_id != "c3"
+    ]
+    moved = ParsedPage(platform="statuspage", components=tuple(parsed), has_component_states=True)
+    outcome = record_poll(source, moved, at=AT + timedelta(minutes=1))
+
+    assert outcome.rows is not None
+    fresh = Component.objects.filter(provider=source.provider, is_active=True, is_group=False)
+    kept = [(c.pk, c.external_id, c.status, c.is_active) for c in outcome.rows.components]
+    assert kept == [(c.pk, c.external_id, c.status, c.is_active) for c in fresh]
+    assert "c3" not in {c.external_id for c in outcome.rows.components}
+    fields = ("pk", "last_polled_at", "last_success_at", "body_hash", "last_error")
+    enabled = Source.objects.filter(provider=source.provider, enabled=True).order_by("pk")
+    assert sorted(
+        (tuple(getattr(s, name) for name in fields) for s in outcome.rows.sources),
+        key=lambda row: row[0],
+    ) == [tuple(getattr(s, name) for name in fields) for s in enabled]
+    assert {s.pk for s in outcome.rows.sources} == {source.pk, other.pk}
