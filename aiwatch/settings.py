@@ -121,6 +121,17 @@ DATABASES = {
         os.getenv("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Only the page cache's key query runs on a server-binding cursor (dashboard/
+    # history_cache.py), so only it is prepared: Django's own cursors bind client-side and
+    # psycopg never prepares what they run. 0: prepared on its first run on each connection,
+    # sparing every cached request the parsing and planning of twenty subqueries. Django's
+    # default (None: nothing prepared) suits a pooler that hands each transaction a different
+    # server connection, such as PgBouncer in transaction mode before 1.21 or without
+    # max_prepared_statements: AIWATCH_DB_PREPARED=false for those.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if envbool("AIWATCH_DB_PREPARED", True) else None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections are kept (conn_max_age above) on SQLite too: opening one and running the
     # PRAGMAs below took about a millisecond of every request, a third of a cached page's time.

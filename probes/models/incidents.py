@@ -107,6 +107,8 @@ class StatusChange(models.Model):
         indexes = [
             # Uptime and timelines read one provider's (or component's) changes in time order.
             models.Index(fields=["provider", "component", "at"], name="statuschange_timeline"),
+            # The page cache's key: a provider's newest change (dashboard/history_cache.py).
+            models.Index(fields=["provider", "id"], name="statuschange_provider_newest"),
         ]
         ordering = ["at", "pk"]
 
@@ -260,6 +262,7 @@ class Incident(models.Model):
             # (dashboard/history_cache.py).
             models.Index(fields=["updated_at"], name="incident_updated"),
             models.Index(fields=["provider", "updated_at"], name="incident_provider_updated"),
+            models.Index(fields=["provider", "id"], name="incident_provider_newest"),
         ]
         ordering = ["-started_at"]
 
