@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from probes.batch_reads import read_once
 from probes.models import Feature, Provider
 from probes.parsers.types import Status
 from probes.stack.evaluation import evaluate_features
@@ -23,7 +24,10 @@ from probes.stack.state import FeatureState, FeatureView
 def features_hit(provider: Provider, *, now: datetime) -> list[dict[str, Any]]:
     """The features this provider's trouble hits now, critical first, as messages carry them.
     No feature on it: one query."""
-    features = [f for f in Feature.objects.filter(enabled=True) if f.provider_slugs]
+    features = read_once(
+        "alerts.features_with_providers",
+        lambda: [f for f in Feature.objects.filter(enabled=True) if f.provider_slugs],
+    )
     if not features:
         return []
     upstreams = upstream_slugs()

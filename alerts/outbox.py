@@ -27,6 +27,7 @@ from alerts.personal import personal_deliveries
 from alerts.snapshot import provider_in_trouble, snapshot
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
+from probes.batch_reads import read_once
 from probes.models import Component, Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
@@ -339,8 +340,17 @@ def fan_out(
             Delivery.objects.filter(event_id=event.root_id).values_list("channel_id", flat=True)
         )
     deliveries = []
-    team_channels = Channel.objects.filter(enabled=True, owner__isnull=True).exclude(pk__in=heard)
-    for channel in team_channels.prefetch_related("providers", "features"):
+    team_channels = read_once(
+        "alerts.team_channels",
+        lambda: list(
+            Channel.objects.filter(enabled=True, owner__isnull=True).prefetch_related(
+                "providers", "features"
+            )
+        ),
+    )
+    for channel in team_channels:
+        if channel.pk in heard:
+            continue
         subscription = Subscription.build(
             providers=[p.slug for p in channel.providers.all()],
             components=channel.components or [],

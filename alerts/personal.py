@@ -15,6 +15,7 @@ from django.db.models import F
 from alerts.models import Channel, Delivery, Event, PersonalSubscription
 from alerts.quiet_hours import quiet_end
 from alerts.subscriptions import EventFacts, PersonalChoice, personal_kinds, personal_matches
+from probes.batch_reads import read_once
 from probes.models.features import dependencies
 from probes.parsers.types import Status
 
@@ -51,7 +52,21 @@ def personal_deliveries(
     if not kinds and not told:
         return []
     chosen: dict[int, Channel] = {}
-    subscriptions = (
+    for subscription in read_once("alerts.personal_subscriptions", _subscriptions):
+        if subscription.channel_id in chosen or subscription.channel_id in heard:
+            continue
+        if subscription.channel_id in told or personal_matches(
+            choice_of(subscription), facts, kinds
+        ):
+            chosen[subscription.channel_id] = subscription.channel
+    return [
+        Delivery(event=event, channel=channel, next_attempt_at=send_time(channel, event))
+        for channel in chosen.values()
+    ]
+
+
+def _subscriptions() -> list[PersonalSubscription]:
+    return list(
         PersonalSubscription.objects.filter(
             enabled=True,
             channel__enabled=True,
@@ -63,17 +78,6 @@ def personal_deliveries(
         .prefetch_related("providers", "features")
         .order_by("pk")
     )
-    for subscription in subscriptions:
-        if subscription.channel_id in chosen or subscription.channel_id in heard:
-            continue
-        if subscription.channel_id in told or personal_matches(
-            choice_of(subscription), facts, kinds
-        ):
-            chosen[subscription.channel_id] = subscription.channel
-    return [
-        Delivery(event=event, channel=channel, next_attempt_at=send_time(channel, event))
-        for channel in chosen.values()
-    ]
 
 
 def send_time(channel: Channel, event: Event) -> datetime:

@@ -14,6 +14,7 @@ from alerts import alternatives
 from alerts.events import DOWN_STATUSES
 from alerts.feature_hits import features_hit
 from alerts.models import Playbook
+from probes.batch_reads import read_once
 from probes.models import Incident, Provider
 from probes.parsers.types import Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
@@ -58,7 +59,7 @@ def snapshot(
         "features": features_hit(provider, now=at),
     }
     if headline.status != Status.OPERATIONAL:
-        playbook = Playbook.objects.filter(provider=provider).first()
+        playbook = read_once("alerts.playbooks", _playbooks).get(provider.pk)
         if playbook and playbook.body.strip():
             data["playbook"] = playbook.body.strip()
     if headline.status in DOWN_STATUSES:
@@ -66,3 +67,8 @@ def snapshot(
             alt.as_dict() for alt in alternatives.alternatives_for(provider, now=at)
         ]
     return data
+
+
+def _playbooks() -> dict[int, Playbook]:
+    """Every provider's playbook (one each, a short text), by provider id."""
+    return {playbook.provider_id: playbook for playbook in Playbook.objects.all()}

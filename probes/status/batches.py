@@ -20,7 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from probes import outbound
+from probes import batch_reads, outbound
 from probes.models import Source
 from probes.status import polling, recording, scheduling
 from probes.status.polling import PollResult
@@ -65,8 +65,22 @@ def poll_batch(sources: Sequence[Source], *, now: datetime | None = None) -> dic
             for source, outcome in zip(together, outcomes, strict=True):
                 reason = "304 not modified" if _not_modified(fetched[source.pk]) else "same body"
                 results[source.pk] = PollResult("unchanged", reason, outcome)
+    with batch_reads.shared():
+        _record_each(sources, fetched, times, results, skip=together)
+    return results
+
+
+def _record_each(
+    sources: Sequence[Source],
+    fetched: dict[int, Fetched],
+    times: dict[int, datetime],
+    results: dict[int, PollResult],
+    *,
+    skip: Sequence[Source],
+) -> None:
+    """Record every fetched source not in `results` or `skip`, one transaction each."""
     for source in sources:
-        if source.pk in results or source in together:
+        if source.pk in results or source in skip:
             continue
         result = fetched[source.pk]
         try:
@@ -85,7 +99,6 @@ def poll_batch(sources: Sequence[Source], *, now: datetime | None = None) -> dic
             raise  # the task records the polls left over
         except Exception:
             logger.exception("could not record the poll of source %s", source.pk)
-    return results
 
 
 async def _fetch_all(sources: Sequence[Source]) -> dict[int, Fetched]:
