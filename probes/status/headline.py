@@ -125,21 +125,23 @@ def compute_provider_status(
 
 
 def refresh_provider_status(
-    provider: Provider, *, at: datetime, rows: ProviderRows | None = None
+    provider: Provider, *, at: datetime, rows: ProviderRows | None = None, locked: bool = False
 ) -> StatusChange | None:
     """Recompute the provider's official status and record the transition if it changed.
 
     One source of several failing changes nothing here: the others still speak. Coming back from
     unknown to the status it had before keeps that status's first "since". Afterwards
     `provider.status` holds what the database holds (`rows`, when given, is the provider's, read
-    after the poll's writes).
+    after the poll's writes). `locked`: `provider` was read under its row lock in this
+    transaction (as a poll's recording reads it), so its status is the stored one.
     """
     new_status = compute_provider_status(provider, at=at, rows=rows)
-    stored = Provider.objects.filter(pk=provider.pk).values_list("status", "status_changed_at")
-    if not stored:
-        return None
-    current, provider.status_changed_at = stored[0]
-    provider.status = current
+    if not locked:
+        stored = Provider.objects.filter(pk=provider.pk).values_list("status", "status_changed_at")
+        if not stored:
+            return None
+        provider.status, provider.status_changed_at = stored[0]
+    current = provider.status
     if current == new_status.value:
         return None
     since = at

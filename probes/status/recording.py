@@ -29,6 +29,7 @@ from probes.status.incidents import (
     IncidentRecording,
     close_aged_stateless,
     expire_stateless,
+    open_with_last_word,
 )
 from probes.status.provider_rows import load_provider_rows
 from probes.status.resolution import PENDING_KEY, RETRY_WINDOW, Resolutions
@@ -102,10 +103,12 @@ def record_poll(
     # Stateless incidents left alone still age: close_aged_stateless reads them from the table.
     for parsed in to_write:
         recording.upsert(expire_stateless(parsed, at))
-    close_aged_stateless(locked, at, outcome)
+    # One read of the source's open incidents, after the upserts, for both ways they close.
+    open_here = open_with_last_word(locked)
+    close_aged_stateless(locked, at, outcome, open_here)
     if page.lists_all_open_incidents:
         seen = {parsed.external_id for parsed in page.incidents}
-        recording.close_vanished(seen, at, resolutions)
+        recording.close_vanished(seen, at, resolutions, open_here)
     recording.apply_late(resolutions)
     outcome.impacts_changed_from = _impacts_changed_from(impacts_before, recording, outcome)
     outcome.impacts_compared = True
@@ -129,7 +132,9 @@ def record_poll(
         for name, value in fields.items():
             setattr(row, name, value)
 
-    _refresh_headline(provider, outcome, at=at, sources=sources, components=components.values())
+    _refresh_headline(
+        provider, outcome, at=at, sources=sources, components=components.values(), locked=True
+    )
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
     return outcome
 
@@ -141,12 +146,17 @@ def _refresh_headline(
     at: datetime,
     sources: Sequence[Source] | None = None,
     components: Iterable[Component] | None = None,
+    locked: bool = False,
 ) -> None:
     """The provider's status after this poll's writes, from one read of its rows (or the
     `sources` and `components` the recording read and kept up to date), which the outcome
-    carries on to the receivers of poll_recorded."""
+    carries on to the receivers of poll_recorded. `locked`: `provider` was read with the
+    source's row lock (the select_related join locks its row too; SQLite's write lock is taken
+    at BEGIN), so its stored status need not be read again."""
     outcome.rows = load_provider_rows(provider, sources=sources, components=components)
-    outcome.provider_change = refresh_provider_status(provider, at=at, rows=outcome.rows)
+    outcome.provider_change = refresh_provider_status(
+        provider, at=at, rows=outcome.rows, locked=locked
+    )
 
 
 def components_problem(source: Source, page: ParsedPage) -> str:
@@ -196,7 +206,7 @@ def record_incidents(
     )
     for parsed in incidents:
         recording.upsert(parsed)
-    _refresh_headline(provider, outcome, at=at)
+    _refresh_headline(provider, outcome, at=at, locked=True)
     return outcome
 
 
