@@ -24,16 +24,16 @@ from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event
 from alerts.personal import personal_deliveries
+from alerts.poll_entries import component_changes, incident_entry, maintenance_announced
 from alerts.snapshot import provider_in_trouble, snapshot
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
 from probes.batch_reads import read_once
-from probes.models import Component, Incident, Provider, Source, StatusChange
+from probes.models import Incident, Provider, Source, StatusChange
 from probes.parsers.types import Impact, Status
 from probes.status.headline import ACTIVE_MAINTENANCE, provider_headline
 from probes.status.headline_rules import Headline
 from probes.status.provider_rows import load_provider_rows
-from probes.status.resolution import PENDING_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
             payload["status"] = {"old": old, "new": change.new_status}
             severities += [Status(change.new_status), Status(old or Status.OPERATIONAL)]
 
-    components = _component_changes(outcome.component_changes, rows.components)
+    components = component_changes(outcome.component_changes, rows.components)
     if components:
         types.add(EventType.STATUS_CHANGED)
         payload["components"] = components
@@ -113,21 +113,21 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
     for incident in outcome.incidents_opened:
         if incident.is_maintenance:
             if incident.status in ACTIVE_MAINTENANCE:
-                incidents.append(_incident_entry(incident, "maintenance_started"))
+                incidents.append(incident_entry(incident, "maintenance_started"))
         else:
-            incidents.append(_incident_entry(incident, "opened"))
+            incidents.append(incident_entry(incident, "opened"))
     for incident in outcome.incidents_updated:
         if incident.is_maintenance:
-            if incident.status in ACTIVE_MAINTENANCE and not _maintenance_announced(incident):
-                incidents.append(_incident_entry(incident, "maintenance_started"))
+            if incident.status in ACTIVE_MAINTENANCE and not maintenance_announced(incident):
+                incidents.append(incident_entry(incident, "maintenance_started"))
         else:
-            incidents.append(_incident_entry(incident, "updated"))
+            incidents.append(incident_entry(incident, "updated"))
     for incident in outcome.incidents_resolved:
         if incident.is_maintenance:
-            if _maintenance_announced(incident):
-                incidents.append(_incident_entry(incident, "maintenance_ended"))
+            if maintenance_announced(incident):
+                incidents.append(incident_entry(incident, "maintenance_ended"))
         else:
-            incidents.append(_incident_entry(incident, "resolved"))
+            incidents.append(incident_entry(incident, "resolved"))
     incident_types = {
         "opened": EventType.INCIDENT_OPENED,
         "updated": EventType.INCIDENT_UPDATED,
@@ -365,66 +365,6 @@ def fan_out(
     if created:
         wake_delivery_worker()
     return created
-
-
-def _component_changes(
-    changes: list[StatusChange], known: Sequence[Component]
-) -> list[dict[str, Any]]:
-    """The changed components as messages list them. `known`: components already read (the
-    headline's rows); only the others (groups, inactive ones) are read here."""
-    components = {c.pk: c for c in known}
-    ids = [c.component_id for c in changes if c.component_id and c.component_id not in components]
-    if ids:
-        components.update((c.pk, c) for c in Component.objects.filter(pk__in=ids))
-    entries = []
-    for change in changes:
-        component = components.get(change.component_id or 0)
-        if component is None or component.is_group:
-            continue
-        if change.old_status == Status.UNKNOWN and change.new_status == Status.OPERATIONAL:
-            continue  # first sighting of a healthy component: nothing happened
-        entries.append(
-            {
-                "name": component.name,
-                "external_id": component.external_id,
-                "old": change.old_status,
-                "new": change.new_status,
-            }
-        )
-    entries.sort(key=lambda entry: (-Status(entry["new"]).severity, entry["name"]))
-    return entries
-
-
-def _incident_entry(incident: Incident, change: str) -> dict[str, Any]:
-    latest = incident.updates.order_by("-at", "-pk").values_list("body", flat=True).first()
-    awaiting_words = change == "resolved" and bool(
-        (incident.details.get(PENDING_KEY) or {}).get("pending")
-    )
-    if awaiting_words:
-        # The page dropped the incident before we read its closing words: the last text we
-        # hold is from before the fix ("we are failing over"), and must not read as the end.
-        latest = ""
-    return {
-        "id": incident.pk,
-        "title": incident.title,
-        "status": incident.status,
-        "impact": incident.impact,
-        "url": incident.url,
-        "change": change,
-        "latest_update": (latest or "")[:500],
-        "closing_words_pending": awaiting_words,
-        "components": sorted(incident.components.values_list("name", flat=True)),
-    }
-
-
-def _maintenance_announced(incident: Incident) -> bool:
-    for payload in Event.objects.filter(
-        provider_id=incident.provider_id, at__gte=incident.started_at
-    ).values_list("payload", flat=True):
-        for entry in payload.get("incidents", []):
-            if entry.get("id") == incident.pk and entry.get("change") == "maintenance_started":
-                return True
-    return False
 
 
 def _unreadable_in_thread(root: Event) -> bool:
