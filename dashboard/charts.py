@@ -341,14 +341,16 @@ def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[
     data: list[dict[str, Any]] = []
     for item in series:
         x = [start.isoformat() for start, _, _ in item.points]
-        for label, index, dash in (("p50", 1, "solid"), ("p95", 2, "dot")):
+        p50 = [_tenth(value) for _, value, _ in item.points]
+        p95 = [_tenth(value) for _, _, value in item.points]
+        for label, values, dash in (("p50", p50, "solid"), ("p95", p95, "dot")):
             data.append(
                 {
                     "type": "scatter",
                     "mode": "lines+markers",
                     "name": f"{item.name} {label}",
                     "x": x,
-                    "y": [point[index] for point in item.points],
+                    "y": values,
                     "line": {"dash": dash, "width": 2},
                     "marker": {"size": 4},
                     "connectgaps": False,
@@ -366,6 +368,12 @@ def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[
             "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
         },
     }
+
+
+def _tenth(milliseconds: float | None) -> float | None:
+    """A tenth of a millisecond is enough for a chart of whole ones; the rollups' percentiles
+    come with sixteen digits, which were most of a provider page's chart data."""
+    return None if milliseconds is None else round(milliseconds, 1)
 
 
 def build_report_chart(counts: Sequence[tuple[datetime, int]], *, title: str) -> dict[str, Any]:

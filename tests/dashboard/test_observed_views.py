@@ -219,6 +219,15 @@ def test_the_latency_chart_has_p50_and_p95_per_probe():
     json.dumps(figure)
 
 
+def test_the_latency_chart_carries_a_tenth_of_a_millisecond():
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    figure = charts.build_latency_chart(
+        [charts.LatencySeries("GET api", [(start, 204.30501575786695, 238.47319242892723)])],
+        title="Latency",
+    )
+    assert [trace["y"] for trace in figure["data"]] == [[204.3], [238.5]]
+
+
 def test_the_latency_charts_come_from_the_rollups(client, watched):
     from probes.models import ProbeResult
     from probes.observe import rollups as probe_rollups
