@@ -9,7 +9,7 @@ without a second announcement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -53,20 +53,13 @@ def open_with_last_word(source: Source) -> list[Incident]:
 
 
 def close_aged_stateless(
-    source: Source, at: datetime, outcome: PollOutcome, open_here: Sequence[Incident] | None = None
+    source: Source, at: datetime, outcome: PollOutcome, open_here: Sequence[Incident]
 ) -> None:
     """Close the source's stateless incidents whose last word is older than the window, also
     when the feed has not changed (an unchanged body is not parsed again). `open_here`: the
-    source's open incidents read with `open_with_last_word()`, when the caller has them."""
+    source's open incidents, read with `open_with_last_word()`."""
     cutoff = at - open_window()
-    if open_here is None:
-        aged: Iterable[Incident] = (
-            Incident.objects.open()
-            .filter(source=source, **{f"details__{STATELESS_KEY}": True})
-            .annotate(last_word=Max("updates__at"))
-        )
-    else:
-        aged = [i for i in open_here if (i.details or {}).get(STATELESS_KEY) is True]
+    aged = [i for i in open_here if (i.details or {}).get(STATELESS_KEY) is True]
     for incident in aged:
         last = max(incident.started_at, getattr(incident, "last_word", None) or incident.started_at)
         if last >= cutoff:
@@ -254,23 +247,16 @@ class IncidentRecording:
         seen: set[str],
         at: datetime,
         resolutions: resolution.Resolutions,
-        open_here: Sequence[Incident] | None = None,
+        open_here: Sequence[Incident],
     ) -> None:
         """Close the source's open incidents a page listing every open one no longer lists.
 
         With the provider's own final word (from `resolutions`) the incident closes as the
         provider wrote it; without, it closes now with what we have and waits for the text.
-        `open_here`: the source's open incidents, read after this recording's upserts, when
-        the caller has them (those closed since are skipped).
+        `open_here`: the source's open incidents, read after this recording's upserts (those
+        closed since are skipped).
         """
-        if open_here is None:
-            vanished: Iterable[Incident] = (
-                Incident.objects.open()
-                .filter(provider=self.provider, source=self.source)
-                .exclude(external_id__in=seen)
-            )
-        else:
-            vanished = [i for i in open_here if i.is_open and i.external_id not in seen]
+        vanished = [i for i in open_here if i.is_open and i.external_id not in seen]
         for incident in vanished:
             if set(incident.aliases).intersection(seen):
                 continue

@@ -99,7 +99,7 @@ def record_poll(
         sources=sources,
     )
     impacts_before = _impact_signatures(recording)
-    # Stateless incidents left alone still age: close_aged_stateless reads them from the table.
+    # Stateless incidents left alone still age: close_aged_stateless finds them below.
     for parsed in to_write:
         recording.upsert(expire_stateless(parsed, at))
     # One read of the source's open incidents, after the upserts, for both ways they close.
@@ -240,7 +240,7 @@ def record_unchanged(
         IncidentRecording.start(
             locked.provider, locked, finals, outcome=outcome, provenance=Incident.Provenance.LIVE
         ).apply_late(resolutions)
-    close_aged_stateless(source, at, outcome)
+    close_aged_stateless(source, at, outcome, open_with_last_word(source))
     if was_failing or outcome.incidents_resolved:
         _refresh_headline(source.provider, outcome, at=at)
     signals.poll_recorded.send(sender=Source, source=source, outcome=outcome, at=at)
