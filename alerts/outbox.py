@@ -24,7 +24,7 @@ from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event
 from alerts.personal import personal_deliveries
-from alerts.poll_entries import component_changes, incident_entry, maintenance_announced
+from alerts.poll_entries import component_changes, incident_entries, maintenance_announced
 from alerts.snapshot import provider_in_trouble, snapshot
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
@@ -109,25 +109,26 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
             Status(c["old"]) for c in components
         ]
 
-    incidents: list[dict[str, Any]] = []
+    listed: list[tuple[Incident, str]] = []
     for incident in outcome.incidents_opened:
         if incident.is_maintenance:
             if incident.status in ACTIVE_MAINTENANCE:
-                incidents.append(incident_entry(incident, "maintenance_started"))
+                listed.append((incident, "maintenance_started"))
         else:
-            incidents.append(incident_entry(incident, "opened"))
+            listed.append((incident, "opened"))
     for incident in outcome.incidents_updated:
         if incident.is_maintenance:
             if incident.status in ACTIVE_MAINTENANCE and not maintenance_announced(incident):
-                incidents.append(incident_entry(incident, "maintenance_started"))
+                listed.append((incident, "maintenance_started"))
         else:
-            incidents.append(incident_entry(incident, "updated"))
+            listed.append((incident, "updated"))
     for incident in outcome.incidents_resolved:
         if incident.is_maintenance:
             if maintenance_announced(incident):
-                incidents.append(incident_entry(incident, "maintenance_ended"))
+                listed.append((incident, "maintenance_ended"))
         else:
-            incidents.append(incident_entry(incident, "resolved"))
+            listed.append((incident, "resolved"))
+    incidents = incident_entries(listed) if listed else []
     incident_types = {
         "opened": EventType.INCIDENT_OPENED,
         "updated": EventType.INCIDENT_UPDATED,

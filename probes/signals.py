@@ -36,6 +36,9 @@ class PollOutcome:
     # incident as changed from its start.
     impacts_compared: bool = False
     impacts_changed_from: datetime | None = None
+    # The recording holds the provider's row lock (record_poll reads the source with its
+    # provider FOR UPDATE), so receivers in the same transaction need not take it again.
+    provider_locked: bool = False
     # The provider's headline rows as the poll left them (read once for the status refresh),
     # so that receivers in the same transaction need not read them again. None: read them.
     rows: ProviderRows | None = None

@@ -17,7 +17,7 @@ or a clock that went back.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +37,15 @@ from probes.parsers.types import Status
 
 
 def advance(
-    provider: Provider, newest: Sequence[UptimeDay], *, last: datetime, now: datetime
+    provider: Provider,
+    newest: Sequence[UptimeDay],
+    *,
+    last: datetime,
+    now: datetime,
+    components: Iterable[Component] | None = None,
 ) -> int | None:
     """Extend the provider's rows of its newest day (`newest`, which stop at `last`) up to
-    `now`.
+    `now`. `components`: every component of the provider, when the caller has read them.
 
     Returns how many rows were written, or None when only a recompute is exact (see the
     module docstring). Runs inside the poll's transaction, under the provider's row lock
@@ -50,10 +55,10 @@ def advance(
     if now <= last or now == uptime.day_start(now):
         return None
     rows = {row.component_id: row for row in newest if row.day == opened.date()}
-    subjects: list[int | None] = [
-        None,
-        *Component.objects.filter(provider=provider, is_group=False).values_list("pk", flat=True),
-    ]
+    if components is None:
+        components = Component.objects.filter(provider=provider, is_group=False).only("is_group")
+    pks = [c.pk for c in components if not c.is_group]
+    subjects: list[int | None] = [None, *pks]
     seen = _changes_seen(rows, subjects, last)
     if seen is None:
         return None
@@ -79,9 +84,7 @@ def advance(
     if unknown and unknown - _groups(provider, unknown):
         return None  # a component this read did not know (created meanwhile): recompute
     spans = incident_spans(
-        Incident.objects.filter(provider=provider)
-        .overlapping(opened, now)
-        .prefetch_related("components")
+        Incident.objects.filter(provider=provider).overlapping(opened, now).with_components()
     )
 
     computed: list[Computed] = []

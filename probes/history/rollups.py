@@ -76,11 +76,7 @@ def update_rollups(
     ):
         before[pk] = Status(status) if status else None
 
-    incidents = (
-        Incident.objects.filter(provider=provider)
-        .overlapping(lo, hi)
-        .prefetch_related("components")
-    )
+    incidents = Incident.objects.filter(provider=provider).overlapping(lo, hi).with_components()
     spans = incident_spans(incidents)
 
     subjects: list[int | None] = [None, *(component.pk for component in components)]
@@ -99,12 +95,21 @@ def update_rollups(
     return store(provider, computed, lo.date(), max(lo, hi - timedelta(microseconds=1)).date())
 
 
-def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None) -> int:
+def catch_up(
+    provider: Provider,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    locked: bool = False,
+    components: Iterable[Component] | None = None,
+) -> int:
     """Bring the provider's rows up to `now` from where they stopped (or from `since`).
 
     Carried on incrementally when it can be done exactly, else the days are recomputed.
+    `locked`: the caller's transaction holds the provider's row lock already. `components`:
+    every component of the provider, as the caller's transaction read and wrote them.
     """
-    if connection.features.has_select_for_update:
+    if connection.features.has_select_for_update and not locked:
         # Two sources of one provider recorded at once: their writes of these rows queue
         # here, so neither carries on (or recomputes) rows the other is rewriting.
         Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk").first()
@@ -114,7 +119,7 @@ def catch_up(provider: Provider, *, now: datetime, since: datetime | None = None
     last = max((row.computed_until for row in rows), default=None)
     reaches_back = since is not None and last is not None and since < uptime.day_start(last)
     if last is not None and not reaches_back and now - last <= MAX_CATCH_UP:
-        written = increments.advance(provider, rows, last=last, now=now)
+        written = increments.advance(provider, rows, last=last, now=now, components=components)
         if written is not None:
             return written
     if last is None:
@@ -226,6 +231,12 @@ def on_poll_recorded(
         # A savepoint: should the rollup fail, the poll's own data still commits, and
         # `rebuild_uptime` (or the next change) repairs the days.
         with transaction.atomic():
-            catch_up(source.provider, now=at, since=since)
+            catch_up(
+                source.provider,
+                now=at,
+                since=since,
+                locked=outcome.provider_locked,
+                components=outcome.rows.every_component if outcome.rows else None,
+            )
     except (DatabaseError, ValueError) as error:
         logger.error("uptime rollup for %s failed: %s", source.provider.slug, error)

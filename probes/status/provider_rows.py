@@ -21,6 +21,9 @@ class ProviderRows:
     sources: list[Source]
     components: list[Component]
     open_incidents: list[Incident]
+    # Every component of the provider, groups and inactive ones too, when the caller handed
+    # them over as its transaction read and wrote them (None: not read here).
+    every_component: list[Component] | None = None
 
 
 def load_provider_rows(
@@ -32,12 +35,13 @@ def load_provider_rows(
     """Three queries, whatever the number of sources, components and incidents; fewer when
     the caller read the provider's enabled `sources` or all its `components` already (in the
     same transaction, as they stand after its writes)."""
-    if components is None:
+    every = None if components is None else list(components)
+    if every is None:
         active = list(Component.objects.filter(provider=provider, is_active=True, is_group=False))
     else:
         # In the order the query gives (the model's ordering).
         active = sorted(
-            (c for c in components if c.is_active and not c.is_group),
+            (c for c in every if c.is_active and not c.is_group),
             key=lambda c: (c.position, c.name),
         )
     return ProviderRows(
@@ -47,4 +51,5 @@ def load_provider_rows(
         else list(Source.objects.filter(provider=provider, enabled=True)),
         active,
         list(Incident.objects.open().filter(provider=provider)),
+        every,
     )

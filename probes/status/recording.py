@@ -74,7 +74,7 @@ def record_poll(
     # both inserting the same incident.
     locked = Source.objects.select_for_update().select_related("provider").get(pk=source.pk)
     provider = locked.provider
-    outcome = PollOutcome(source_recovered=locked.is_failing)
+    outcome = PollOutcome(source_recovered=locked.is_failing, provider_locked=True)
     # Read under the lock: the body hash says which page the stored incidents come from.
     stored = already.external_ids if already.body_hash == locked.body_hash != "" else frozenset()
     to_write = [parsed for parsed in page.incidents if parsed.external_id not in stored]

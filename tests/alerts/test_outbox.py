@@ -106,6 +106,36 @@ def test_an_incident_update_in_a_later_poll_is_a_follow_up_of_the_outage(status_
     assert update.payload["incidents"][0]["latest_update"] == "Found the cause."
 
 
+def test_each_incident_of_an_event_carries_its_own_newest_post_and_components(
+    status_server, source
+):
+    poll(status_server, source, summary({"api": "operational", "chat": "operational"}))
+    api = incident(
+        "inc1",
+        "API down",
+        components=("api",),
+        updates=(("u1", "investigating", "Looking."), ("u2", "identified", "Found it.")),
+    )
+    chat = incident(
+        "inc2",
+        "Chat slow",
+        components=("api", "chat"),
+        updates=(("u3", "investigating", "Chat is slow."),),
+    )
+    quiet = incident("inc3", "Nothing said yet")
+    states = {"api": "major_outage", "chat": "degraded_performance"}
+    poll(status_server, source, summary(states, incidents=(api, chat, quiet)))
+
+    event = Event.objects.get()
+    listed = {entry["title"]: entry for entry in event.payload["incidents"]}
+    assert listed["API down"]["latest_update"] == "Found it."
+    assert listed["API down"]["components"] == ["api"]
+    assert listed["Chat slow"]["latest_update"] == "Chat is slow."
+    assert listed["Chat slow"]["components"] == ["api", "chat"]
+    assert listed["Nothing said yet"]["latest_update"] == ""
+    assert listed["Nothing said yet"]["components"] == []
+
+
 def test_a_source_that_blinks_unreadable_once_says_nothing(status_server, settings, source):
     settings.AIWATCH_ALERT_UNREADABLE_AFTER = 3
     poll(status_server, source, summary({"api": "operational"}))
