@@ -324,7 +324,10 @@ PROBE_CHART_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
     "hoverlabel": {"align": "left"},
-    "legend": {"orientation": "h", "y": -0.2},
+    # Below the plot, placed after the x axis's ticks and title (the container's bottom, the
+    # margin grown to fit): at a fixed height under the plot it overlapped the "UTC" title once
+    # the ticks took two lines, as on a phone.
+    "legend": {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
 }
 
 
@@ -336,8 +339,11 @@ class LatencySeries:
     points: Sequence[tuple[datetime, float | None, float | None]]
 
 
-def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[str, Any]:
-    """p50 as a solid line and p95 as a dotted one per probe; gaps where nothing answered."""
+def build_latency_chart(series: Sequence[LatencySeries]) -> dict[str, Any]:
+    """p50 as a solid line and p95 as a dotted one per probe; gaps where nothing answered.
+
+    Untitled: the page's caption under it names the window (a title drawn in the figure does
+    not wrap, and a long one was cut on a phone)."""
     data: list[dict[str, Any]] = []
     for item in series:
         x = [start.isoformat() for start, _, _ in item.points]
@@ -363,9 +369,12 @@ def build_latency_chart(series: Sequence[LatencySeries], *, title: str) -> dict[
         "layout": {
             **PROBE_CHART_LAYOUT,
             "separators": _separators(),
-            "title": {"text": title, "font": {"size": 14}},
-            "xaxis": {"type": "date", "title": {"text": "UTC"}},
+            "margin": {**PROBE_CHART_LAYOUT["margin"], "t": 10},
+            "xaxis": {"type": "date", "title": {"text": "UTC"}, "automargin": True},
             "yaxis": {"title": {"text": "ms"}, "rangemode": "tozero"},
+            # Room for a legend of one line per trace, as on a phone, below a plot that keeps
+            # its height (the legend's rows are taken from the figure's height).
+            "height": 240 + 20 * len(data),
         },
     }
 
@@ -395,7 +404,7 @@ def build_report_chart(counts: Sequence[tuple[datetime, int]], *, title: str) ->
             **PROBE_CHART_LAYOUT,
             "separators": _separators(),
             "title": {"text": title, "font": {"size": 14}},
-            "xaxis": {"type": "date", "title": {"text": "UTC"}},
+            "xaxis": {"type": "date", "title": {"text": "UTC"}, "automargin": True},
             "yaxis": {"title": {"text": _("reports")}, "rangemode": "tozero", "dtick": 1},
             "bargap": 0.1,
         },

@@ -166,7 +166,7 @@ def provider_observations(
                 {
                     "id": f"latency-{key}",
                     "caption": str(caption),
-                    "figure": charts.build_latency_chart(series, title=str(caption)),
+                    "figure": charts.build_latency_chart(series),
                 }
             )
 

@@ -211,8 +211,7 @@ def test_a_burst_of_reports_raises_the_flag_on_the_overview(watched, settings):
 def test_the_latency_chart_has_p50_and_p95_per_probe():
     start = datetime(2026, 11, 1, tzinfo=UTC)
     figure = charts.build_latency_chart(
-        [charts.LatencySeries("GET api", [(start, 100.0, 180.0), (start, None, None)])],
-        title="Latency",
+        [charts.LatencySeries("GET api", [(start, 100.0, 180.0), (start, None, None)])]
     )
     assert [trace["name"] for trace in figure["data"]] == ["GET api p50", "GET api p95"]
     assert figure["data"][1]["y"] == [180.0, None]
@@ -222,10 +221,22 @@ def test_the_latency_chart_has_p50_and_p95_per_probe():
 def test_the_latency_chart_carries_a_tenth_of_a_millisecond():
     start = datetime(2026, 11, 1, tzinfo=UTC)
     figure = charts.build_latency_chart(
-        [charts.LatencySeries("GET api", [(start, 204.30501575786695, 238.47319242892723)])],
-        title="Latency",
+        [charts.LatencySeries("GET api", [(start, 204.30501575786695, 238.47319242892723)])]
     )
     assert [trace["y"] for trace in figure["data"]] == [[204.3], [238.5]]
+
+
+def test_the_latency_chart_gives_its_legend_room_below_the_time_axis():
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    one = charts.build_latency_chart([charts.LatencySeries("GET api", [(start, 1.0, 2.0)])])
+    two = charts.build_latency_chart(
+        [charts.LatencySeries(name, [(start, 1.0, 2.0)]) for name in ("GET api", "POST chat")]
+    )
+    # Anchored to the figure's bottom, under the axis title, whatever the ticks' height; the
+    # figure grows with the legend's possible rows (one per trace on a phone).
+    assert two["layout"]["legend"]["yref"] == "container"
+    assert two["layout"]["xaxis"]["automargin"] is True
+    assert two["layout"]["height"] - one["layout"]["height"] == 2 * 20
 
 
 def test_the_latency_charts_come_from_the_rollups(client, watched):
