@@ -24,7 +24,7 @@ from alerts.events import DOWN_STATUSES, EventType, primary_type, worst_severity
 from alerts.messages import headline
 from alerts.models import Channel, Delivery, Event
 from alerts.personal import personal_deliveries
-from alerts.poll_entries import component_changes, incident_entries, maintenance_announced
+from alerts.poll_entries import component_changes, incident_entry, maintenance_announced
 from alerts.snapshot import provider_in_trouble, snapshot
 from alerts.subscriptions import EventFacts, Subscription, matches
 from alerts.wakeup import wake_delivery_worker
@@ -109,26 +109,25 @@ def record_poll_event(source: Source, outcome: Any, *, at: datetime) -> Event | 
             Status(c["old"]) for c in components
         ]
 
-    listed: list[tuple[Incident, str]] = []
+    incidents: list[dict[str, Any]] = []
     for incident in outcome.incidents_opened:
         if incident.is_maintenance:
             if incident.status in ACTIVE_MAINTENANCE:
-                listed.append((incident, "maintenance_started"))
+                incidents.append(incident_entry(incident, "maintenance_started"))
         else:
-            listed.append((incident, "opened"))
+            incidents.append(incident_entry(incident, "opened"))
     for incident in outcome.incidents_updated:
         if incident.is_maintenance:
             if incident.status in ACTIVE_MAINTENANCE and not maintenance_announced(incident):
-                listed.append((incident, "maintenance_started"))
+                incidents.append(incident_entry(incident, "maintenance_started"))
         else:
-            listed.append((incident, "updated"))
+            incidents.append(incident_entry(incident, "updated"))
     for incident in outcome.incidents_resolved:
         if incident.is_maintenance:
             if maintenance_announced(incident):
-                listed.append((incident, "maintenance_ended"))
+                incidents.append(incident_entry(incident, "maintenance_ended"))
         else:
-            listed.append((incident, "resolved"))
-    incidents = incident_entries(listed) if listed else []
+            incidents.append(incident_entry(incident, "resolved"))
     incident_types = {
         "opened": EventType.INCIDENT_OPENED,
         "updated": EventType.INCIDENT_UPDATED,

@@ -7,11 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
-
 from alerts.models import Event
-from probes.models import Component, Incident, IncidentUpdate, StatusChange
-from probes.models.incidents import touched_components
+from probes.models import Component, Incident, StatusChange
 from probes.parsers.types import Status
 from probes.status.resolution import PENDING_KEY
 
@@ -44,21 +41,8 @@ def component_changes(
     return entries
 
 
-def incident_entries(listed: Sequence[tuple[Incident, str]]) -> list[dict[str, Any]]:
-    """Each (incident, change) as messages list it, with the incident's newest post and the
-    components it touches: one read for all of them, after the poll's writes."""
-    newest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-at", "-pk")
-    read = (
-        Incident.objects.filter(pk__in={incident.pk for incident, _change in listed})
-        .with_components()
-        .annotate(latest_body=Subquery(newest.values("body")[:1]))
-        .in_bulk()
-    )
-    return [_entry(incident, change, read[incident.pk]) for incident, change in listed]
-
-
-def _entry(incident: Incident, change: str, read: Incident) -> dict[str, Any]:
-    latest = read.latest_body  # type: ignore[attr-defined]
+def incident_entry(incident: Incident, change: str) -> dict[str, Any]:
+    latest = incident.updates.order_by("-at", "-pk").values_list("body", flat=True).first()
     awaiting_words = change == "resolved" and bool(
         (incident.details.get(PENDING_KEY) or {}).get("pending")
     )
@@ -75,7 +59,7 @@ def _entry(incident: Incident, change: str, read: Incident) -> dict[str, Any]:
         "change": change,
         "latest_update": (latest or "")[:500],
         "closing_words_pending": awaiting_words,
-        "components": sorted(part.name for part in touched_components(read)),
+        "components": sorted(incident.components.values_list("name", flat=True)),
     }
 
 

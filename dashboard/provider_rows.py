@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONArray
 
 from alerts import alternatives
-from probes.models import Incident, ObservedTransition, Provider, StatusChange
-from probes.models.incidents import touched_components, touched_components_column
+from probes.models import Component, Incident, ObservedTransition, Provider, StatusChange
 from probes.observe import detection
 from probes.parsers.types import Status
 
@@ -54,16 +55,31 @@ def component_first_watched_columns() -> dict[str, Subquery]:
     return {"first_known_at": _first_change(changes.exclude(new_status=Status.UNKNOWN))}
 
 
+class _JSONArrayAgg(Aggregate):
+    """The values of a group as one JSON array: SQLite's JSON_GROUP_ARRAY, PostgreSQL's
+    JSONB_AGG (jsonb, which JSONField reads as it reads its own column)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
 def incident_parts_columns() -> dict[str, Subquery]:
-    """Which components each incident touches, as an annotation of a query of incidents
-    (`parts_of()`). `ProviderRows` takes them from the open incidents and its own read."""
-    return touched_components_column()
+    """Which components each incident touches, as an annotation of a query of incidents:
+    [component id, component name] pairs (`parts_of()`). `ProviderRows` takes them from the
+    open incidents and its own read."""
+    touched = Component.objects.filter(incidents=OuterRef("pk")).order_by()
+    pairs = touched.values("incidents").annotate(pairs=_JSONArrayAgg(JSONArray("pk", "name")))
+    return {"component_parts": Subquery(pairs.values("pairs"), output_field=JSONField())}
 
 
 def parts_of(incident: Incident) -> list[tuple[int, str]]:
     """(component id, name) of each component an incident read with `incident_parts_columns()`
     touches, by id."""
-    return [(part.pk, part.name) for part in touched_components(incident)]
+    pairs = incident.component_parts or []  # type: ignore[attr-defined]
+    return sorted((component_id, name) for component_id, name in pairs)
 
 
 class ProviderRows:

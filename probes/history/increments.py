@@ -55,10 +55,14 @@ def advance(
     if now <= last or now == uptime.day_start(now):
         return None
     rows = {row.component_id: row for row in newest if row.day == opened.date()}
-    if components is None:
-        components = Component.objects.filter(provider=provider, is_group=False).only("is_group")
-    pks = [c.pk for c in components if not c.is_group]
-    subjects: list[int | None] = [None, *pks]
+    subjects: list[int | None] = [
+        None,
+        *(
+            Component.objects.filter(provider=provider, is_group=False).values_list("pk", flat=True)
+            if components is None
+            else (c.pk for c in components if not c.is_group)
+        ),
+    ]
     seen = _changes_seen(rows, subjects, last)
     if seen is None:
         return None
@@ -84,7 +88,9 @@ def advance(
     if unknown and unknown - _groups(provider, unknown):
         return None  # a component this read did not know (created meanwhile): recompute
     spans = incident_spans(
-        Incident.objects.filter(provider=provider).overlapping(opened, now).with_components()
+        Incident.objects.filter(provider=provider)
+        .overlapping(opened, now)
+        .prefetch_related("components")
     )
 
     computed: list[Computed] = []

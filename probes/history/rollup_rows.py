@@ -18,7 +18,6 @@ from typing import Any
 
 from probes.history import uptime
 from probes.models import Incident, Provider, UptimeDay
-from probes.models.incidents import touched_components
 from probes.parsers.types import Impact, Status
 
 FIELDS = (
@@ -35,8 +34,7 @@ FIELDS = (
 
 
 def incident_spans(incidents: Iterable[Incident]) -> dict[int | None, list[uptime.ImpactSpan]]:
-    """Impact spans per subject: None for the provider, else a component pk, from incidents
-    read `with_components()`.
+    """Impact spans per subject: None for the provider, else a component pk.
 
     Component impacts a history source reported (details["component_impacts"], matched by the
     component's external id) win over the incident's plain component list.
@@ -47,7 +45,7 @@ def incident_spans(incidents: Iterable[Incident]) -> dict[int | None, list[uptim
         if status is None:
             continue
         spans[None].append(uptime.ImpactSpan(incident.started_at, incident.resolved_at, status))
-        components = touched_components(incident)
+        components = list(incident.components.all())
         reported = incident.details.get("component_impacts") if incident.details else None
         by_external = {component.external_id: component.pk for component in components}
         if isinstance(reported, list) and reported:

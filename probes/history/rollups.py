@@ -76,7 +76,11 @@ def update_rollups(
     ):
         before[pk] = Status(status) if status else None
 
-    incidents = Incident.objects.filter(provider=provider).overlapping(lo, hi).with_components()
+    incidents = (
+        Incident.objects.filter(provider=provider)
+        .overlapping(lo, hi)
+        .prefetch_related("components")
+    )
     spans = incident_spans(incidents)
 
     subjects: list[int | None] = [None, *(component.pk for component in components)]

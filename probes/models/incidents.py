@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import JSONField, OuterRef, Q, Subquery
-from django.db.models.functions import JSONArray
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from probes.models.aggregates import JSONArrayAgg
 from probes.models.fields import StatusField
 from probes.parsers.types import (
     CLOSED_INCIDENT_STATUSES,
@@ -142,33 +139,6 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
                 for name in NEWEST_UPDATE_FIELDS
             }
         )
-
-    def with_components(self) -> IncidentQuerySet:
-        """Each incident with the components it touches as one column, which
-        `touched_components()` reads: a read of incidents that needs their components reads no
-        links besides. The column is as the rows were read; links added later are not in it."""
-        return self.annotate(**touched_components_column())
-
-
-def touched_components_column() -> dict[str, Subquery]:
-    """`with_components()` as an annotation, for a query built elsewhere."""
-    touched = Component.objects.filter(incidents=OuterRef("pk")).order_by()
-    triples = touched.values("incidents").annotate(
-        triples=JSONArrayAgg(JSONArray("pk", "external_id", "name"))
-    )
-    return {"touched_components": Subquery(triples.values("triples"), output_field=JSONField())}
-
-
-class TouchedComponent(NamedTuple):
-    pk: int
-    external_id: str
-    name: str
-
-
-def touched_components(incident: Incident) -> list[TouchedComponent]:
-    """The components an incident read `with_components()` touches, by id."""
-    triples = incident.touched_components or []  # type: ignore[attr-defined]
-    return sorted(TouchedComponent(pk, external_id, name) for pk, external_id, name in triples)
 
 
 # Every field of an update but its incident: what `with_newest_update()` reads.

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from django.db.models.functions import Substr
 
 from probes.models import Incident, IncidentUpdate, Provider, Source
-from probes.models.incidents import touched_components
 from probes.parsers.types import ParsedIncident, ParsedUpdate
 
 # Formats that see only part of an incident (no impact level, maybe only its latest update).
@@ -121,14 +120,11 @@ class KnownIncidents:
         wanted = {pk for pk in pks if pk is not None and pk not in self.incidents}
         if not wanted:
             return
-        read = Incident.objects.with_components().in_bulk(wanted)
-        self.incidents.update(read)
+        self.incidents.update(Incident.objects.in_bulk(wanted))
         for pk in wanted:
             self.update_keys[pk] = set()
             self.updates[pk] = []
             self.component_ids[pk] = set()
-        for pk, incident in read.items():
-            self.component_ids[pk].update(part.pk for part in touched_components(incident))
         for incident_id, key, status, at, head, source_id in IncidentUpdate.objects.filter(
             incident_id__in=wanted
         ).values_list(
@@ -138,6 +134,11 @@ class KnownIncidents:
             self.updates[incident_id].append(
                 StoredUpdate(key, status, at, update_text(head), source_id)
             )
+        through = Incident.components.through
+        for incident_id, component_id in through.objects.filter(incident_id__in=wanted).values_list(
+            "incident_id", "component_id"
+        ):
+            self.component_ids[incident_id].add(component_id)
 
     def _match(self, parsed: ParsedIncident) -> int | None:
         for key in (parsed.external_id, *parsed.aliases):
