@@ -10,7 +10,7 @@ outages. Uptime comes from the UptimeDay rollups only. Results are cached
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -66,12 +66,21 @@ class Window:
         return (self.end - timedelta(microseconds=1)).astimezone(UTC).date()
 
 
-def preset_window(name: str, *, now: datetime) -> Window:
-    """The window of a one-click range. Day ranges are whole UTC days, today included."""
+def first_started() -> datetime | None:
+    """When the earliest incident on record started (None: there is none)."""
+    first: datetime | None = Incident.objects.aggregate(first=Min("started_at"))["first"]
+    return first
+
+
+def preset_window(
+    name: str, *, now: datetime, earliest: Callable[[], datetime | None] = first_started
+) -> Window:
+    """The window of a one-click range. Day ranges are whole UTC days, today included.
+    `earliest` gives `first_started()`, where the "all" range starts, as a cache may know it."""
     span = RANGES[name]
     tomorrow = history.day_start(now.astimezone(UTC).date()) + uptime.DAY
     if span is None:
-        first = Incident.objects.aggregate(first=Min("started_at"))["first"]
+        first = earliest()
         start = tomorrow - timedelta(days=90)
         if first is not None:
             start = min(start, history.day_start(first.astimezone(UTC).date()))
@@ -83,12 +92,18 @@ def preset_window(name: str, *, now: datetime) -> Window:
     return Window(tomorrow - span, tomorrow, name)
 
 
-def choose_window(params: Mapping[str, str], *, now: datetime) -> tuple[Window, str]:
+def choose_window(
+    params: Mapping[str, str],
+    *,
+    now: datetime,
+    earliest: Callable[[], datetime | None] = first_started,
+) -> tuple[Window, str]:
     """The window a query string asks for (`range`, else `since`/`until` UTC days), and an
-    error message when it asked for something we cannot show (the default window then)."""
+    error message when it asked for something we cannot show (the default window then).
+    `earliest`: as for `preset_window`."""
     name = (params.get("range") or "").strip()
     if name in RANGES:
-        return preset_window(name, now=now), ""
+        return preset_window(name, now=now, earliest=earliest), ""
     if not (params.get("since") or params.get("until")) and not name:
         return preset_window(DEFAULT_RANGE, now=now), ""
     try:

@@ -314,6 +314,25 @@ def test_a_new_incident_shows_on_the_cached_history_page(client, example):
     assert "Chat is slow" in _html(Client(), HISTORY + "?range=7d")
 
 
+def test_the_cached_history_of_all_time_asks_one_query_and_starts_at_the_first_incident(
+    client, example
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    everything = HISTORY + "?range=all"
+    _html(client, everything)
+    with CaptureQueriesContext(connection) as captured:
+        _html(client, everything)
+    assert len(captured) == 1, [
+        q["sql"][:200] for q in captured
+    ]  # the key; where "all" starts is kept under the history's version
+
+    make_incident(example.provider, "Long ago", started_at=LATER - timedelta(days=400))
+    first_day = (LATER - timedelta(days=400)).date().isoformat()
+    assert first_day in _html(client, everything)
+
+
 def test_a_new_incident_shows_on_the_cached_incident_list_and_each_filter_has_its_own(
     client, example
 ):
