@@ -72,6 +72,13 @@ def first_started() -> datetime | None:
     return first
 
 
+def cached_first_started(version: str) -> datetime | None:
+    """`first_started()`, kept under the history's `version`: it moves only with the history,
+    so a cached page asks no second query for it."""
+    # In a tuple: the cache keeps no None.
+    return history_cache.cached(("first-started", version), lambda: (first_started(),))[0]
+
+
 def preset_window(
     name: str, *, now: datetime, earliest: Callable[[], datetime | None] = first_started
 ) -> Window:

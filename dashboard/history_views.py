@@ -33,14 +33,8 @@ def history_page(request: HttpRequest) -> HttpResponse:
     MTTR over a chosen range (one-click ranges or UTC days)."""
     now = timezone.now()
     state, version = history_cache.state_and_history_version()
-    # Where "all" starts moves only with the history: kept under its version, so that a
-    # cached page asks no second query for it (in a tuple: a cache keeps no None).
     window, error = history_page_data.choose_window(
-        request.GET,
-        now=now,
-        earliest=lambda: history_cache.cached(
-            ("first-started", version), lambda: (history_page_data.first_started(),)
-        )[0],
+        request.GET, now=now, earliest=lambda: history_page_data.cached_first_started(version)
     )
     if error:
         ctx = _history_context(window, error, now=now, version=version, state=state)
