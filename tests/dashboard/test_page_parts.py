@@ -15,7 +15,9 @@ from django.contrib.auth.models import User
 from django.contrib.messages import INFO
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aiwatch.roles import EDITOR, set_role
@@ -317,16 +319,12 @@ def test_a_new_incident_shows_on_the_cached_history_page(client, example):
 def test_the_cached_history_of_all_time_asks_one_query_and_starts_at_the_first_incident(
     client, example
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     everything = HISTORY + "?range=all"
     _html(client, everything)
     with CaptureQueriesContext(connection) as captured:
         _html(client, everything)
-    assert len(captured) == 1, [
-        q["sql"][:200] for q in captured
-    ]  # the key; where "all" starts is kept under the history's version
+    # The key only: where "all" starts is kept under the history's version.
+    assert len(captured) == 1, [q["sql"][:200] for q in captured]
 
     make_incident(example.provider, "Long ago", started_at=LATER - timedelta(days=400))
     first_day = (LATER - timedelta(days=400)).date().isoformat()

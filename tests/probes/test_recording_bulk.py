@@ -95,12 +95,13 @@ def test_a_changed_poll_reads_the_providers_headline_rows_once_for_its_status_an
     assert Event.objects.filter(provider=source.provider).exists()
 
     def reads(table: str) -> int:
-        # Not the row locks (the rollup locks the provider's row on PostgreSQL): reads of data.
-        # Statements reading the table's own rows (not a subquery of another table's read).
+        # Not the row lock (the locked source's read, on PostgreSQL): reads of data.
         return sum(
             1
             for query in captured.captured_queries
-            if query["sql"].startswith(f'SELECT "{table}".') and "FOR UPDATE" not in query["sql"]
+            if query["sql"].startswith("SELECT")
+            and f'FROM "{table}"' in query["sql"]
+            and "FOR UPDATE" not in query["sql"]
         )
 
     # The status refresh and the event share one read of the headline's rows: the event
