@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -21,9 +24,31 @@ from tests.fakeserver import FakeServer
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _loopback_only(connect: Callable[[socket.socket, Any], Any]) -> Callable[..., Any]:
+    """`connect` that refuses any IP address but this machine's own: a test that would reach
+    the internet fails at once and says where, instead of waiting for a timeout or passing
+    only on a machine that has a network. Unix sockets are left alone."""
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = str(address[0])
+            try:
+                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = False
+            if not local:
+                raise OSError(f"tests must not reach the network: connect to {address!r}")
+        return connect(sock, address)
+
+    return guarded
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
+    # Nothing in the tests reaches past 127.0.0.1 (every HTTP source is a local server).
+    socket.socket.connect = _loopback_only(socket.socket.connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)  # type: ignore[method-assign]
     # The SQLite test database lives under var/, shared with worker processes the tests start.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     # The local test servers listen on 127.0.0.1, which the outbound checks refuse by default.
