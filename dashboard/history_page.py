@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
 
 from django.db.models import Min
 from django.urls import reverse
@@ -368,7 +367,6 @@ def _timeline(
             cell[1] += max(overlap, timedelta())
             if levels.get(row.impact, 0) > levels.get(cell[2], 0):
                 cell[2] = row.impact
-    list_url = reverse("dashboard:incident-list")
     figure = history_charts.build_bucket_timeline(
         [
             history_charts.BucketCell(
@@ -377,21 +375,14 @@ def _timeline(
                 incidents=number,
                 minutes=reliability.duration_minutes(total),
                 worst=worst,
-                url=list_url
-                + "?"
-                + urlencode(
-                    {
-                        "provider": by_pk[pk].slug,
-                        "since": buckets[index].date().isoformat(),
-                        "until": (buckets[index] + step - uptime.DAY).date().isoformat(),
-                    }
-                ),
             )
             for (pk, index), (number, total, worst) in sorted(cells.items())
         ],
         providers=names,
         buckets=[bucket.date() for bucket in buckets],
         step=step,
+        list_url=reverse("dashboard:incident-list"),
+        slugs={provider.name: provider.slug for provider in providers},
     )
     return figure, step_days
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -79,4 +80,45 @@ def test_switching_to_french_makes_every_page_french(
         assert page.evaluate("document.documentElement.lang") == "fr", path
         # The page as the browser shows it, scripts' words and drawn charts included.
         assert english_words(page.content()) == [], path
+    assert page_problems.messages == []
+
+
+def test_a_cell_of_a_years_timeline_opens_its_incidents(
+    live_server: Any, page: Any, page_problems: PageProblems
+) -> None:
+    from dashboard.history_page import TIMELINE_BAR_LIMIT
+    from tests.dashboard.test_history_pages import make_history
+
+    # More incidents than bars are drawn for: a year in weekly cells, one row per provider.
+    make_history(TIMELINE_BAR_LIMIT + 60)
+    page.goto(f"{live_server.url}/history/?since=2025-01-01&until=2025-12-31")
+    page.wait_for_function(
+        "() => { const chart = document.getElementById('outage-timeline');"
+        " return chart && chart._fullLayout && chart.data && chart.data[0].type === 'heatmap'; }"
+    )
+    # The middle of Provider 1's third cell, where Plotly itself puts it on screen.
+    where = page.evaluate(
+        """() => {
+          const chart = document.getElementById('outage-timeline');
+          const layout = chart._fullLayout, cells = chart.data[0];
+          const rows = cells.y.map((name, n) => n).filter((n) => cells.y[n] === 'Provider 1');
+          const index = rows[2];
+          const x = layout.xaxis.l2p(layout.xaxis.d2l(cells.x[index])) + layout.xaxis._offset;
+          const y = layout.yaxis.l2p(layout.yaxis.d2l(cells.y[index])) + layout.yaxis._offset;
+          const box = chart.getBoundingClientRect();
+          return {x: box.left + x, y: box.top + y, day: cells.x[index], name: cells.y[index]};
+        }"""
+    )
+    assert where["name"] == "Provider 1"
+    page.mouse.click(where["x"], where["y"])
+    page.wait_for_url("**/incidents/?*")
+    first = date.fromisoformat(where["day"])
+    assert page.url.endswith(
+        f"/incidents/?provider=p1&since={first.isoformat()}"
+        f"&until={(first + timedelta(days=6)).isoformat()}"
+    )
+    rows = page.locator(".incident-table tbody tr")
+    expect(rows.first).to_be_visible()
+    for text in rows.all_inner_texts():
+        assert "Provider 1" in text
     assert page_problems.messages == []

@@ -54,18 +54,30 @@ def test_the_comparison_speaks_french():
 def test_the_bucket_timeline_has_one_cell_per_busy_bucket_coloured_by_its_worst_impact():
     buckets = [date(2025, 1, 1) + timedelta(days=7 * n) for n in range(52)]
     cells = [
-        BucketCell("OpenAI", buckets[0], 3, 200, "critical", "/incidents/?provider=openai"),
-        BucketCell("Azure", buckets[5], 1, 40, "minor", "/incidents/?provider=azure"),
+        BucketCell("OpenAI", buckets[0], 3, 200, "critical"),
+        BucketCell("Azure", buckets[5], 1, 40, "minor"),
     ]
     figure = build_bucket_timeline(
-        cells, providers=["Azure", "OpenAI"], buckets=buckets, step=timedelta(days=7)
+        cells,
+        providers=["Azure", "OpenAI"],
+        buckets=buckets,
+        step=timedelta(days=7),
+        list_url="/incidents/",
+        slugs={"Azure": "azure", "OpenAI": "openai", "Unused": "unused"},
     )
     go.Figure(figure)
     [heatmap] = figure["data"]
     assert heatmap["x"] == ["2025-01-01", "2025-02-05"]
     assert heatmap["z"] == [3, 1]
     assert heatmap["text"] == ["Critical", "Minor"]
-    assert heatmap["customdata"][0] == ["/incidents/?provider=openai", 3, 200]
+    assert heatmap["customdata"][0] == [3, 200]
+    # The list a click opens, said once for the trace (static/js/history.js builds each URL).
+    assert heatmap["meta"]["incident_list"] == {
+        "path": "/incidents/",
+        "providers": {"Azure": "azure", "OpenAI": "openai"},
+        "days": 7,
+    }
+    assert "Incidents: %{customdata[0]}" in heatmap["hovertemplate"]
     assert "7 day(s) from %{x}" in heatmap["hovertemplate"]
     assert figure["layout"]["yaxis"]["categoryarray"] == ["Azure", "OpenAI"]
 

@@ -35,7 +35,7 @@ def test_december_2024_shows_openais_outage_beside_azures(client, archive):
     assert ("Critical", "OpenAI") in rows
     assert ("Major", "Microsoft Azure") in rows
     openai = Incident.objects.get(external_id="6bwlxnvdncnm")
-    urls = [item[0] for trace in figure["data"] for item in trace["customdata"]]
+    urls = [item[0] for trace in figure["data"] for item in trace.get("customdata", [])]
     assert reverse("dashboard:incident-detail", args=[openai.pk]) in urls
     content = response.content.decode()
     assert 'id="outage-timeline-data"' in content
@@ -206,8 +206,10 @@ def test_a_long_range_is_drawn_in_buckets_and_lists_only_the_newest(client):
     [heatmap] = data.timeline["data"]
     assert heatmap["type"] == "heatmap"
     assert len(heatmap["x"]) <= 3 * 53
-    assert sum(cell[1] for cell in heatmap["customdata"]) >= data.incident_count
-    assert "/incidents/?provider=p" in heatmap["customdata"][0][0]
+    assert sum(cell[0] for cell in heatmap["customdata"]) >= data.incident_count
+    assert heatmap["meta"]["incident_list"]["path"] == reverse("dashboard:incident-list")
+    assert heatmap["meta"]["incident_list"]["days"] == 7
+    assert set(heatmap["y"]) <= set(heatmap["meta"]["incident_list"]["providers"])
     content = response.content.decode()
     assert f"The newest {LIST_LIMIT} of {data.incident_count} incidents" in content
     assert content.count('class="incident-list__item"') == LIST_LIMIT
