@@ -212,7 +212,8 @@ USES_EMBEDDED_REDIS = not os.getenv("REDIS_URL")
 # do without when it is away (short timeouts). Tests: a memory cache, emptied for each test.
 _CACHE = {"LOCATION": REDIS_URL.replace("redis+socket://", "unix://"), "KEY_PREFIX": "aiwatch"}
 _CACHE["OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # type: ignore[assignment]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_CACHE}}
+_CACHE["BACKEND"] = "aiwatch.redis_cache.ClientKeepingRedisCache"
+CACHES = {"default": _CACHE}
 if "pytest" in sys.modules:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
