@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -167,3 +168,32 @@ def restartable_redis() -> Iterator[RedisServer]:
     server = RedisServer(own=True)
     yield server
     server.close()
+
+
+def shipped_cache_settings(location: str, **extra: str) -> dict[str, Any]:
+    """CACHES as deployed (aiwatch.settings' backend and options), at `location`: the suite's
+    own default is a memory cache."""
+    from aiwatch import settings as shipped
+
+    return {"default": {**shipped._CACHE, "LOCATION": location, **extra}}
+
+
+@pytest.fixture
+def redis_cache(redis_server: RedisServer, settings: Any) -> Iterator[Any]:
+    """Django's cache as deployed, on the test run's real Redis, under a key prefix of this
+    test's own (CI shares one Redis between runs): empty at the start, emptied at the end."""
+    from django.core.cache import cache
+
+    prefix = "test-" + secrets.token_hex(4)
+    # The settings fixture resets Django's cache handler as it changes CACHES, and back.
+    settings.CACHES = shipped_cache_settings(redis_server.client_url, KEY_PREFIX=prefix)
+    yield cache
+    client = redis_server.client()
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def cache_away(settings: Any) -> None:
+    """Django's cache as deployed, with its Redis unreachable."""
+    settings.CACHES = shipped_cache_settings("unix:///nonexistent/redis.sock")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,26 +10,6 @@ from django.urls import reverse
 from probes.models import Provider
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_cache(redis_server, settings):
-    """The settings' backend on the test Redis, under a prefix of this test's own (CI shares
-    one Redis between runs)."""
-    from aiwatch import settings as shipped
-
-    prefix = "test-" + secrets.token_hex(4)
-    settings.CACHES = {
-        "default": {
-            **shipped._CACHE,
-            "LOCATION": redis_server.client_url,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield cache
-    client = redis_server.client()
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 def test_the_shipped_settings_use_this_backend():

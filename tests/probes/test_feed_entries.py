@@ -239,23 +239,6 @@ def test_a_feed_read_with_what_another_version_said_reads_as_a_whole_parse(
     )
 
 
-@pytest.fixture
-def redis_cache(settings, redis_server):
-    """Django's cache on the test run's real Redis, as deployed (the suite's default is memory)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_server.client_url,
-            "KEY_PREFIX": "aiwatch-test-feed-entries",
-        }
-    }
-    from django.core.cache import cache
-
-    cache.clear()
-    yield cache
-    cache.clear()
-
-
 def kept_key(source):
     from aiwatch.code_version import code_version
     from probes.parsers.payload import digest
@@ -363,16 +346,10 @@ def test_entries_are_written_again_when_the_page_they_came_from_was_not_recorded
 
 
 @pytest.mark.django_db
-def test_with_the_cache_away_a_feed_is_parsed_whole_and_recorded(settings, status_server):
+def test_with_the_cache_away_a_feed_is_parsed_whole_and_recorded(cache_away, status_server):
     from probes.models import Incident
     from tests.factories import make_source
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "unix:///nonexistent/redis.sock",
-        }
-    }
     source = make_source(kind="statuspage_feed", url=status_server.url("/history.atom"))
     old = [entry(number) for number in range(1, 4)]
     assert poll_feed(status_server, source, feed(old)).state == "ok"
